@@ -1,0 +1,246 @@
+//! Finding and running cargo, and the version gate.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{Context, Result};
+use semver::Version;
+
+use crate::credentials::Secret;
+use crate::env;
+use crate::error::UserError;
+use crate::shell::Shell;
+
+/// The oldest cargo CNB supports (its FAQ), and the first with stable
+/// credential providers and `auth-required`.
+pub const MIN_VERSION: (u64, u64) = (1, 73);
+pub const PROVIDERS_VERSION: (u64, u64) = (1, 74);
+
+#[derive(Debug, Clone)]
+pub struct Cargo {
+    program: OsString,
+}
+
+impl Cargo {
+    /// `$CARGO`, else `cargo` from `PATH`.
+    pub fn from_env() -> Cargo {
+        let program = std::env::var_os(env::CARGO)
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| OsString::from("cargo"));
+        Cargo { program }
+    }
+
+    pub fn command(&self) -> Command {
+        Command::new(&self.program)
+    }
+
+    fn display(&self) -> String {
+        Path::new(&self.program).display().to_string()
+    }
+
+    /// Runs `cargo -V` and parses its version.
+    pub fn version(&self) -> Result<Version> {
+        let output = self
+            .command()
+            .arg("-V")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| {
+                UserError::new(format!("could not run `{} -V`: {e}", self.display())).hint(
+                    "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary",
+                )
+            })?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            return Err(UserError::new(format!(
+                "`{} -V` failed ({}): {}",
+                self.display(),
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+            .into());
+        }
+        parse_version(&stdout).map_err(|e| {
+            UserError::new(format!(
+                "cannot read cargo's version from `{} -V`: {e}",
+                self.display()
+            ))
+            .hint("`CARGO` or `PATH` may point at something that is not cargo")
+            .into()
+        })
+    }
+
+    /// The version gate, run before anything that drives cargo.
+    pub fn check_version(&self, shell: &Shell) -> Result<Version> {
+        let version = self.version()?;
+        match gate(&version) {
+            Gate::TooOld => Err(UserError::new(format!(
+                "cargo {version} is too old: cnbcargo needs cargo {}.{} or later",
+                MIN_VERSION.0, MIN_VERSION.1
+            ))
+            .hint("run `rustup update stable`, or set `CARGO` to a newer cargo")
+            .into()),
+            Gate::NoProviders => {
+                shell.warn(format!(
+                    "cargo {version}: credential providers and authenticated registries are stable only from cargo {}.{}",
+                    PROVIDERS_VERSION.0, PROVIDERS_VERSION.1
+                ));
+                shell.hint("run `rustup update stable` if cargo cannot authenticate to the registry");
+                Ok(version)
+            }
+            Gate::Ok => {
+                shell.debug(format!("found cargo {version}"));
+                Ok(version)
+            }
+        }
+    }
+
+    /// The workspace root of the project in `cwd`, as cargo sees it.
+    pub fn workspace_root(&self, cwd: &Path) -> Option<PathBuf> {
+        let output = self
+            .command()
+            .args(["locate-project", "--workspace", "--message-format", "plain"])
+            .current_dir(cwd)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let manifest = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
+        manifest.parent().map(Path::to_path_buf)
+    }
+
+    /// `cargo login --registry NAME`, the token on stdin.
+    pub fn login(&self, registry: &str, token: &Secret, shell: &Shell) -> Result<()> {
+        let mut command = self.command();
+        command
+            .args(["login", "--registry", registry])
+            .stdin(Stdio::piped());
+        shell.verbose(format!(
+            "running `{} login --registry {registry}` with the token on stdin",
+            self.display()
+        ));
+        let mut child = command
+            .spawn()
+            .with_context(|| format!("could not run `{}`", self.display()))?;
+        {
+            let mut stdin = child.stdin.take().expect("stdin was piped");
+            // cargo may exit before reading (e.g. an unknown registry); its
+            // exit status below says why, so a broken pipe here is not the error.
+            let _ = stdin
+                .write_all(token.expose().as_bytes())
+                .and_then(|_| stdin.write_all(b"\n"));
+        }
+        let status = child.wait().context("failed to wait for cargo")?;
+        if !status.success() {
+            return Err(UserError::new(format!(
+                "`cargo login --registry {registry}` failed ({status})"
+            ))
+            .hint("cargo's own message is above")
+            .into());
+        }
+        Ok(())
+    }
+
+    /// `cargo logout --registry NAME`.
+    pub fn logout(&self, registry: &str, shell: &Shell) -> Result<()> {
+        shell.verbose(format!("running `{} logout --registry {registry}`", self.display()));
+        let status = self
+            .command()
+            .args(["logout", "--registry", registry])
+            .stdin(Stdio::null())
+            .status()
+            .with_context(|| format!("could not run `{}`", self.display()))?;
+        if !status.success() {
+            return Err(UserError::new(format!(
+                "`cargo logout --registry {registry}` failed ({status})"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Gate {
+    TooOld,
+    NoProviders,
+    Ok,
+}
+
+/// Pre-release versions (`1.74.0-nightly`) count as their release: a
+/// nightly already has what its release will have.
+pub fn gate(version: &Version) -> Gate {
+    let v = (version.major, version.minor);
+    if v < MIN_VERSION {
+        Gate::TooOld
+    } else if v < PROVIDERS_VERSION {
+        Gate::NoProviders
+    } else {
+        Gate::Ok
+    }
+}
+
+/// Parses `cargo 1.95.0 (f2d3ce0bd 2026-03-21)`, `cargo 1.96.0-beta.3 (...)`,
+/// `cargo 1.97.0-nightly (...)`.
+pub fn parse_version(output: &str) -> Result<Version, String> {
+    let line = output.lines().next().unwrap_or_default().trim();
+    let mut words = line.split_whitespace();
+    if words.next() != Some("cargo") {
+        return Err(format!("expected `cargo <version>`, got `{}`", shorten(line)));
+    }
+    let word = words
+        .next()
+        .ok_or_else(|| format!("no version in `{}`", shorten(line)))?;
+    Version::parse(word).map_err(|e| format!("`{}` is not a version: {e}", shorten(word)))
+}
+
+fn shorten(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.chars().count() > MAX {
+        format!("{}...", text.chars().take(MAX).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stable_beta_nightly() {
+        let v = parse_version("cargo 1.95.0 (f2d3ce0bd 2026-03-21)\n").unwrap();
+        assert_eq!(v, Version::new(1, 95, 0));
+        let v = parse_version("cargo 1.96.0-beta.3 (abcdef012 2026-04-01)").unwrap();
+        assert_eq!((v.major, v.minor, v.pre.as_str()), (1, 96, "beta.3"));
+        let v = parse_version("cargo 1.97.0-nightly (abcdef012 2026-04-01)").unwrap();
+        assert_eq!(v.pre.as_str(), "nightly");
+        assert!(parse_version("cargo 1.73.0").is_ok());
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(parse_version("").is_err());
+        assert!(parse_version("rustc 1.95.0").is_err());
+        assert!(parse_version("cargo").is_err());
+        assert!(parse_version("cargo one.two").is_err());
+        assert!(parse_version(&"x".repeat(10_000)).unwrap_err().len() < 200);
+    }
+
+    #[test]
+    fn gate_thresholds() {
+        let g = |s: &str| gate(&Version::parse(s).unwrap());
+        assert_eq!(g("1.72.1"), Gate::TooOld);
+        assert_eq!(g("1.73.0"), Gate::NoProviders);
+        assert_eq!(g("1.73.0-nightly"), Gate::NoProviders);
+        assert_eq!(g("1.74.0-nightly"), Gate::Ok);
+        assert_eq!(g("1.95.0"), Gate::Ok);
+        assert_eq!(g("2.0.0"), Gate::Ok);
+        assert_eq!(g("0.99.0"), Gate::TooOld);
+    }
+}

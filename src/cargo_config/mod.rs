@@ -1,0 +1,203 @@
+//! Finding, reading and editing cargo's config files the way cargo does.
+
+pub mod edit;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use toml_edit::Document;
+
+use crate::env;
+use crate::error::UserError;
+use crate::registry_url::IndexUrl;
+
+/// `$CARGO_HOME`, else `~/.cargo`; a relative `CARGO_HOME` is taken from
+/// the current directory, as cargo does.
+pub fn cargo_home(cwd: &Path) -> Result<PathBuf> {
+    if let Some(home) = std::env::var_os(env::CARGO_HOME).filter(|v| !v.is_empty()) {
+        return Ok(cwd.join(home));
+    }
+    let home = dirs::home_dir().ok_or_else(|| {
+        UserError::new("cannot find the home directory to locate cargo's config")
+            .hint("set `CARGO_HOME` to cargo's home directory")
+    })?;
+    Ok(home.join(".cargo"))
+}
+
+/// The config file cargo reads in `dir/.cargo`: the legacy extensionless
+/// `config` wins when it exists (cargo warns and uses it), else `config.toml`.
+pub fn config_file_in_cargo_dir(cargo_dir: &Path) -> PathBuf {
+    let legacy = cargo_dir.join("config");
+    if legacy.is_file() {
+        legacy
+    } else {
+        cargo_dir.join("config.toml")
+    }
+}
+
+/// One parsed config file.
+#[derive(Debug)]
+pub struct ConfigFile {
+    pub path: PathBuf,
+    pub doc: Document<String>,
+}
+
+impl ConfigFile {
+    pub fn read(path: &Path) -> Result<ConfigFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let doc = Document::parse(text.clone()).map_err(|e| {
+            let (line, column) = edit::line_col(&text, e.span().map_or(0, |s| s.start));
+            UserError::new(format!(
+                "`{}:{line}:{column}`: invalid TOML: {}",
+                path.display(),
+                e.message().trim()
+            ))
+            .hint("cargo cannot read this file either; fix it and run again")
+        })?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            doc,
+        })
+    }
+
+    fn line_of(&self, offset: Option<usize>) -> usize {
+        edit::line_col(self.doc.raw(), offset.unwrap_or(0)).0
+    }
+}
+
+/// Where a setting came from, for messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    File { path: PathBuf, line: usize },
+    Env(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
+            Origin::Env(var) => write!(f, "environment variable `{var}`"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RegistryDef {
+    pub name: String,
+    /// The `index` value as written.
+    pub index: String,
+    pub origin: Origin,
+}
+
+impl RegistryDef {
+    pub fn index_url(&self) -> Option<IndexUrl> {
+        IndexUrl::from_config_value(&self.index)
+    }
+}
+
+/// Every config file cargo reads from `cwd`, deepest first, then
+/// `$CARGO_HOME`'s.
+#[derive(Debug)]
+pub struct ConfigStack {
+    pub files: Vec<ConfigFile>,
+}
+
+impl ConfigStack {
+    pub fn discover(cwd: &Path, cargo_home: &Path) -> Result<ConfigStack> {
+        let mut paths = Vec::new();
+        for dir in cwd.ancestors() {
+            let path = config_file_in_cargo_dir(&dir.join(".cargo"));
+            if path.is_file() {
+                paths.push(path);
+            }
+        }
+        let home_config = config_file_in_cargo_dir(cargo_home);
+        let seen = |p: &Path| {
+            paths.iter().any(|q: &PathBuf| {
+                q == p || q.canonicalize().ok() == p.canonicalize().ok()
+            })
+        };
+        if home_config.is_file() && !seen(&home_config) {
+            paths.push(home_config);
+        }
+        let files = paths
+            .iter()
+            .map(|p| ConfigFile::read(p))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(ConfigStack { files })
+    }
+
+    /// All `[registries.NAME]` with an index, deeper files winning, with
+    /// `CARGO_REGISTRIES_<NAME>_INDEX` applied on top.
+    pub fn registries(&self) -> Vec<RegistryDef> {
+        let mut defs: Vec<RegistryDef> = Vec::new();
+        for file in &self.files {
+            let Some(table) = file
+                .doc
+                .as_table()
+                .get("registries")
+                .and_then(|r| r.as_table_like())
+            else {
+                continue;
+            };
+            for (name, entry) in table.iter() {
+                if defs.iter().any(|d| d.name == name) {
+                    continue;
+                }
+                let Some(index) = entry
+                    .as_table_like()
+                    .and_then(|e| e.get("index"))
+                    .and_then(|i| i.as_value())
+                else {
+                    continue;
+                };
+                let Some(text) = index.as_str() else { continue };
+                defs.push(RegistryDef {
+                    name: name.to_string(),
+                    index: text.to_string(),
+                    origin: Origin::File {
+                        path: file.path.clone(),
+                        line: file.line_of(index.span().map(|s| s.start)),
+                    },
+                });
+            }
+        }
+        for def in &mut defs {
+            let var = format!(
+                "{}{}_INDEX",
+                env::CARGO_REGISTRIES_PREFIX,
+                env::registry_env_name(&def.name)
+            );
+            if let Some(index) = env::var_non_empty(&var) {
+                def.index = index;
+                def.origin = Origin::Env(var);
+            }
+        }
+        defs
+    }
+
+    /// `registry.default`: `CARGO_REGISTRY_DEFAULT`, else the deepest file.
+    pub fn registry_default(&self) -> Option<(String, Origin)> {
+        if let Some(name) = env::var_non_empty(env::CARGO_REGISTRY_DEFAULT) {
+            return Some((name, Origin::Env(env::CARGO_REGISTRY_DEFAULT.to_string())));
+        }
+        self.files.iter().find_map(|file| {
+            let value = file
+                .doc
+                .as_table()
+                .get("registry")
+                .and_then(|r| r.as_table_like())
+                .and_then(|r| r.get("default"))
+                .and_then(|d| d.as_value())?;
+            Some((
+                value.as_str()?.to_string(),
+                Origin::File {
+                    path: file.path.clone(),
+                    line: file.line_of(value.span().map(|s| s.start)),
+                },
+            ))
+        })
+    }
+}

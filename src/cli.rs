@@ -1,0 +1,151 @@
+//! The command line, defined once: help, completions and the man page all
+//! come from here.
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+use clap_complete::Shell as CompletionShell;
+
+use crate::shell::Verbosity;
+
+/// The registry name CNB's docs use.
+pub const DEFAULT_REGISTRY_NAME: &str = "cnb-cargo-repo";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cnbcargo",
+    version,
+    about = "A companion to cargo for CNB's Cargo registry (cnb.cool)",
+    long_about = "A companion to cargo for CNB's Cargo registry (cnb.cool): configures cargo \
+                  for a CNB registry and logs cargo into it.",
+    propagate_version = true,
+    after_help = "Examples:\n  cnbcargo init acme/crates\n  echo \"$CNB_TOKEN\" | cnbcargo login"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Say more (`-vv` for even more); tokens are never shown
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+}
+
+impl GlobalArgs {
+    pub fn verbosity(&self) -> Verbosity {
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Verbose,
+            (false, _) => Verbosity::VeryVerbose,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Init(InitArgs),
+    Login(LoginArgs),
+    Logout(LogoutArgs),
+    Completions(CompletionsArgs),
+}
+
+/// Configure cargo to use a CNB registry
+///
+/// Adds `[registries.NAME]`, `registry.default` and the `cargo:token`
+/// credential provider to the project's `.cargo/config.toml` (or, with
+/// `--global`, `$CARGO_HOME/config.toml`), leaving the rest of the file as
+/// it was.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo init acme/crates\n  \
+    cnbcargo init --dry-run https://cargo.cnb.cool/acme/crates/-/packages/\n  \
+    cnbcargo init --global --name cnb acme/team/crates")]
+pub struct InitArgs {
+    /// The index URL CNB shows, or the registry path `group[/subgroup...]/registry`
+    pub target: Option<String>,
+
+    /// The name cargo knows the registry by
+    #[arg(long, default_value = DEFAULT_REGISTRY_NAME)]
+    pub name: String,
+
+    /// Edit `$CARGO_HOME/config.toml` instead of the project's config
+    #[arg(long)]
+    pub global: bool,
+
+    /// Do not make this registry `registry.default`
+    #[arg(long)]
+    pub no_default: bool,
+
+    /// Print the change as a diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Give cargo a CNB token for a registry
+///
+/// Hands the token to `cargo login --registry NAME` on its standard input
+/// and keeps a copy in the OS keyring for cnbcargo's own API calls.
+/// The token comes from `--token-stdin`, else `CNB_TOKEN`, else piped
+/// standard input, else a hidden prompt.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo login                          # prompts for the token\n  \
+    CNB_TOKEN=... cnbcargo login            # CI\n  \
+    cnbcargo login --registry cnb --token-stdin < token.txt")]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    /// Read the token from standard input
+    #[arg(long)]
+    pub token_stdin: bool,
+
+    /// Do not keep a copy of the token in the OS keyring
+    #[arg(long)]
+    pub no_keyring: bool,
+}
+
+/// Remove a registry's token from cargo and from the OS keyring
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  cnbcargo logout\n  cnbcargo logout --registry cnb")]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub registry: RegistryArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RegistryArg {
+    /// The registry, by its name in cargo's config (default: `registry.default`,
+    /// else the only CNB registry configured)
+    #[arg(long, value_name = "NAME")]
+    pub registry: Option<String>,
+}
+
+/// Print a shell completion script
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo completions bash > ~/.local/share/bash-completion/completions/cnbcargo\n  \
+    cnbcargo completions zsh > ~/.zfunc/_cnbcargo")]
+pub struct CompletionsArgs {
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

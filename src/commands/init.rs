@@ -1,0 +1,200 @@
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::cargo::Cargo;
+use crate::cargo_config::edit::{self, Change, CnbBlock};
+use crate::cargo_config::{self, write};
+use crate::cli::InitArgs;
+use crate::error::UserError;
+use crate::registry_url::IndexUrl;
+use crate::shell::Shell;
+
+pub fn run(args: &InitArgs, shell: &Shell) -> Result<()> {
+    validate_registry_name(&args.name)?;
+    let target = match &args.target {
+        Some(target) => target.clone(),
+        None => ask_target()?,
+    };
+    let index = IndexUrl::parse_target(&target)?;
+    let cwd = super::current_dir()?;
+    let path = config_path(args.global, &cwd)?;
+    shell.verbose(format!("editing `{}`", path.display()));
+
+    let cargo_dir = path.parent().expect("a config path has a parent").to_path_buf();
+    // Concurrent runs take turns on the directory; a dry run changes nothing
+    // and needs no lock (nor the directory).
+    let _lock = if !args.dry_run && cargo_dir.is_dir() {
+        Some(write::DirLock::acquire(&cargo_dir)?)
+    } else {
+        None
+    };
+    let original = read_config(&path)?;
+    let block = CnbBlock {
+        name: &args.name,
+        index: &index,
+        set_default: !args.no_default,
+    };
+    let edited = edit::add_cnb_block(&original, &block).map_err(|e| {
+        UserError::new(format!(
+            "`{}:{}:{}`: {}",
+            path.display(),
+            e.line,
+            e.column,
+            e.message
+        ))
+        .hint("the file was not changed; fix it and run `cnbcargo init` again")
+    })?;
+
+    if edited.text == original {
+        shell.status(
+            "Fresh",
+            format!(
+                "`{}` already configures `{}` ({index})",
+                path.display(),
+                edited.name
+            ),
+        );
+        return Ok(());
+    }
+    if args.dry_run {
+        shell.out(&unified_diff(&path, &original, &edited.text));
+        shell.note("dry run: nothing was written");
+        return Ok(());
+    }
+    let created = !path.exists();
+    if created {
+        std::fs::create_dir_all(&cargo_dir)
+            .with_context(|| format!("failed to create `{}`", cargo_dir.display()))?;
+    }
+    write::write_atomic(&path, edited.text.as_bytes())?;
+    shell.status(if created { "Created" } else { "Updated" }, path.display().to_string());
+    report(shell, &edited.changes, &index);
+    shell.hint(format!(
+        "run `cnbcargo login --registry {}` to give cargo your CNB token",
+        edited.name
+    ));
+    Ok(())
+}
+
+fn report(shell: &Shell, changes: &[Change], index: &IndexUrl) {
+    for change in changes {
+        match change {
+            Change::AddedRegistry { name } => {
+                shell.status("Added", format!("registry `{name}` with index `{index}`"))
+            }
+            Change::ReusedRegistry { name, requested } => shell.note(format!(
+                "this index is already configured as `{name}`; using that name instead of `{requested}`"
+            )),
+            Change::ReplacedIndex { name, old } => shell.warn(format!(
+                "registry `{name}` pointed at `{old}`; it now points at `{index}`"
+            )),
+            Change::SetDefault { name, previous: None } => {
+                shell.status("Added", format!("`registry.default = \"{name}\"`"))
+            }
+            Change::SetDefault {
+                name,
+                previous: Some(previous),
+            } => shell.warn(format!(
+                "replaced `registry.default = \"{previous}\"` with `\"{name}\"`; pass `--no-default` to keep `{previous}`"
+            )),
+            Change::AddedProvider { existing } if existing.is_empty() => shell.status(
+                "Added",
+                "`cargo:token` to `registry.global-credential-providers`",
+            ),
+            Change::AddedProvider { existing } => shell.status(
+                "Added",
+                format!(
+                    "`cargo:token` to `registry.global-credential-providers` after `{}`: later entries take precedence, so cargo asks `cargo:token` first",
+                    existing.join("`, `")
+                ),
+            ),
+        }
+    }
+}
+
+/// Cargo accepts registry names of letters, digits, `-` and `_`.
+fn validate_registry_name(name: &str) -> Result<(), UserError> {
+    let valid = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return Err(UserError::usage(format!("`{name}` is not a valid registry name"))
+            .hint("use letters, digits, `-` and `_`, starting with a letter, e.g. `cnb-cargo-repo`"));
+    }
+    if name == "crates-io" {
+        return Err(UserError::usage("`crates-io` is reserved for crates.io")
+            .hint("pick another name, e.g. `cnb-cargo-repo`"));
+    }
+    Ok(())
+}
+
+fn ask_target() -> Result<String> {
+    let missing = || {
+        UserError::usage("missing the registry to configure")
+            .hint("pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry")
+    };
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(missing().into());
+    }
+    eprint!("CNB registry (index URL or group/registry): ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("failed to read the registry")?;
+    if line.trim().is_empty() {
+        return Err(missing().into());
+    }
+    Ok(line.trim().to_string())
+}
+
+/// The config file to edit: the workspace root's `.cargo/config.toml` (or
+/// its legacy `config`), else the current directory's; with `global`,
+/// `$CARGO_HOME`'s.
+fn config_path(global: bool, cwd: &Path) -> Result<PathBuf> {
+    let cargo_dir = if global {
+        cargo_config::cargo_home(cwd)?
+    } else {
+        let root = Cargo::from_env()
+            .workspace_root(cwd)
+            .unwrap_or_else(|| cwd.to_path_buf());
+        root.join(".cargo")
+    };
+    Ok(cargo_config::config_file_in_cargo_dir(&cargo_dir))
+}
+
+fn read_config(path: &Path) -> Result<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let (line, column) = {
+                let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+                let valid = std::str::from_utf8(valid).unwrap_or_default();
+                edit::line_col(valid, valid.len())
+            };
+            UserError::new(format!(
+                "`{}:{line}:{column}`: the file is not valid UTF-8",
+                path.display()
+            ))
+            .hint("cargo config files are UTF-8 TOML; the file was not changed")
+            .into()
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(e) => Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+    }
+}
+
+fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let name = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&name, &name)
+        .to_string()
+}

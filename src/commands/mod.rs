@@ -1,0 +1,14 @@
+//! One module per subcommand: turn arguments into typed values, call the
+//! work, report.
+
+pub mod completions;
+pub mod init;
+pub mod login;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+pub fn current_dir() -> Result<PathBuf> {
+    std::env::current_dir().context("cannot read the current directory")
+}

@@ -1,0 +1,187 @@
+//! Tokens: the type that keeps them from being printed, where they come
+//! from, and the OS keyring copy.
+
+use std::fmt;
+use std::io::{IsTerminal, Read};
+
+use anyhow::Result;
+use zeroize::Zeroizing;
+
+use crate::env;
+use crate::error::UserError;
+
+/// A secret value. It has no `Display`, and `Debug` prints `REDACTED`, so
+/// it cannot reach a message by accident; `expose` marks where it leaves.
+#[derive(Clone)]
+pub struct Secret(Zeroizing<String>);
+
+impl Secret {
+    pub fn new(value: String) -> Secret {
+        Secret(Zeroizing::new(value))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(REDACTED)")
+    }
+}
+
+/// Where a token was read from, for `-v` messages (never the value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Stdin,
+    CnbTokenEnv,
+    Prompt,
+}
+
+impl fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::Stdin => f.write_str("standard input"),
+            TokenSource::CnbTokenEnv => write!(f, "the `{}` environment variable", env::CNB_TOKEN),
+            TokenSource::Prompt => f.write_str("the prompt"),
+        }
+    }
+}
+
+/// Checks a token as typed or piped: one trailing newline is dropped, and
+/// an empty token or one with whitespace inside is refused. The messages
+/// never include the token.
+pub fn validate_token(raw: Zeroizing<String>, source: TokenSource) -> Result<Secret, UserError> {
+    let trimmed = raw.trim_end_matches(['\n', '\r']);
+    if trimmed.is_empty() {
+        return Err(UserError::new(format!("the token from {source} is empty"))
+            .hint(format!(
+                "pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `{}`",
+                env::CNB_TOKEN
+            )));
+    }
+    if trimmed.chars().any(char::is_whitespace) {
+        return Err(UserError::new(format!(
+            "the token from {source} contains whitespace"
+        ))
+        .hint("copy the token again: CNB access tokens are a single word"));
+    }
+    Ok(Secret::new(trimmed.to_string()))
+}
+
+/// Reads the token for `login`: `--token-stdin`, else `CNB_TOKEN`, else
+/// stdin when it is not a terminal, else a hidden prompt.
+pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, TokenSource)> {
+    let from_stdin = || -> Result<(Secret, TokenSource)> {
+        let mut raw = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_to_string(&mut raw)
+            .map_err(|e| UserError::new(format!("failed to read the token from standard input: {e}")))?;
+        Ok((validate_token(raw, TokenSource::Stdin)?, TokenSource::Stdin))
+    };
+    if token_stdin {
+        return from_stdin();
+    }
+    if let Some(token) = std::env::var(env::CNB_TOKEN).ok().filter(|t| !t.is_empty()) {
+        let token = Zeroizing::new(token);
+        return Ok((validate_token(token, TokenSource::CnbTokenEnv)?, TokenSource::CnbTokenEnv));
+    }
+    if !std::io::stdin().is_terminal() {
+        return from_stdin();
+    }
+    let raw = rpassword::prompt_password(format!("token for `{registry}`: ")).map_err(|e| {
+        UserError::new(format!("failed to read the token: {e}"))
+            .hint(format!("set `{}` or pipe the token in", env::CNB_TOKEN))
+    })?;
+    let raw = Zeroizing::new(raw);
+    Ok((validate_token(raw, TokenSource::Prompt)?, TokenSource::Prompt))
+}
+
+/// The OS keyring copy of a registry's token, for cnbcargo's own API calls.
+pub mod keyring_store {
+    use super::Secret;
+    use crate::env;
+
+    const SERVICE: &str = "cnbcargo";
+
+    /// `None` when the user turned the keyring off.
+    pub fn enabled(no_keyring_flag: bool) -> bool {
+        let env_off = std::env::var(env::CNBCARGO_NO_KEYRING)
+            .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+        !(no_keyring_flag || env_off)
+    }
+
+    fn service() -> String {
+        env::var_non_empty(env::CNBCARGO_KEYRING_SERVICE).unwrap_or_else(|| SERVICE.to_string())
+    }
+
+    fn entry(account: &str) -> keyring::Result<keyring::Entry> {
+        keyring::Entry::new(&service(), account)
+    }
+
+    /// Errors are returned as text without the token, for a note.
+    pub fn store(account: &str, token: &Secret) -> Result<(), String> {
+        entry(account)
+            .and_then(|e| e.set_password(token.expose()))
+            .map_err(|e| describe(&e))
+    }
+
+    #[allow(dead_code, reason = "the API client reads the keyring copy")]
+    pub fn load(account: &str) -> Result<Option<Secret>, String> {
+        match entry(account).and_then(|e| e.get_password()) {
+            Ok(token) => Ok(Some(Secret::new(token))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    /// `Ok(false)` when there was nothing to remove.
+    pub fn delete(account: &str) -> Result<bool, String> {
+        match entry(account).and_then(|e| e.delete_credential()) {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(describe(&e)),
+        }
+    }
+
+    fn describe(err: &keyring::Error) -> String {
+        // keyring's errors describe the platform failure, never the secret.
+        match err {
+            keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
+                format!("no usable keyring on this machine ({err})")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(raw: &str) -> Result<String, String> {
+        validate_token(Zeroizing::new(raw.to_string()), TokenSource::Stdin)
+            .map(|s| s.expose().to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn trims_newline_and_refuses_bad_tokens() {
+        assert_eq!(check("abc\n").unwrap(), "abc");
+        assert_eq!(check("abc\r\n").unwrap(), "abc");
+        assert!(check("").unwrap_err().contains("empty"));
+        assert!(check("\n").unwrap_err().contains("empty"));
+        let err = check("secret-part other-part\n").unwrap_err();
+        assert!(err.contains("whitespace"));
+        assert!(!err.contains("secret-part"));
+        assert!(check(" abc").unwrap_err().contains("whitespace"));
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let secret = Secret::new("hunter2".to_string());
+        assert_eq!(format!("{secret:?}"), "Secret(REDACTED)");
+        assert!(!format!("{:?}", Some(&secret)).contains("hunter2"));
+    }
+}

@@ -1,0 +1,62 @@
+//! Errors that the user can act on carry hints and an exit code; everything
+//! else is an `anyhow` chain printed as `error:` plus `Caused by:` lines.
+
+use std::fmt;
+
+/// Exit code for a failed command.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code for bad usage, the same as clap's.
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug)]
+pub struct UserError {
+    message: String,
+    hints: Vec<String>,
+    exit_code: u8,
+}
+
+impl UserError {
+    pub fn new(message: impl Into<String>) -> Self {
+        UserError {
+            message: message.into(),
+            hints: Vec::new(),
+            exit_code: EXIT_FAILURE,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        UserError {
+            exit_code: EXIT_USAGE,
+            ..UserError::new(message)
+        }
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn hints(&self) -> &[String] {
+        &self.hints
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        self.exit_code
+    }
+}
+
+impl fmt::Display for UserError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// Shorthand for `Err(UserError::new(..).hint(..).into())`.
+#[macro_export]
+macro_rules! bail_user {
+    ($msg:expr $(, hint = $hint:expr)* $(,)?) => {
+        return Err($crate::error::UserError::new($msg)$(.hint($hint))*.into())
+    };
+}

@@ -1,0 +1,241 @@
+//! The registry's index URL: what `init` accepts as TARGET, how it is
+//! normalised, and how an index written in a config file is compared.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use anyhow::Result;
+use url::{Host, Url};
+
+use crate::error::UserError;
+
+/// CNB's cargo host. Only used to expand a bare `group/registry` path; any
+/// other host is reached by passing the full URL.
+pub const CNB_CARGO_HOST: &str = "cargo.cnb.cool";
+
+/// A sparse registry index URL, always `http(s)://.../` with a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexUrl {
+    url: Url,
+}
+
+impl IndexUrl {
+    /// Parses a TARGET: a full index URL (optionally `sparse+`) or a CNB
+    /// registry path `group[/subgroup...]/registry`.
+    pub fn parse_target(target: &str) -> Result<IndexUrl, UserError> {
+        let target = target.trim();
+        if target.is_empty() {
+            return Err(UserError::usage("the registry target is empty")
+                .hint("pass the index URL CNB shows, or a path like `acme/crates`"));
+        }
+        let without_sparse = target.strip_prefix("sparse+").unwrap_or(target);
+        if without_sparse.contains("://") {
+            return IndexUrl::parse_url(without_sparse);
+        }
+        if target.starts_with("sparse+") {
+            return Err(UserError::new(format!("`{target}` is not a URL"))
+                .hint("a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`"));
+        }
+        IndexUrl::from_path(target)
+    }
+
+    fn parse_url(text: &str) -> Result<IndexUrl, UserError> {
+        let mut url = Url::parse(text).map_err(|e| {
+            UserError::new(format!("`{text}` is not a valid URL: {e}"))
+                .hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
+        })?;
+        match url.scheme() {
+            "https" => {}
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(UserError::new(format!(
+                    "refusing the plain `http://` index `{text}`: the token would travel in clear"
+                ))
+                .hint("use the `https://` URL; plain http is only accepted for loopback hosts (127.0.0.1, ::1, localhost)"));
+            }
+            other => {
+                return Err(UserError::new(format!(
+                    "`{text}` uses the unsupported scheme `{other}`"
+                ))
+                .hint("CNB registries are sparse indexes served over `https://`"));
+            }
+        }
+        if url.host().is_none() {
+            return Err(UserError::new(format!("`{text}` has no host")));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(UserError::new(format!(
+                "`{text}` has a query or fragment, which an index URL cannot have"
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UserError::new(format!(
+                "the index URL must not carry credentials"
+            ))
+            .hint("log in with `cnbcargo login` instead of putting a user or password in the URL"));
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(IndexUrl { url })
+    }
+
+    fn from_path(path: &str) -> Result<IndexUrl, UserError> {
+        let trimmed = path.trim_matches('/');
+        let segments: Vec<&str> = trimmed.split('/').collect();
+        let first = segments.first().copied().unwrap_or_default();
+        if first.contains('.') && segments.len() > 1 {
+            return Err(UserError::usage(format!(
+                "`{path}` looks like a URL without its scheme"
+            ))
+            .hint(format!("write it as `https://{trimmed}`")));
+        }
+        if segments.len() < 2 {
+            return Err(UserError::usage(format!(
+                "`{path}` is not a registry path: it needs a group and a registry name"
+            ))
+            .hint("pass `group/registry` (e.g. `acme/crates`) or the full index URL CNB shows"));
+        }
+        for segment in &segments {
+            let valid = !segment.is_empty()
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && !segment.starts_with('.')
+                && *segment != "-";
+            if !valid {
+                return Err(UserError::usage(format!(
+                    "`{path}` is not a registry path: `{segment}` is not a valid group or registry name"
+                ))
+                .hint("names hold letters, digits, `-`, `_` and `.`; pass the full index URL if CNB shows another form"));
+            }
+        }
+        let url = Url::parse(&format!("https://{CNB_CARGO_HOST}/{trimmed}/-/packages/"))
+            .map_err(|e| UserError::new(format!("`{path}` is not a registry path: {e}")))?;
+        Ok(IndexUrl { url })
+    }
+
+    /// Reads an `index` value from a config file; `None` for git indexes and
+    /// anything else that is not a sparse HTTP index.
+    pub fn from_config_value(value: &str) -> Option<IndexUrl> {
+        let rest = value.strip_prefix("sparse+")?;
+        let mut url = Url::parse(rest).ok()?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Some(IndexUrl { url })
+    }
+
+    /// `https://host/path/`, what cargo requests files under.
+    #[allow(dead_code, reason = "the API client and the index reader use it")]
+    pub fn http_url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The value for `index = ...` in a cargo config.
+    pub fn config_value(&self) -> String {
+        format!("sparse+{}", self.url)
+    }
+
+    /// True when the index has CNB's shape: a path ending in `/-/packages/`.
+    pub fn looks_like_cnb(&self) -> bool {
+        self.url.path().ends_with("/-/packages/")
+    }
+
+    /// The registry path between the host and `/-/packages`, which CNB's
+    /// OpenAPI calls the slug.
+    #[allow(dead_code, reason = "the API client addresses the registry by its slug")]
+    pub fn cnb_slug(&self) -> Option<&str> {
+        let path = self.url.path().strip_suffix("/-/packages/")?;
+        let slug = path.trim_start_matches('/');
+        (!slug.is_empty()).then_some(slug)
+    }
+}
+
+impl fmt::Display for IndexUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.config_value())
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(target: &str) -> String {
+        IndexUrl::parse_target(target).unwrap().config_value()
+    }
+
+    fn err(target: &str) -> String {
+        IndexUrl::parse_target(target).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn path_expands_to_cnb_url() {
+        assert_eq!(ok("acme/crates"), "sparse+https://cargo.cnb.cool/acme/crates/-/packages/");
+        assert_eq!(ok("/acme/sub/crates/"), "sparse+https://cargo.cnb.cool/acme/sub/crates/-/packages/");
+    }
+
+    #[test]
+    fn urls_get_sparse_prefix_and_trailing_slash() {
+        assert_eq!(
+            ok("https://cargo.cnb.cool/acme/crates/-/packages"),
+            "sparse+https://cargo.cnb.cool/acme/crates/-/packages/"
+        );
+        assert_eq!(
+            ok("sparse+https://cargo.cnb.cool/acme/crates/-/packages/"),
+            "sparse+https://cargo.cnb.cool/acme/crates/-/packages/"
+        );
+        assert_eq!(ok("http://127.0.0.1:8080/x"), "sparse+http://127.0.0.1:8080/x/");
+        assert_eq!(ok("http://[::1]:8080/x/"), "sparse+http://[::1]:8080/x/");
+        assert_eq!(ok("http://localhost/x/"), "sparse+http://localhost/x/");
+        assert_eq!(ok("http://127.3.4.5/x/"), "sparse+http://127.3.4.5/x/");
+    }
+
+    #[test]
+    fn refuses_clear_text_and_junk() {
+        assert!(err("http://cargo.cnb.cool/acme/crates/-/packages/").contains("in clear"));
+        assert!(err("http://10.0.0.1/x/").contains("in clear"));
+        assert!(err("ftp://x/y").contains("scheme"));
+        assert!(err("crates").contains("needs a group"));
+        assert!(err("acme//crates").contains("not a valid group"));
+        assert!(err("acme/cr ates").contains("not a valid group"));
+        assert!(err("cargo.cnb.cool/acme/crates").contains("without its scheme"));
+        assert!(err("https://user:pw@example.com/x/").contains("credentials"));
+        assert!(err("https://").contains("not a valid URL"));
+        assert!(err("").contains("empty"));
+        assert!(err("sparse+acme/x").contains("not a URL"));
+    }
+
+    #[test]
+    fn slug_and_shape() {
+        let url = IndexUrl::parse_target("acme/sub/crates").unwrap();
+        assert!(url.looks_like_cnb());
+        assert_eq!(url.cnb_slug(), Some("acme/sub/crates"));
+        let other = IndexUrl::parse_target("https://example.com/index/").unwrap();
+        assert!(!other.looks_like_cnb());
+        assert_eq!(other.cnb_slug(), None);
+    }
+
+    #[test]
+    fn config_values_compare_after_normalising() {
+        let a = IndexUrl::from_config_value("sparse+https://Cargo.CNB.cool/a/b/-/packages").unwrap();
+        let b = IndexUrl::parse_target("a/b").unwrap();
+        assert_eq!(a, b);
+        assert!(IndexUrl::from_config_value("https://github.com/x/index").is_none());
+    }
+}
