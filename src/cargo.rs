@@ -87,7 +87,9 @@ impl Cargo {
                     "cargo {version}: credential providers and authenticated registries are stable only from cargo {}.{}",
                     PROVIDERS_VERSION.0, PROVIDERS_VERSION.1
                 ));
-                shell.hint("run `rustup update stable` if cargo cannot authenticate to the registry");
+                shell.hint(
+                    "run `rustup update stable` if cargo cannot authenticate to the registry",
+                );
                 Ok(version)
             }
             Gate::Ok => {
@@ -148,7 +150,10 @@ impl Cargo {
 
     /// `cargo logout --registry NAME`.
     pub fn logout(&self, registry: &str, shell: &Shell) -> Result<()> {
-        shell.verbose(format!("running `{} logout --registry {registry}`", self.display()));
+        shell.verbose(format!(
+            "running `{} logout --registry {registry}`",
+            self.display()
+        ));
         let status = self
             .command()
             .args(["logout", "--registry", registry])
@@ -191,7 +196,10 @@ pub fn parse_version(output: &str) -> Result<Version, String> {
     let line = output.lines().next().unwrap_or_default().trim();
     let mut words = line.split_whitespace();
     if words.next() != Some("cargo") {
-        return Err(format!("expected `cargo <version>`, got `{}`", shorten(line)));
+        return Err(format!(
+            "expected `cargo <version>`, got `{}`",
+            shorten(line)
+        ));
     }
     let word = words
         .next()

@@ -55,17 +55,18 @@ impl fmt::Display for TokenSource {
 pub fn validate_token(raw: Zeroizing<String>, source: TokenSource) -> Result<Secret, UserError> {
     let trimmed = raw.trim_end_matches(['\n', '\r']);
     if trimmed.is_empty() {
-        return Err(UserError::new(format!("the token from {source} is empty"))
-            .hint(format!(
+        return Err(
+            UserError::new(format!("the token from {source} is empty")).hint(format!(
                 "pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `{}`",
                 env::CNB_TOKEN
-            )));
+            )),
+        );
     }
     if trimmed.chars().any(char::is_whitespace) {
-        return Err(UserError::new(format!(
-            "the token from {source} contains whitespace"
-        ))
-        .hint("copy the token again: CNB access tokens are a single word"));
+        return Err(
+            UserError::new(format!("the token from {source} contains whitespace"))
+                .hint("copy the token again: CNB access tokens are a single word"),
+        );
     }
     Ok(Secret::new(trimmed.to_string()))
 }
@@ -75,9 +76,9 @@ pub fn validate_token(raw: Zeroizing<String>, source: TokenSource) -> Result<Sec
 pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, TokenSource)> {
     let from_stdin = || -> Result<(Secret, TokenSource)> {
         let mut raw = Zeroizing::new(String::new());
-        std::io::stdin()
-            .read_to_string(&mut raw)
-            .map_err(|e| UserError::new(format!("failed to read the token from standard input: {e}")))?;
+        std::io::stdin().read_to_string(&mut raw).map_err(|e| {
+            UserError::new(format!("failed to read the token from standard input: {e}"))
+        })?;
         Ok((validate_token(raw, TokenSource::Stdin)?, TokenSource::Stdin))
     };
     if token_stdin {
@@ -85,7 +86,10 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, To
     }
     if let Some(token) = std::env::var(env::CNB_TOKEN).ok().filter(|t| !t.is_empty()) {
         let token = Zeroizing::new(token);
-        return Ok((validate_token(token, TokenSource::CnbTokenEnv)?, TokenSource::CnbTokenEnv));
+        return Ok((
+            validate_token(token, TokenSource::CnbTokenEnv)?,
+            TokenSource::CnbTokenEnv,
+        ));
     }
     if !std::io::stdin().is_terminal() {
         return from_stdin();
@@ -95,7 +99,10 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, To
             .hint(format!("set `{}` or pipe the token in", env::CNB_TOKEN))
     })?;
     let raw = Zeroizing::new(raw);
-    Ok((validate_token(raw, TokenSource::Prompt)?, TokenSource::Prompt))
+    Ok((
+        validate_token(raw, TokenSource::Prompt)?,
+        TokenSource::Prompt,
+    ))
 }
 
 /// The OS keyring copy of a registry's token, for cnbcargo's own API calls.
@@ -105,7 +112,7 @@ pub mod keyring_store {
 
     const SERVICE: &str = "cnbcargo";
 
-    /// `None` when the user turned the keyring off.
+    /// False when `--no-keyring` or `CNBCARGO_NO_KEYRING` turned it off.
     pub fn enabled(no_keyring_flag: bool) -> bool {
         let env_off = std::env::var(env::CNBCARGO_NO_KEYRING)
             .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
@@ -116,42 +123,107 @@ pub mod keyring_store {
         env::var_non_empty(env::CNBCARGO_KEYRING_SERVICE).unwrap_or_else(|| SERVICE.to_string())
     }
 
-    fn entry(account: &str) -> keyring::Result<keyring::Entry> {
-        keyring::Entry::new(&service(), account)
-    }
-
     /// Errors are returned as text without the token, for a note.
     pub fn store(account: &str, token: &Secret) -> Result<(), String> {
-        entry(account)
-            .and_then(|e| e.set_password(token.expose()))
-            .map_err(|e| describe(&e))
+        backend::store(&service(), account, token.expose())
     }
 
     #[allow(dead_code, reason = "the API client reads the keyring copy")]
     pub fn load(account: &str) -> Result<Option<Secret>, String> {
-        match entry(account).and_then(|e| e.get_password()) {
-            Ok(token) => Ok(Some(Secret::new(token))),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(describe(&e)),
-        }
+        backend::load(&service(), account)
     }
 
     /// `Ok(false)` when there was nothing to remove.
     pub fn delete(account: &str) -> Result<bool, String> {
-        match entry(account).and_then(|e| e.delete_credential()) {
-            Ok(()) => Ok(true),
-            Err(keyring::Error::NoEntry) => Ok(false),
-            Err(e) => Err(describe(&e)),
+        backend::delete(&service(), account)
+    }
+
+    #[cfg(target_os = "linux")]
+    mod backend {
+        use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
+
+        use super::Secret;
+
+        /// The description keyring-rs gives its entries, so either finds the other's.
+        fn description(service: &str, account: &str) -> String {
+            format!("keyring-rs:{account}@{service}")
+        }
+
+        fn describe(err: KeyError) -> String {
+            format!("no usable kernel keyring on this machine ({err:?})")
+        }
+
+        fn session() -> Result<KeyRing, String> {
+            KeyRing::from_special_id(KeyRingIdentifier::Session, false).map_err(describe)
+        }
+
+        pub fn store(service: &str, account: &str, token: &str) -> Result<(), String> {
+            let session = session()?;
+            let key = session
+                .add_key(&description(service, account), token.as_bytes())
+                .map_err(describe)?;
+            // The persistent keyring outlives the login session; where it
+            // cannot be linked (containers, CI) the session copy still serves.
+            if let Ok(persistent) = KeyRing::get_persistent(KeyRingIdentifier::Session) {
+                let _ = persistent.link_key(key);
+            }
+            Ok(())
+        }
+
+        pub fn load(service: &str, account: &str) -> Result<Option<Secret>, String> {
+            let key = match session()?.search(&description(service, account)) {
+                Ok(key) => key,
+                Err(KeyError::KeyDoesNotExist) => return Ok(None),
+                Err(e) => return Err(describe(e)),
+            };
+            let bytes = zeroize::Zeroizing::new(key.read_to_vec().map_err(describe)?);
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| "the keyring entry is not text".to_string())?;
+            Ok(Some(Secret::new(text.to_string())))
+        }
+
+        pub fn delete(service: &str, account: &str) -> Result<bool, String> {
+            match session()?.search(&description(service, account)) {
+                Ok(key) => key.invalidate().map(|()| true).map_err(describe),
+                Err(KeyError::KeyDoesNotExist) => Ok(false),
+                Err(e) => Err(describe(e)),
+            }
         }
     }
 
-    fn describe(err: &keyring::Error) -> String {
+    #[cfg(not(target_os = "linux"))]
+    mod backend {
+        use super::Secret;
+
+        fn entry(service: &str, account: &str) -> keyring::Result<keyring::Entry> {
+            keyring::Entry::new(service, account)
+        }
+
         // keyring's errors describe the platform failure, never the secret.
-        match err {
-            keyring::Error::NoStorageAccess(_) | keyring::Error::PlatformFailure(_) => {
-                format!("no usable keyring on this machine ({err})")
+        fn describe(err: keyring::Error) -> String {
+            format!("no usable keyring on this machine ({err})")
+        }
+
+        pub fn store(service: &str, account: &str, token: &str) -> Result<(), String> {
+            entry(service, account)
+                .and_then(|e| e.set_password(token))
+                .map_err(describe)
+        }
+
+        pub fn load(service: &str, account: &str) -> Result<Option<Secret>, String> {
+            match entry(service, account).and_then(|e| e.get_password()) {
+                Ok(token) => Ok(Some(Secret::new(token))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(describe(e)),
             }
-            other => other.to_string(),
+        }
+
+        pub fn delete(service: &str, account: &str) -> Result<bool, String> {
+            match entry(service, account).and_then(|e| e.delete_credential()) {
+                Ok(()) => Ok(true),
+                Err(keyring::Error::NoEntry) => Ok(false),
+                Err(e) => Err(describe(e)),
+            }
         }
     }
 }

@@ -33,8 +33,9 @@ impl IndexUrl {
             return IndexUrl::parse_url(without_sparse);
         }
         if target.starts_with("sparse+") {
-            return Err(UserError::new(format!("`{target}` is not a URL"))
-                .hint("a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`"));
+            return Err(UserError::new(format!("`{target}` is not a URL")).hint(
+                "a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`",
+            ));
         }
         IndexUrl::from_path(target)
     }
@@ -69,10 +70,11 @@ impl IndexUrl {
             )));
         }
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(UserError::new(format!(
-                "the index URL must not carry credentials"
-            ))
-            .hint("log in with `cnbcargo login` instead of putting a user or password in the URL"));
+            return Err(
+                UserError::new("the index URL must not carry credentials").hint(
+                    "log in with `cnbcargo login` instead of putting a user or password in the URL",
+                ),
+            );
         }
         if !url.path().ends_with('/') {
             let path = format!("{}/", url.path());
@@ -86,10 +88,10 @@ impl IndexUrl {
         let segments: Vec<&str> = trimmed.split('/').collect();
         let first = segments.first().copied().unwrap_or_default();
         if first.contains('.') && segments.len() > 1 {
-            return Err(UserError::usage(format!(
-                "`{path}` looks like a URL without its scheme"
-            ))
-            .hint(format!("write it as `https://{trimmed}`")));
+            return Err(
+                UserError::usage(format!("`{path}` looks like a URL without its scheme"))
+                    .hint(format!("write it as `https://{trimmed}`")),
+            );
         }
         if segments.len() < 2 {
             return Err(UserError::usage(format!(
@@ -149,7 +151,10 @@ impl IndexUrl {
 
     /// The registry path between the host and `/-/packages`, which CNB's
     /// OpenAPI calls the slug.
-    #[allow(dead_code, reason = "the API client addresses the registry by its slug")]
+    #[allow(
+        dead_code,
+        reason = "the API client addresses the registry by its slug"
+    )]
     pub fn cnb_slug(&self) -> Option<&str> {
         let path = self.url.path().strip_suffix("/-/packages/")?;
         let slug = path.trim_start_matches('/');
@@ -186,8 +191,14 @@ mod tests {
 
     #[test]
     fn path_expands_to_cnb_url() {
-        assert_eq!(ok("acme/crates"), "sparse+https://cargo.cnb.cool/acme/crates/-/packages/");
-        assert_eq!(ok("/acme/sub/crates/"), "sparse+https://cargo.cnb.cool/acme/sub/crates/-/packages/");
+        assert_eq!(
+            ok("acme/crates"),
+            "sparse+https://cargo.cnb.cool/acme/crates/-/packages/"
+        );
+        assert_eq!(
+            ok("/acme/sub/crates/"),
+            "sparse+https://cargo.cnb.cool/acme/sub/crates/-/packages/"
+        );
     }
 
     #[test]
@@ -200,7 +211,10 @@ mod tests {
             ok("sparse+https://cargo.cnb.cool/acme/crates/-/packages/"),
             "sparse+https://cargo.cnb.cool/acme/crates/-/packages/"
         );
-        assert_eq!(ok("http://127.0.0.1:8080/x"), "sparse+http://127.0.0.1:8080/x/");
+        assert_eq!(
+            ok("http://127.0.0.1:8080/x"),
+            "sparse+http://127.0.0.1:8080/x/"
+        );
         assert_eq!(ok("http://[::1]:8080/x/"), "sparse+http://[::1]:8080/x/");
         assert_eq!(ok("http://localhost/x/"), "sparse+http://localhost/x/");
         assert_eq!(ok("http://127.3.4.5/x/"), "sparse+http://127.3.4.5/x/");
@@ -233,7 +247,8 @@ mod tests {
 
     #[test]
     fn config_values_compare_after_normalising() {
-        let a = IndexUrl::from_config_value("sparse+https://Cargo.CNB.cool/a/b/-/packages").unwrap();
+        let a =
+            IndexUrl::from_config_value("sparse+https://Cargo.CNB.cool/a/b/-/packages").unwrap();
         let b = IndexUrl::parse_target("a/b").unwrap();
         assert_eq!(a, b);
         assert!(IndexUrl::from_config_value("https://github.com/x/index").is_none());

@@ -80,14 +80,22 @@ impl Shell {
     /// Shown with `-v` and above.
     pub fn verbose(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Verbose {
-            self.emit(&format!("{} {}", self.paint(CYAN, "[verbose]"), message.as_ref()));
+            self.emit(&format!(
+                "{} {}",
+                self.paint(CYAN, "[verbose]"),
+                message.as_ref()
+            ));
         }
     }
 
     /// Shown with `-vv`.
     pub fn debug(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::VeryVerbose {
-            self.emit(&format!("{} {}", self.paint(CYAN, "[debug]"), message.as_ref()));
+            self.emit(&format!(
+                "{} {}",
+                self.paint(CYAN, "[debug]"),
+                message.as_ref()
+            ));
         }
     }
 
@@ -122,7 +130,11 @@ impl Shell {
     /// Writes data to stdout; a closed pipe ends the program quietly.
     pub fn out(&self, text: &str) {
         let mut stdout = std::io::stdout().lock();
-        if stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+        if stdout
+            .write_all(text.as_bytes())
+            .and_then(|_| stdout.flush())
+            .is_err()
+        {
             std::process::exit(0);
         }
     }

@@ -25,13 +25,26 @@ pub struct CnbBlock<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    AddedRegistry { name: String },
+    AddedRegistry {
+        name: String,
+    },
     /// The index was already configured under another name, which is kept.
-    ReusedRegistry { name: String, requested: String },
-    ReplacedIndex { name: String, old: String },
-    SetDefault { name: String, previous: Option<String> },
+    ReusedRegistry {
+        name: String,
+        requested: String,
+    },
+    ReplacedIndex {
+        name: String,
+        old: String,
+    },
+    SetDefault {
+        name: String,
+        previous: Option<String>,
+    },
     /// `cargo:token` appended after these providers, so it takes precedence.
-    AddedProvider { existing: Vec<String> },
+    AddedProvider {
+        existing: Vec<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -53,7 +66,11 @@ pub struct EditError {
 
 impl std::fmt::Display for EditError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -105,13 +122,21 @@ enum Place<'d> {
     /// `[header]` table: new lines go after its last key.
     Header(&'d Table),
     /// Defined by dotted keys (`a.b = 1`): new lines repeat the prefix.
-    Dotted { table: &'d Table, prefix: String },
+    Dotted {
+        table: &'d Table,
+        prefix: String,
+    },
     /// Only exists through sub-tables (`[a.b]` makes `a`): new keys need a
     /// header of their own.
-    Implicit { table: &'d Table, path: String },
+    Implicit {
+        table: &'d Table,
+        path: String,
+    },
     Inline(&'d InlineTable),
     /// Not in the document at all.
-    Absent { path: String },
+    Absent {
+        path: String,
+    },
 }
 
 struct Splicer<'s> {
@@ -194,7 +219,15 @@ impl<'s> Splicer<'s> {
             let src = self.src;
             let ends_with_newline = src.ends_with('\n');
             let (prefix, suffix) = if src.trim().is_empty() {
-                (if src.is_empty() || ends_with_newline { "" } else { nl }.to_string(), nl)
+                (
+                    if src.is_empty() || ends_with_newline {
+                        ""
+                    } else {
+                        nl
+                    }
+                    .to_string(),
+                    nl,
+                )
             } else if src.ends_with("\n\n") || src.ends_with("\n\r\n") {
                 (String::new(), nl)
             } else if ends_with_newline {
@@ -232,7 +265,11 @@ fn body_end(table: &Table, into_headers: bool) -> Option<usize> {
             Item::Value(v) => v.span().map(|s| s.end),
             Item::Table(t) if t.is_dotted() => body_end(t, into_headers),
             Item::Table(t) if into_headers => {
-                let own = if t.is_implicit() { None } else { t.span().map(|s| s.end) };
+                let own = if t.is_implicit() {
+                    None
+                } else {
+                    t.span().map(|s| s.end)
+                };
                 own.max(body_end(t, true))
             }
             Item::ArrayOfTables(a) if into_headers => a
@@ -377,7 +414,10 @@ fn place_of<'d>(
             Err(error_at(
                 src,
                 offset,
-                format!("`{path}` is a {}, but cargo expects a table", type_name(other)),
+                format!(
+                    "`{path}` is a {}, but cargo expects a table",
+                    type_name(other)
+                ),
             ))
         }
     }
@@ -443,7 +483,9 @@ fn registry_entries<'d>(
         Place::Inline(t) => {
             for (name, value) in t.iter() {
                 match value {
-                    Value::InlineTable(inner) => entries.push((name.to_string(), Place::Inline(inner))),
+                    Value::InlineTable(inner) => {
+                        entries.push((name.to_string(), Place::Inline(inner)))
+                    }
                     other => {
                         return Err(error_at(
                             src,
@@ -467,7 +509,11 @@ fn key_text(key: &str) -> String {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if bare { key.to_string() } else { toml_string(key) }
+    if bare {
+        key.to_string()
+    } else {
+        toml_string(key)
+    }
 }
 
 /// Adds (or confirms) the CNB registry block in `src`.
@@ -612,7 +658,10 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
             ));
         }
         None => {
-            additions.push((vec![PROVIDERS], format!("[{}]", toml_string(TOKEN_PROVIDER))));
+            additions.push((
+                vec![PROVIDERS],
+                format!("[{}]", toml_string(TOKEN_PROVIDER)),
+            ));
             changes.push(Change::AddedProvider {
                 existing: Vec::new(),
             });
@@ -710,7 +759,10 @@ fn verify(text: &str, name: &str, block: &CnbBlock<'_>) -> Result<(), EditError>
     }
     let registry = root.get("registry").and_then(|r| r.as_table_like());
     if block.set_default
-        && registry.and_then(|r| r.get("default")).and_then(|d| d.as_str()) != Some(name)
+        && registry
+            .and_then(|r| r.get("default"))
+            .and_then(|d| d.as_str())
+            != Some(name)
     {
         return Err(internal("lacks `registry.default`"));
     }

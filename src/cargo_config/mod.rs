@@ -115,9 +115,9 @@ impl ConfigStack {
         }
         let home_config = config_file_in_cargo_dir(cargo_home);
         let seen = |p: &Path| {
-            paths.iter().any(|q: &PathBuf| {
-                q == p || q.canonicalize().ok() == p.canonicalize().ok()
-            })
+            paths
+                .iter()
+                .any(|q: &PathBuf| q == p || q.canonicalize().ok() == p.canonicalize().ok())
         };
         if home_config.is_file() && !seen(&home_config) {
             paths.push(home_config);

@@ -45,7 +45,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     }
     .with_context(failed)?;
     temp.as_file().sync_all().with_context(failed)?;
-    temp.persist(&target).map_err(|e| e.error).with_context(failed)?;
+    temp.persist(&target)
+        .map_err(|e| e.error)
+        .with_context(failed)?;
     Ok(())
 }
 

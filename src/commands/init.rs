@@ -22,7 +22,10 @@ pub fn run(args: &InitArgs, shell: &Shell) -> Result<()> {
     let path = config_path(args.global, &cwd)?;
     shell.verbose(format!("editing `{}`", path.display()));
 
-    let cargo_dir = path.parent().expect("a config path has a parent").to_path_buf();
+    let cargo_dir = path
+        .parent()
+        .expect("a config path has a parent")
+        .to_path_buf();
     // Concurrent runs take turns on the directory; a dry run changes nothing
     // and needs no lock (nor the directory).
     let _lock = if !args.dry_run && cargo_dir.is_dir() {
@@ -69,7 +72,10 @@ pub fn run(args: &InitArgs, shell: &Shell) -> Result<()> {
             .with_context(|| format!("failed to create `{}`", cargo_dir.display()))?;
     }
     write::write_atomic(&path, edited.text.as_bytes())?;
-    shell.status(if created { "Created" } else { "Updated" }, path.display().to_string());
+    shell.status(
+        if created { "Created" } else { "Updated" },
+        path.display().to_string(),
+    );
     report(shell, &edited.changes, &index);
     shell.hint(format!(
         "run `cnbcargo login --registry {}` to give cargo your CNB token",
@@ -124,8 +130,11 @@ fn validate_registry_name(name: &str) -> Result<(), UserError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !valid {
-        return Err(UserError::usage(format!("`{name}` is not a valid registry name"))
-            .hint("use letters, digits, `-` and `_`, starting with a letter, e.g. `cnb-cargo-repo`"));
+        return Err(
+            UserError::usage(format!("`{name}` is not a valid registry name")).hint(
+                "use letters, digits, `-` and `_`, starting with a letter, e.g. `cnb-cargo-repo`",
+            ),
+        );
     }
     if name == "crates-io" {
         return Err(UserError::usage("`crates-io` is reserved for crates.io")
@@ -136,8 +145,9 @@ fn validate_registry_name(name: &str) -> Result<(), UserError> {
 
 fn ask_target() -> Result<String> {
     let missing = || {
-        UserError::usage("missing the registry to configure")
-            .hint("pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry")
+        UserError::usage("missing the registry to configure").hint(
+            "pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry",
+        )
     };
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Err(missing().into());

@@ -74,9 +74,12 @@ pub fn resolve_registry(requested: Option<&str>, shell: &Shell) -> Result<Regist
             .find(|r| r.name == name)
             .cloned()
             .ok_or_else(|| {
-                UserError::new(format!("registry `{name}` is not in cargo's config ({})", listing()))
-                    .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
-                    .into()
+                UserError::new(format!(
+                    "registry `{name}` is not in cargo's config ({})",
+                    listing()
+                ))
+                .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
+                .into()
             });
     }
     if let Some((name, origin)) = stack.registry_default()
@@ -101,12 +104,18 @@ pub fn resolve_registry(requested: Option<&str>, shell: &Shell) -> Result<Regist
         .collect();
     match cnb.as_slice() {
         [only] => {
-            shell.verbose(format!("using `{}`, the only CNB registry configured", only.name));
+            shell.verbose(format!(
+                "using `{}`, the only CNB registry configured",
+                only.name
+            ));
             Ok((*only).clone())
         }
-        [] => Err(UserError::new(format!("no CNB registry is configured here ({})", listing()))
-            .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
-            .into()),
+        [] => Err(UserError::new(format!(
+            "no CNB registry is configured here ({})",
+            listing()
+        ))
+        .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
+        .into()),
         _ => Err(UserError::new(format!(
             "several CNB registries are configured and none is `registry.default` ({})",
             listing()

@@ -1,0 +1,225 @@
+//! Test support: a sealed environment per test and the test registry.
+
+#![allow(dead_code, reason = "each test module uses a different part")]
+
+pub mod http;
+pub mod registry;
+
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub use registry::TestRegistry;
+
+/// The cnbcargo binary under test.
+pub fn cnbcargo_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_cnbcargo"))
+}
+
+/// The cargo that builds these tests: the real one the tool drives.
+pub fn real_cargo() -> PathBuf {
+    PathBuf::from(env!("CARGO"))
+}
+
+/// Where rustup keeps toolchains, read before any test changes `HOME`.
+fn rustup_home() -> Option<PathBuf> {
+    static HOME: OnceLock<Option<PathBuf>> = OnceLock::new();
+    HOME.get_or_init(|| {
+        std::env::var_os("RUSTUP_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
+            .filter(|p| p.is_dir())
+    })
+    .clone()
+}
+
+/// One test's world: its own temp dir with `home/`, `cargo-home/` and
+/// `project/`, and nothing inherited from the developer's environment
+/// except `PATH` and where rustup lives.
+pub struct TestEnv {
+    pub root: tempfile::TempDir,
+    extra_env: Vec<(String, String)>,
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        let root = tempfile::Builder::new()
+            .prefix("cnbcargo-test-")
+            .tempdir()
+            .expect("create a temp dir");
+        for dir in ["home", "cargo-home", "project"] {
+            std::fs::create_dir_all(root.path().join(dir)).unwrap();
+        }
+        TestEnv {
+            root,
+            extra_env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.root.path()
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+
+    pub fn cargo_home(&self) -> PathBuf {
+        self.path().join("cargo-home")
+    }
+
+    pub fn project(&self) -> PathBuf {
+        self.path().join("project")
+    }
+
+    /// Sets a variable for every command this environment runs.
+    pub fn env(&mut self, key: &str, value: impl AsRef<OsStr>) -> &mut Self {
+        self.extra_env.push((
+            key.to_string(),
+            value.as_ref().to_string_lossy().into_owned(),
+        ));
+        self
+    }
+
+    /// A sealed command: cleared environment, temp `HOME`/`CARGO_HOME`,
+    /// no keyring, no colour, run in `project/`.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("CARGO_HOME", self.cargo_home())
+            .env("CARGO_TERM_COLOR", "never")
+            .env("CNBCARGO_NO_KEYRING", "1")
+            .env("CARGO", real_cargo())
+            .current_dir(self.project())
+            .stdin(Stdio::null());
+        if let Some(rustup) = rustup_home() {
+            cmd.env("RUSTUP_HOME", rustup);
+        }
+        for (key, value) in &self.extra_env {
+            cmd.env(key, value);
+        }
+        cmd
+    }
+
+    pub fn cnbcargo(&self) -> Command {
+        self.command(cnbcargo_bin())
+    }
+
+    pub fn cargo(&self) -> Command {
+        self.command(real_cargo())
+    }
+
+    pub fn write(&self, relative: &str, contents: &str) -> PathBuf {
+        let path = self.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path().join(relative)).unwrap()
+    }
+
+    /// Creates a library crate `project/<dir>` with the given deps section.
+    pub fn new_crate(&self, dir: &str, name: &str, version: &str, deps: &str) -> PathBuf {
+        let root = self.project().join(dir);
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(
+            root.join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
+                 description = \"test crate\"\nlicense = \"MIT\"\n\n[dependencies]\n{deps}"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            root.join("src/lib.rs"),
+            format!("pub fn hello() -> &'static str {{ \"{name} {version}\" }}\n"),
+        )
+        .unwrap();
+        root
+    }
+}
+
+/// Runs a command with `stdin` as its standard input.
+pub fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
+    use std::io::Write;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    {
+        let mut pipe = child.stdin.take().unwrap();
+        let _ = pipe.write_all(stdin);
+    }
+    child.wait_with_output().expect("wait")
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    cmd.output().expect("spawn")
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Asserts success, showing both streams when it failed.
+#[track_caller]
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "expected success, got {}\n--- stdout\n{}\n--- stderr\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+#[track_caller]
+pub fn assert_failure(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// Writes an executable shell script.
+pub fn write_script(path: &Path, body: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push(path),
+                Ok(t) if t.is_file() => out.push(path),
+                _ => {}
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,491 @@
+//! A cargo registry on 127.0.0.1 that speaks what cargo speaks: the sparse
+//! index (with `auth-required`, the 401 challenge and ETags), the Web API
+//! (publish, yank, unyank, download) and CNB's crates.io proxy behaviour.
+//! It logs every request and can add latency or fail requests on demand.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::http::{HttpRequest, HttpServer, Method, Reply};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+pub struct LoggedRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub status: u16,
+}
+
+impl LoggedRequest {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoredVersion {
+    pub entry: Value,
+    pub crate_file: Vec<u8>,
+}
+
+impl StoredVersion {
+    pub fn vers(&self) -> &str {
+        self.entry["vers"].as_str().unwrap()
+    }
+
+    pub fn yanked(&self) -> bool {
+        self.entry["yanked"].as_bool().unwrap()
+    }
+}
+
+/// A fault to inject into the next requests that match a path fragment.
+#[derive(Debug, Clone)]
+struct Fault {
+    path_contains: String,
+    remaining: usize,
+    status: u16,
+}
+
+#[derive(Debug, Default)]
+pub struct State {
+    /// Crates published to this registry, by lower-cased name.
+    pub crates: BTreeMap<String, Vec<StoredVersion>>,
+    /// What the crates.io proxy serves for crates with no local versions.
+    pub upstream: BTreeMap<String, Vec<Value>>,
+    pub tokens: HashSet<String>,
+    pub auth_required: bool,
+    pub log: Vec<LoggedRequest>,
+    latency: Duration,
+    faults: VecDeque<Fault>,
+}
+
+pub struct TestRegistry {
+    state: Arc<Mutex<State>>,
+    _server: HttpServer,
+    port: u16,
+    slug: String,
+}
+
+pub struct Builder {
+    slug: String,
+    tokens: Vec<String>,
+    auth_required: bool,
+    upstream: Vec<(String, String)>,
+}
+
+/// The registry's path on the host, like CNB's `/<group>/<registry>/-/packages/`.
+const DEFAULT_SLUG: &str = "acme/crates";
+const WORKERS: usize = 8;
+
+impl Builder {
+    pub fn token(mut self, token: &str) -> Self {
+        self.tokens.push(token.to_string());
+        self
+    }
+
+    pub fn auth_required(mut self, required: bool) -> Self {
+        self.auth_required = required;
+        self
+    }
+
+    pub fn slug(mut self, slug: &str) -> Self {
+        self.slug = slug.to_string();
+        self
+    }
+
+    /// A version that the crates.io proxy lists for `name`.
+    pub fn upstream(mut self, name: &str, vers: &str) -> Self {
+        self.upstream.push((name.to_string(), vers.to_string()));
+        self
+    }
+
+    pub fn start(self) -> TestRegistry {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().unwrap().port();
+        let mut state = State {
+            auth_required: self.auth_required,
+            tokens: self.tokens.into_iter().collect(),
+            ..State::default()
+        };
+        for (name, vers) in self.upstream {
+            state
+                .upstream
+                .entry(name.to_lowercase())
+                .or_default()
+                .push(upstream_entry(&name, &vers));
+        }
+        let state = Arc::new(Mutex::new(state));
+        let base = format!("/{}/-/packages", self.slug);
+        let handler_state = Arc::clone(&state);
+        let server = HttpServer::start(listener, move |request| {
+            handle(request, &handler_state, &base, port)
+        });
+        TestRegistry {
+            state,
+            _server: server,
+            port,
+            slug: self.slug,
+        }
+    }
+}
+
+impl TestRegistry {
+    pub fn builder() -> Builder {
+        Builder {
+            slug: DEFAULT_SLUG.to_string(),
+            tokens: Vec::new(),
+            auth_required: true,
+            upstream: Vec::new(),
+        }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:PORT/acme/crates/-/packages/`
+    pub fn http_index(&self) -> String {
+        format!("http://127.0.0.1:{}/{}/-/packages/", self.port, self.slug)
+    }
+
+    /// The `index = ...` value for cargo's config.
+    pub fn index_url(&self) -> String {
+        format!("sparse+{}", self.http_index())
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.state().log.clone()
+    }
+
+    pub fn set_latency(&self, latency: Duration) {
+        self.state().latency = latency;
+    }
+
+    /// The next `count` requests whose path contains `path_contains` get
+    /// `status` (with an error body) instead of their answer.
+    pub fn fail_next(&self, path_contains: &str, count: usize, status: u16) {
+        self.state().faults.push_back(Fault {
+            path_contains: path_contains.to_string(),
+            remaining: count,
+            status,
+        });
+    }
+
+    /// (version, yanked) of a crate published here.
+    pub fn versions(&self, name: &str) -> Vec<(String, bool)> {
+        self.state()
+            .crates
+            .get(&name.to_lowercase())
+            .map(|vs| {
+                vs.iter()
+                    .map(|v| (v.vers().to_string(), v.yanked()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn upstream_entry(name: &str, vers: &str) -> Value {
+    json!({
+        "name": name, "vers": vers, "deps": [],
+        "cksum": sha256_hex(format!("{name}-{vers}").as_bytes()),
+        "features": {}, "yanked": false, "links": null, "v": 1,
+    })
+}
+
+/// `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, from the lower-cased name.
+pub fn index_path(name: &str) -> String {
+    let name = name.to_lowercase();
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> Reply {
+    let fault = {
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        let url = &request.url;
+        let mut fault = None;
+        if let Some(f) = st
+            .faults
+            .iter_mut()
+            .find(|f| f.remaining > 0 && url.contains(&f.path_contains))
+        {
+            f.remaining -= 1;
+            fault = Some(f.status);
+        }
+        st.faults.retain(|f| f.remaining > 0);
+        let latency = st.latency;
+        drop(st);
+        if !latency.is_zero() {
+            std::thread::sleep(latency);
+        }
+        fault
+    };
+    let auth = request.header("authorization").map(str::to_string);
+    let reply = match fault {
+        Some(status) => Reply::error(status, "injected failure"),
+        None => {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            route(
+                &mut st,
+                &request.method,
+                &request.url,
+                auth.as_deref(),
+                &request.headers,
+                &request.body,
+                base,
+                port,
+            )
+        }
+    };
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    st.log.push(LoggedRequest {
+        method: request.method.as_str().to_string(),
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        status: reply.status,
+    });
+    reply
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route(
+    st: &mut State,
+    method: &Method,
+    url: &str,
+    auth: Option<&str>,
+    headers: &[(String, String)],
+    body: &[u8],
+    base: &str,
+    port: u16,
+) -> Reply {
+    let path = url.split('?').next().unwrap_or(url);
+    let Some(rest) = path.strip_prefix(base) else {
+        return Reply::error(404, "not found");
+    };
+    let authorized = auth.is_some_and(|t| st.tokens.contains(t));
+    let api_prefix = "/api/v1/crates";
+    if st.auth_required && !authorized {
+        let mut reply = Reply::error(401, "please log in with `cargo login`");
+        reply.headers.push((
+            "www-authenticate",
+            format!("Cargo login_url=\"http://127.0.0.1:{port}/me\""),
+        ));
+        return reply;
+    }
+    if !st.auth_required && !authorized && rest.starts_with(api_prefix) && *method != Method::GET {
+        return Reply::error(403, "a valid token is needed to change the registry");
+    }
+    if rest == "/config.json" && *method == Method::GET {
+        return Reply::json(
+            200,
+            json!({
+                "dl": format!("http://127.0.0.1:{port}{base}{api_prefix}"),
+                "api": format!("http://127.0.0.1:{port}{base}"),
+                "auth-required": st.auth_required,
+            }),
+        );
+    }
+    if let Some(api) = rest.strip_prefix(api_prefix) {
+        return api_route(st, method, api, body);
+    }
+    if *method == Method::GET {
+        let file = rest.trim_start_matches('/');
+        let name = file.rsplit('/').next().unwrap_or_default().to_lowercase();
+        if file != index_path(&name) {
+            return Reply::error(404, "not found");
+        }
+        let lines: Vec<String> = match st.crates.get(&name) {
+            Some(local) if !local.is_empty() => local.iter().map(|v| v.entry.to_string()).collect(),
+            // CNB serves the crates.io proxy's index for crates it does not hold.
+            _ => match st.upstream.get(&name) {
+                Some(upstream) => upstream.iter().map(Value::to_string).collect(),
+                None => return Reply::error(404, "not found"),
+            },
+        };
+        let text = lines.join("\n") + "\n";
+        let etag = format!("\"{}\"", sha256_hex(text.as_bytes()));
+        let if_none_match = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("if-none-match"))
+            .map(|(_, v)| v.as_str());
+        if if_none_match == Some(etag.as_str()) {
+            return Reply {
+                status: 304,
+                body: Vec::new(),
+                headers: vec![("ETag", etag)],
+            };
+        }
+        return Reply {
+            status: 200,
+            body: text.into_bytes(),
+            headers: vec![("ETag", etag)],
+        };
+    }
+    Reply::error(404, "not found")
+}
+
+fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
+    let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
+    match (method, parts.as_slice()) {
+        (Method::PUT, ["new"]) => publish(st, body),
+        (Method::DELETE, [name, vers, "yank"]) => set_yanked(st, name, vers, true),
+        (Method::PUT, [name, vers, "unyank"]) => set_yanked(st, name, vers, false),
+        (Method::GET, [name, vers, "download"]) => match find_version(st, name, vers) {
+            Some(v) => Reply {
+                status: 200,
+                body: v.crate_file.clone(),
+                headers: vec![("Content-Type", "application/gzip".to_string())],
+            },
+            None => Reply::error(404, "no such crate version"),
+        },
+        _ => Reply::error(404, "not found"),
+    }
+}
+
+fn find_version<'s>(st: &'s mut State, name: &str, vers: &str) -> Option<&'s mut StoredVersion> {
+    let vers = percent_decode(vers);
+    st.crates
+        .get_mut(&name.to_lowercase())?
+        .iter_mut()
+        .find(|v| v.vers() == vers)
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn set_yanked(st: &mut State, name: &str, vers: &str, yanked: bool) -> Reply {
+    match find_version(st, name, vers) {
+        Some(v) => {
+            v.entry["yanked"] = Value::Bool(yanked);
+            Reply::json(200, json!({"ok": true}))
+        }
+        None => Reply::error(404, "no such crate version"),
+    }
+}
+
+fn read_u32(body: &[u8], at: usize) -> Option<usize> {
+    let bytes: [u8; 4] = body.get(at..at + 4)?.try_into().ok()?;
+    Some(u32::from_le_bytes(bytes) as usize)
+}
+
+/// `PUT /api/v1/crates/new`: `u32 json_len, json, u32 crate_len, .crate`.
+fn publish(st: &mut State, body: &[u8]) -> Reply {
+    let Some(json_len) = read_u32(body, 0) else {
+        return Reply::error(400, "truncated publish body");
+    };
+    let Some(meta) = body.get(4..4 + json_len) else {
+        return Reply::error(400, "truncated publish metadata");
+    };
+    let Some(crate_len) = read_u32(body, 4 + json_len) else {
+        return Reply::error(400, "truncated publish body");
+    };
+    let start = 8 + json_len;
+    let Some(crate_file) = body.get(start..start + crate_len) else {
+        return Reply::error(400, "truncated .crate file");
+    };
+    let meta: Value = match serde_json::from_slice(meta) {
+        Ok(meta) => meta,
+        Err(e) => return Reply::error(400, &format!("invalid publish metadata: {e}")),
+    };
+    let (Some(name), Some(vers)) = (meta["name"].as_str(), meta["vers"].as_str()) else {
+        return Reply::error(400, "publish metadata lacks name or vers");
+    };
+    let key = name.to_lowercase();
+    if st
+        .crates
+        .get(&key)
+        .is_some_and(|vs| vs.iter().any(|v| v.vers() == vers))
+    {
+        return Reply::error(409, &format!("crate version `{vers}` is already uploaded"));
+    }
+    let deps: Vec<Value> = meta["deps"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dep| {
+            // A renamed dependency arrives with its alias in
+            // `explicit_name_in_toml` and is indexed under the alias.
+            let real = dep["name"].clone();
+            let (name, package) = match dep.get("explicit_name_in_toml").and_then(Value::as_str) {
+                Some(alias) => (Value::from(alias), real),
+                None => (real, Value::Null),
+            };
+            json!({
+                "name": name,
+                "req": dep["version_req"],
+                "features": dep["features"],
+                "optional": dep["optional"],
+                "default_features": dep["default_features"],
+                "target": dep["target"],
+                "kind": dep["kind"],
+                "registry": dep["registry"],
+                "package": package,
+            })
+        })
+        .collect();
+    let entry = json!({
+        "name": name,
+        "vers": vers,
+        "deps": deps,
+        "cksum": sha256_hex(crate_file),
+        "features": meta["features"],
+        "yanked": false,
+        "links": meta["links"],
+        "rust_version": meta["rust_version"],
+        "v": 2,
+    });
+    st.crates.entry(key).or_default().push(StoredVersion {
+        entry,
+        crate_file: crate_file.to_vec(),
+    });
+    Reply::json(
+        200,
+        json!({"warnings": {"invalid_categories": [], "invalid_badges": [], "other": []}}),
+    )
+}

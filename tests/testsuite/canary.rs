@@ -1,0 +1,124 @@
+//! The token canary: a unique token goes through every command, and must
+//! show up only on cargo's stdin, in cargo's credentials store and in the
+//! registry's `Authorization` headers.
+
+use crate::support::*;
+
+#[test]
+fn token_never_leaks() {
+    let token = format!("cnbcanary{}x{}", std::process::id(), 7919);
+    let registry = TestRegistry::builder().token(&token).start();
+    let mut env = TestEnv::new();
+    let logs = env.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let wrapper = env.path().join("bin/cargo");
+    // Records every argv and every stdin cargo is given, then runs cargo.
+    write_script(
+        &wrapper,
+        &format!(
+            "printf '%s\\n' \"$*\" >> '{logs}/argv.log'\n\
+             if [ \"$1\" = login ]; then tee -a '{logs}/stdin.log' | '{cargo}' \"$@\"; exit $?; fi\n\
+             exec '{cargo}' \"$@\"\n",
+            logs = logs.display(),
+            cargo = real_cargo().display()
+        ),
+    );
+    env.env("CARGO", &wrapper);
+    env.env("RUST_BACKTRACE", "1");
+
+    let mut outputs = Vec::new();
+    outputs.push(run(env.cnbcargo().args([
+        "init",
+        "-vv",
+        &registry.http_index(),
+    ])));
+    let mut with_env_token = env.cnbcargo();
+    with_env_token
+        .env("CNB_TOKEN", &token)
+        .args(["login", "-vv"]);
+    outputs.push(run(&mut with_env_token));
+    outputs.push(run_with_stdin(
+        env.cnbcargo().args(["login", "-vv", "--token-stdin"]),
+        format!("{token}\n").as_bytes(),
+    ));
+    // Failure paths: an unknown registry, a token with whitespace, a broken cargo.
+    outputs.push(run_with_stdin(
+        env.cnbcargo().args(["login", "-vv", "--registry", "nope"]),
+        token.as_bytes(),
+    ));
+    outputs.push(run_with_stdin(
+        env.cnbcargo().args(["login", "-vv"]),
+        format!("{token} {token}\n").as_bytes(),
+    ));
+    let mut broken = env.cnbcargo();
+    broken
+        .env("CARGO", env.path().join("missing-cargo"))
+        .env("CNB_TOKEN", &token)
+        .args(["login", "-vv"]);
+    outputs.push(run(&mut broken));
+
+    let lib = env.new_crate("canary-lib", "canary-lib", "0.1.0", "");
+    let publish = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&publish);
+    outputs.push(run(env.cnbcargo().args(["logout", "-vv"])));
+
+    for out in &outputs {
+        assert!(
+            !stdout(out).contains(&token),
+            "token in stdout: {}",
+            stdout(out)
+        );
+        assert!(
+            !stderr(out).contains(&token),
+            "token in stderr: {}",
+            stderr(out)
+        );
+    }
+    assert!(outputs[1].status.success() && outputs[2].status.success());
+    for failed in &outputs[3..6] {
+        assert!(!failed.status.success());
+    }
+
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    assert!(argv.contains("login --registry cnb-cargo-repo"), "{argv}");
+    assert!(!argv.contains(&token), "token on argv: {argv}");
+    let stdin = std::fs::read_to_string(logs.join("stdin.log")).unwrap();
+    assert!(
+        stdin.contains(&token),
+        "the token reached cargo through stdin"
+    );
+
+    // Files: only cargo's credentials store may hold it (and the wrapper's
+    // own stdin log, which is this test's recording).
+    for file in files_under(env.path()) {
+        if file.ends_with("cargo-home/credentials.toml") || file == logs.join("stdin.log") {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&token),
+            "token written to {}",
+            file.display()
+        );
+    }
+
+    // The registry saw it only in `Authorization` headers.
+    let requests = registry.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.header("authorization") == Some(token.as_str()))
+    );
+    for request in &requests {
+        assert!(!request.url.contains(&token));
+        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") {
+                assert!(!value.contains(&token), "token in header {name}");
+            }
+        }
+    }
+}

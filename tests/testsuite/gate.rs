@@ -1,0 +1,75 @@
+//! The cargo version gate, with fake `cargo` scripts.
+
+use crate::login::configured_env;
+use crate::support::*;
+
+fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
+    let registry = TestRegistry::builder().start();
+    let mut env = configured_env(&registry);
+    let fake = env.path().join("bin/cargo");
+    write_script(
+        &fake,
+        &format!(
+            "if [ \"$1\" = -V ]; then echo '{version_line}'; exit 0; fi\nexec '{}' \"$@\"\n",
+            real_cargo().display()
+        ),
+    );
+    env.env("CARGO", &fake);
+    run_with_stdin(env.cnbcargo().arg("login"), b"tok\n")
+}
+
+#[test]
+fn too_old_cargo_is_refused() {
+    let out = login_with_cargo_printing("cargo 1.72.1 (103a7ff2e 2023-08-15)");
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("cargo 1.72.1 is too old: cnbcargo needs cargo 1.73 or later"),
+        "{err}"
+    );
+    assert!(err.contains("hint: run `rustup update stable`"), "{err}");
+}
+
+#[test]
+fn cargo_1_73_gets_a_warning() {
+    let out = login_with_cargo_printing("cargo 1.73.0 (9c4383fb5 2023-08-26)");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("warning: cargo 1.73.0: credential providers and authenticated registries are stable only from cargo 1.74"), "{err}");
+}
+
+#[test]
+fn current_and_nightly_cargo_pass() {
+    for line in [
+        "cargo 1.95.0 (f2d3ce0bd 2026-03-21)",
+        "cargo 1.97.0-nightly (0123456ab 2026-05-01)",
+        "cargo 1.96.0-beta.2 (0123456ab 2026-04-20)",
+    ] {
+        let out = login_with_cargo_printing(line);
+        assert_success(&out);
+        assert!(
+            !stderr(&out).contains("warning"),
+            "{line}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn garbage_version_is_a_clear_error() {
+    let out = login_with_cargo_printing("this is not cargo");
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("cannot read cargo's version"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_cargo_is_a_clear_error() {
+    let registry = TestRegistry::builder().start();
+    let mut env = configured_env(&registry);
+    env.env("CARGO", env.path().join("no/such/cargo"));
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains("could not run"), "{}", stderr(&out));
+}

@@ -1,0 +1,12 @@
+//! cnbcargo's integration tests: the real binary, the real cargo, and a
+//! registry on 127.0.0.1 started by each test that needs one.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod canary;
+mod corpus;
+mod e2e;
+mod gate;
+mod init;
+mod login;
