@@ -139,6 +139,42 @@ pub struct CompletionsArgs {
     pub shell: CompletionShell,
 }
 
+/// Files generated from this definition and committed: shell completions
+/// and man pages. A test fails when they are stale.
+#[cfg(test)]
+pub fn generated_files() -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    use clap::CommandFactory;
+    use clap_complete::Shell;
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    for (shell, name) in [
+        (Shell::Bash, "cnbcargo.bash"),
+        (Shell::Zsh, "_cnbcargo"),
+        (Shell::Fish, "cnbcargo.fish"),
+        (Shell::PowerShell, "_cnbcargo.ps1"),
+        (Shell::Elvish, "cnbcargo.elv"),
+    ] {
+        let mut out = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "cnbcargo", &mut out);
+        files.push((root.join("completions").join(name), out));
+    }
+    let command = Cli::command();
+    let mut pages = vec![("cnbcargo.1".to_string(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("cnbcargo-{}", sub.get_name());
+        pages.push((format!("{name}.1"), sub.clone().display_name(name.clone())));
+    }
+    for (file, page) in pages {
+        let mut out = Vec::new();
+        clap_mangen::Man::new(page)
+            .render(&mut out)
+            .expect("render a man page");
+        files.push((root.join("docs/man").join(file), out));
+    }
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +183,35 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `CNBCARGO_BLESS=1 cargo test` rewrites them.
+    #[test]
+    fn completions_and_man_pages_are_fresh() {
+        let bless = std::env::var_os("CNBCARGO_BLESS").is_some();
+        let mut stale = Vec::new();
+        for (path, contents) in generated_files() {
+            if std::fs::read(&path).ok().as_deref() == Some(contents.as_slice()) {
+                continue;
+            }
+            if bless {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, contents).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "stale generated files (run `CNBCARGO_BLESS=1 cargo test` and commit): {stale:#?}"
+        );
+    }
+
+    #[test]
+    fn every_command_has_an_example() {
+        for sub in Cli::command().get_subcommands() {
+            let help = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
+            assert!(help.contains("Examples:"), "`{}` has no example", sub.get_name());
+        }
     }
 }

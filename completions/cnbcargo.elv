@@ -1,0 +1,102 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cnbcargo] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cnbcargo'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cnbcargo'= {
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Configure cargo to use a CNB registry'
+            cand login 'Give cargo a CNB token for a registry'
+            cand logout 'Remove a registry''s token from cargo and from the OS keyring'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cnbcargo;init'= {
+            cand --name 'The name cargo knows the registry by'
+            cand --global 'Edit `$CARGO_HOME/config.toml` instead of the project''s config'
+            cand --no-default 'Do not make this registry `registry.default`'
+            cand --dry-run 'Print the change as a diff and write nothing'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;login'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --token-stdin 'Read the token from standard input'
+            cand --no-keyring 'Do not keep a copy of the token in the OS keyring'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;logout'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;completions'= {
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;help'= {
+            cand init 'Configure cargo to use a CNB registry'
+            cand login 'Give cargo a CNB token for a registry'
+            cand logout 'Remove a registry''s token from cargo and from the OS keyring'
+            cand completions 'Print a shell completion script'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cnbcargo;help;init'= {
+        }
+        &'cnbcargo;help;login'= {
+        }
+        &'cnbcargo;help;logout'= {
+        }
+        &'cnbcargo;help;completions'= {
+        }
+        &'cnbcargo;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

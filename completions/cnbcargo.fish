@@ -1,0 +1,64 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cnbcargo_global_optspecs
+    string join \n v/verbose q/quiet h/help V/version
+end
+
+function __fish_cnbcargo_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cnbcargo_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cnbcargo_using_subcommand
+    set -l cmd (__fish_cnbcargo_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "init" -d 'Configure cargo to use a CNB registry'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "login" -d 'Give cargo a CNB token for a registry'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -l name -d 'The name cargo knows the registry by' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -l global -d 'Edit `$CARGO_HOME/config.toml` instead of the project\'s config'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -l no-default -d 'Do not make this registry `registry.default`'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -l dry-run -d 'Print the change as a diff and write nothing'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -l token-stdin -d 'Read the token from standard input'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -l no-keyring -d 'Do not keep a copy of the token in the OS keyring'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand login" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "init" -d 'Configure cargo to use a CNB registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "login" -d 'Give cargo a CNB token for a registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
