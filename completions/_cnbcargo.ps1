@@ -32,6 +32,10 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Configure cargo to use a CNB registry')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Give cargo a CNB token for a registry')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove a registry''s token from cargo and from the OS keyring')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Publish a crate, working around CNB''s crates.io proxy')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete crate versions from a CNB registry (cargo cannot)')
+            [CompletionResult]::new('yank', 'yank', [CompletionResultType]::ParameterValue, 'Yank (or with `--undo`, unyank) crate versions through cargo')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registry''s crates, or one crate''s versions')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -77,6 +81,71 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cnbcargo;publish' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The package to publish')
+            [CompletionResult]::new('--package', '--package', [CompletionResultType]::ParameterName, 'The package to publish')
+            [CompletionResult]::new('--manifest-path', '--manifest-path', [CompletionResultType]::ParameterName, 'Path to the package''s `Cargo.toml`')
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
+            [CompletionResult]::new('--placeholder', '--placeholder', [CompletionResultType]::ParameterName, 'When to publish a placeholder version first')
+            [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
+            [CompletionResult]::new('--keep-placeholder', '--keep-placeholder', [CompletionResultType]::ParameterName, 'Leave the placeholder version in the registry')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would happen, upload nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cnbcargo;delete' {
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
+            [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Delete every version (the whole package)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be deleted, delete nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cnbcargo;yank' {
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
+            [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every version')
+            [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Unyank instead')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cnbcargo;list' {
+            [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
+            [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON instead of a table')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cnbcargo;completions' {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
@@ -92,6 +161,10 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Configure cargo to use a CNB registry')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Give cargo a CNB token for a registry')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Remove a registry''s token from cargo and from the OS keyring')
+            [CompletionResult]::new('publish', 'publish', [CompletionResultType]::ParameterValue, 'Publish a crate, working around CNB''s crates.io proxy')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete crate versions from a CNB registry (cargo cannot)')
+            [CompletionResult]::new('yank', 'yank', [CompletionResultType]::ParameterValue, 'Yank (or with `--undo`, unyank) crate versions through cargo')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registry''s crates, or one crate''s versions')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -103,6 +176,18 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             break
         }
         'cnbcargo;help;logout' {
+            break
+        }
+        'cnbcargo;help;publish' {
+            break
+        }
+        'cnbcargo;help;delete' {
+            break
+        }
+        'cnbcargo;help;yank' {
+            break
+        }
+        'cnbcargo;help;list' {
             break
         }
         'cnbcargo;help;completions' {

@@ -19,11 +19,17 @@ _cnbcargo() {
             cnbcargo,completions)
                 cmd="cnbcargo__subcmd__completions"
                 ;;
+            cnbcargo,delete)
+                cmd="cnbcargo__subcmd__delete"
+                ;;
             cnbcargo,help)
                 cmd="cnbcargo__subcmd__help"
                 ;;
             cnbcargo,init)
                 cmd="cnbcargo__subcmd__init"
+                ;;
+            cnbcargo,list)
+                cmd="cnbcargo__subcmd__list"
                 ;;
             cnbcargo,login)
                 cmd="cnbcargo__subcmd__login"
@@ -31,8 +37,17 @@ _cnbcargo() {
             cnbcargo,logout)
                 cmd="cnbcargo__subcmd__logout"
                 ;;
+            cnbcargo,publish)
+                cmd="cnbcargo__subcmd__publish"
+                ;;
+            cnbcargo,yank)
+                cmd="cnbcargo__subcmd__yank"
+                ;;
             cnbcargo__subcmd__help,completions)
                 cmd="cnbcargo__subcmd__help__subcmd__completions"
+                ;;
+            cnbcargo__subcmd__help,delete)
+                cmd="cnbcargo__subcmd__help__subcmd__delete"
                 ;;
             cnbcargo__subcmd__help,help)
                 cmd="cnbcargo__subcmd__help__subcmd__help"
@@ -40,11 +55,20 @@ _cnbcargo() {
             cnbcargo__subcmd__help,init)
                 cmd="cnbcargo__subcmd__help__subcmd__init"
                 ;;
+            cnbcargo__subcmd__help,list)
+                cmd="cnbcargo__subcmd__help__subcmd__list"
+                ;;
             cnbcargo__subcmd__help,login)
                 cmd="cnbcargo__subcmd__help__subcmd__login"
                 ;;
             cnbcargo__subcmd__help,logout)
                 cmd="cnbcargo__subcmd__help__subcmd__logout"
+                ;;
+            cnbcargo__subcmd__help,publish)
+                cmd="cnbcargo__subcmd__help__subcmd__publish"
+                ;;
+            cnbcargo__subcmd__help,yank)
+                cmd="cnbcargo__subcmd__help__subcmd__yank"
                 ;;
             *)
                 ;;
@@ -53,7 +77,7 @@ _cnbcargo() {
 
     case "${cmd}" in
         cnbcargo)
-            opts="-v -q -h -V --verbose --quiet --help --version init login logout completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version init login logout publish delete yank list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -80,8 +104,30 @@ _cnbcargo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cnbcargo__subcmd__delete)
+            opts="-y -v -q -h -V --all --registry --yes --dry-run --api-endpoint --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cnbcargo__subcmd__help)
-            opts="init login logout completions help"
+            opts="init login logout publish delete yank list completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,6 +141,20 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__help__subcmd__completions)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -136,6 +196,20 @@ _cnbcargo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cnbcargo__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cnbcargo__subcmd__help__subcmd__login)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -164,6 +238,34 @@ _cnbcargo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cnbcargo__subcmd__help__subcmd__publish)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__help__subcmd__yank)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cnbcargo__subcmd__init)
             opts="-v -q -h -V --name --global --no-default --dry-run --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -172,6 +274,28 @@ _cnbcargo() {
             fi
             case "${prev}" in
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__list)
+            opts="-v -q -h -V --json --registry --api-endpoint --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -208,6 +332,66 @@ _cnbcargo() {
             fi
             case "${prev}" in
                 --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__publish)
+            opts="-p -v -q -h -V --package --manifest-path --registry --placeholder --keep-placeholder --dry-run --api-endpoint --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --package)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manifest-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --placeholder)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --api-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__yank)
+            opts="-v -q -h -V --all --undo --registry --api-endpoint --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

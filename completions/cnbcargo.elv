@@ -29,6 +29,10 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand init 'Configure cargo to use a CNB registry'
             cand login 'Give cargo a CNB token for a registry'
             cand logout 'Remove a registry''s token from cargo and from the OS keyring'
+            cand publish 'Publish a crate, working around CNB''s crates.io proxy'
+            cand delete 'Delete crate versions from a CNB registry (cargo cannot)'
+            cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
+            cand list 'List the registry''s crates, or one crate''s versions'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -70,6 +74,67 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cnbcargo;publish'= {
+            cand -p 'The package to publish'
+            cand --package 'The package to publish'
+            cand --manifest-path 'Path to the package''s `Cargo.toml`'
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --placeholder 'When to publish a placeholder version first'
+            cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
+            cand --keep-placeholder 'Leave the placeholder version in the registry'
+            cand --dry-run 'Say what would happen, upload nothing'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;delete'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
+            cand --all 'Delete every version (the whole package)'
+            cand -y 'Do not ask for confirmation (needed without a terminal)'
+            cand --yes 'Do not ask for confirmation (needed without a terminal)'
+            cand --dry-run 'List what would be deleted, delete nothing'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;yank'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
+            cand --all 'Every version'
+            cand --undo 'Unyank instead'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cnbcargo;list'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
+            cand --json 'Print JSON instead of a table'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cnbcargo;completions'= {
             cand -v 'Say more (`-vv` for even more); tokens are never shown'
             cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
@@ -84,6 +149,10 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand init 'Configure cargo to use a CNB registry'
             cand login 'Give cargo a CNB token for a registry'
             cand logout 'Remove a registry''s token from cargo and from the OS keyring'
+            cand publish 'Publish a crate, working around CNB''s crates.io proxy'
+            cand delete 'Delete crate versions from a CNB registry (cargo cannot)'
+            cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
+            cand list 'List the registry''s crates, or one crate''s versions'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -92,6 +161,14 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         &'cnbcargo;help;login'= {
         }
         &'cnbcargo;help;logout'= {
+        }
+        &'cnbcargo;help;publish'= {
+        }
+        &'cnbcargo;help;delete'= {
+        }
+        &'cnbcargo;help;yank'= {
+        }
+        &'cnbcargo;help;list'= {
         }
         &'cnbcargo;help;completions'= {
         }

@@ -31,6 +31,10 @@ complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s V -l version -d 'Prin
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "init" -d 'Configure cargo to use a CNB registry'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "login" -d 'Give cargo a CNB token for a registry'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "publish" -d 'Publish a crate, working around CNB\'s crates.io proxy'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "delete" -d 'Delete crate versions from a CNB registry (cargo cannot)'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "yank" -d 'Yank (or with `--undo`, unyank) crate versions through cargo'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "list" -d 'List the registry\'s crates, or one crate\'s versions'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand init" -l name -d 'The name cargo knows the registry by' -r
@@ -53,12 +57,53 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s v -l verbos
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s q -l quiet -d 'Print only errors'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s p -l package -d 'The package to publish' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l manifest-path -d 'Path to the package\'s `Cargo.toml`' -r -F
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l placeholder -d 'When to publish a placeholder version first' -r -f -a "auto\t'Only when CNB\'s crates.io proxy already lists the version'
+always\t'Whenever the version is not in the registry yet'
+never\t'Never; stop with an explanation instead'"
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l keep-placeholder -d 'Leave the placeholder version in the registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l dry-run -d 'Say what would happen, upload nothing'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l all -d 'Delete every version (the whole package)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l dry-run -d 'List what would be deleted, delete nothing'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l all -d 'Every version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l undo -d 'Unyank instead'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s h -l help -d 'Print help'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s V -l version -d 'Print version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -l json -d 'Print JSON instead of a table'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -s q -l quiet -d 'Print only errors'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -s h -l help -d 'Print help'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand list" -s V -l version -d 'Print version'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s q -l quiet -d 'Print only errors'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "init" -d 'Configure cargo to use a CNB registry'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "login" -d 'Give cargo a CNB token for a registry'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "completions" -d 'Print a shell completion script'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "init" -d 'Configure cargo to use a CNB registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "login" -d 'Give cargo a CNB token for a registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "publish" -d 'Publish a crate, working around CNB\'s crates.io proxy'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "delete" -d 'Delete crate versions from a CNB registry (cargo cannot)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "yank" -d 'Yank (or with `--undo`, unyank) crate versions through cargo'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "list" -d 'List the registry\'s crates, or one crate\'s versions'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -148,6 +148,50 @@ impl Cargo {
         Ok(())
     }
 
+    /// Runs cargo with its output shown, the token (if any) in cargo's own
+    /// environment variable, never on the command line.
+    pub fn run_shown(
+        &self,
+        args: &[String],
+        token_env: Option<(String, &Secret)>,
+        shell: &Shell,
+    ) -> Result<std::process::ExitStatus> {
+        shell.verbose(format!("running `{} {}`", self.display(), args.join(" ")));
+        let mut command = self.command();
+        command.args(args).stdin(Stdio::null());
+        if let Some((var, token)) = token_env {
+            shell.verbose(format!("handing cargo the token through `{var}`"));
+            command.env(var, token.expose());
+        }
+        command
+            .status()
+            .with_context(|| format!("could not run `{}`", self.display()))
+    }
+
+    /// `cargo metadata --no-deps` as JSON.
+    pub fn metadata(&self, manifest_path: Option<&Path>) -> Result<serde_json::Value> {
+        let mut command = self.command();
+        command.args(["metadata", "--format-version", "1", "--no-deps"]);
+        if let Some(path) = manifest_path {
+            command.arg("--manifest-path").arg(path);
+        }
+        let output = command
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("could not run `{}`", self.display()))?;
+        if !output.status.success() {
+            return Err(UserError::new(format!(
+                "`cargo metadata` failed ({}): {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+            .hint("run it from a package directory, or pass `--manifest-path`")
+            .into());
+        }
+        serde_json::from_slice(&output.stdout)
+            .context("`cargo metadata` printed something that is not JSON")
+    }
+
     /// `cargo logout --registry NAME`.
     pub fn logout(&self, registry: &str, shell: &Shell) -> Result<()> {
         shell.verbose(format!(

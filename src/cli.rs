@@ -1,7 +1,9 @@
 //! The command line, defined once: help, completions and the man page all
 //! come from here.
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 use clap_complete::Shell as CompletionShell;
 
 use crate::shell::Verbosity;
@@ -54,6 +56,10 @@ pub enum Command {
     Init(InitArgs),
     Login(LoginArgs),
     Logout(LogoutArgs),
+    Publish(PublishArgs),
+    Delete(DeleteArgs),
+    Yank(YankArgs),
+    List(ListArgs),
     Completions(CompletionsArgs),
 }
 
@@ -127,6 +133,152 @@ pub struct RegistryArg {
     /// else the only CNB registry configured)
     #[arg(long, value_name = "NAME")]
     pub registry: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApiArg {
+    /// The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else
+    /// `https://api.<domain>` for an index on `cargo.<domain>`)
+    #[arg(long, value_name = "URL")]
+    pub api_endpoint: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlaceholderMode {
+    /// Only when CNB's crates.io proxy already lists the version
+    Auto,
+    /// Whenever the version is not in the registry yet
+    Always,
+    /// Never; stop with an explanation instead
+    Never,
+}
+
+/// Publish a crate, working around CNB's crates.io proxy
+///
+/// When the registry has no version of the crate, CNB serves the crates.io
+/// proxy's index for it, and cargo refuses to publish a version crates.io
+/// already has. cnbcargo then publishes a placeholder version
+/// (`0.0.0-cnbcargo.placeholder`) first, so the registry's own index is
+/// served, publishes the real version with `cargo publish`, and deletes
+/// the placeholder. A version already in the registry is reported and
+/// skipped, so reruns in CI are safe.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo publish\n  \
+    cnbcargo publish -p my-crate --dry-run\n  \
+    cnbcargo publish -- --allow-dirty --no-verify")]
+pub struct PublishArgs {
+    /// The package to publish
+    #[arg(short, long, value_name = "SPEC")]
+    pub package: Option<String>,
+
+    /// Path to the package's `Cargo.toml`
+    #[arg(long, value_name = "PATH")]
+    pub manifest_path: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    /// When to publish a placeholder version first
+    #[arg(long, value_enum, default_value_t = PlaceholderMode::Auto)]
+    pub placeholder: PlaceholderMode,
+
+    /// Leave the placeholder version in the registry
+    #[arg(long)]
+    pub keep_placeholder: bool,
+
+    /// Say what would happen, upload nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+
+    /// Passed on to `cargo publish`
+    #[arg(last = true, value_name = "CARGO_PUBLISH_ARGS")]
+    pub cargo_args: Vec<String>,
+}
+
+/// Delete crate versions from a CNB registry (cargo cannot)
+///
+/// SPEC is `name@version`, `name@REQ` with a semver requirement matched
+/// against the registry's versions, or `name` with `--all` for the whole
+/// package.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo delete my-crate@0.1.0\n  \
+    cnbcargo delete 'my-crate@<0.3' --dry-run\n  \
+    cnbcargo delete 'my-crate@>=1, <2' --yes\n  \
+    cnbcargo delete my-crate --all")]
+pub struct DeleteArgs {
+    /// `name@version`, `name@REQ`, or `name` with `--all`
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+
+    /// Delete every version (the whole package)
+    #[arg(long)]
+    pub all: bool,
+
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    /// Do not ask for confirmation (needed without a terminal)
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// List what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+}
+
+/// Yank (or with `--undo`, unyank) crate versions through cargo
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo yank my-crate@0.1.0\n  \
+    cnbcargo yank 'my-crate@<0.3'\n  \
+    cnbcargo yank --undo my-crate@0.1.0")]
+pub struct YankArgs {
+    /// `name@version`, `name@REQ`, or `name` with `--all`
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+
+    /// Every version
+    #[arg(long)]
+    pub all: bool,
+
+    /// Unyank instead
+    #[arg(long)]
+    pub undo: bool,
+
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+}
+
+/// List the registry's crates, or one crate's versions
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo list\n  \
+    cnbcargo list my-crate\n  \
+    cnbcargo list my-crate --json")]
+pub struct ListArgs {
+    /// A crate whose versions to list
+    pub name: Option<String>,
+
+    /// Print JSON instead of a table
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    #[command(flatten)]
+    pub api: ApiArg,
 }
 
 /// Print a shell completion script

@@ -128,7 +128,6 @@ pub mod keyring_store {
         backend::store(&service(), account, token.expose())
     }
 
-    #[allow(dead_code, reason = "the API client reads the keyring copy")]
     pub fn load(account: &str) -> Result<Option<Secret>, String> {
         backend::load(&service(), account)
     }

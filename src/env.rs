@@ -11,6 +11,8 @@ pub const CARGO_REGISTRY_DEFAULT: &str = "CARGO_REGISTRY_DEFAULT";
 pub const CARGO_TERM_COLOR: &str = "CARGO_TERM_COLOR";
 /// A CNB access token; in CNB pipelines it is set for every job.
 pub const CNB_TOKEN: &str = "CNB_TOKEN";
+/// The CNB OpenAPI base URL; CNB pipelines set it.
+pub const CNB_API_ENDPOINT: &str = "CNB_API_ENDPOINT";
 /// Set to `1` to keep tokens out of the OS keyring.
 pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 /// The keyring service name; only tests change it, to stay apart from real entries.

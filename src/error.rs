@@ -13,6 +13,7 @@ pub struct UserError {
     message: String,
     hints: Vec<String>,
     exit_code: u8,
+    source: Option<anyhow::Error>,
 }
 
 impl UserError {
@@ -21,6 +22,7 @@ impl UserError {
             message: message.into(),
             hints: Vec::new(),
             exit_code: EXIT_FAILURE,
+            source: None,
         }
     }
 
@@ -33,6 +35,13 @@ impl UserError {
 
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hints.push(hint.into());
+        self
+    }
+
+    /// Keeps `source` as the cause, shown under `Caused by:`, with its own
+    /// hints still found.
+    pub fn caused_by(mut self, source: impl Into<anyhow::Error>) -> Self {
+        self.source = Some(source.into());
         self
     }
 
@@ -51,7 +60,14 @@ impl fmt::Display for UserError {
     }
 }
 
-impl std::error::Error for UserError {}
+impl std::error::Error for UserError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_ref().map(|e| {
+            let e: &(dyn std::error::Error + Send + Sync + 'static) = e.as_ref();
+            e as &(dyn std::error::Error + 'static)
+        })
+    }
+}
 
 /// Shorthand for `Err(UserError::new(..).hint(..).into())`.
 #[macro_export]

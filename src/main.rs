@@ -1,3 +1,4 @@
+mod api;
 mod cargo;
 mod cargo_config;
 mod cli;
@@ -5,8 +6,12 @@ mod commands;
 mod credentials;
 mod env;
 mod error;
+mod index;
+mod net;
 mod registry_url;
 mod shell;
+mod spec;
+mod target;
 
 use std::process::ExitCode;
 
@@ -37,6 +42,10 @@ fn run(cli: &Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::Init(args) => commands::init::run(args, shell),
         Command::Login(args) => commands::login::login(args, shell),
         Command::Logout(args) => commands::login::logout(args, shell),
+        Command::Publish(args) => commands::publish::run(args, shell),
+        Command::Delete(args) => commands::delete::run(args, shell),
+        Command::Yank(args) => commands::yank::run(args, shell),
+        Command::List(args) => commands::list::run(args, shell),
         Command::Completions(args) => commands::completions::run(args, shell),
     }
 }

@@ -134,7 +134,6 @@ impl IndexUrl {
     }
 
     /// `https://host/path/`, what cargo requests files under.
-    #[allow(dead_code, reason = "the API client and the index reader use it")]
     pub fn http_url(&self) -> &Url {
         &self.url
     }

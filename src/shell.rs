@@ -48,6 +48,10 @@ impl Shell {
         let _ = writeln!(stderr, "{line}");
     }
 
+    pub fn is_quiet(&self) -> bool {
+        self.verbosity == Verbosity::Quiet
+    }
+
     /// `    Updating something`, the verb right-aligned in 12 columns.
     pub fn status(&self, verb: &str, message: impl AsRef<str>) {
         if self.verbosity > Verbosity::Quiet {

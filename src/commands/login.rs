@@ -1,11 +1,10 @@
 use anyhow::Result;
 
 use crate::cargo::Cargo;
-use crate::cargo_config::{self, ConfigStack, RegistryDef};
 use crate::cli::{LoginArgs, LogoutArgs};
 use crate::credentials::{self, keyring_store};
-use crate::error::UserError;
 use crate::shell::Shell;
+use crate::target::resolve_registry;
 
 pub fn login(args: &LoginArgs, shell: &Shell) -> Result<()> {
     let cargo = Cargo::from_env();
@@ -45,82 +44,4 @@ pub fn logout(args: &LogoutArgs, shell: &Shell) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// The registry to act on: `--registry`, else `registry.default`, else the
-/// only registry whose index looks like CNB's.
-pub fn resolve_registry(requested: Option<&str>, shell: &Shell) -> Result<RegistryDef> {
-    let cwd = super::current_dir()?;
-    let home = cargo_config::cargo_home(&cwd)?;
-    let stack = ConfigStack::discover(&cwd, &home)?;
-    for file in &stack.files {
-        shell.debug(format!("read `{}`", file.path.display()));
-    }
-    let registries = stack.registries();
-    let listing = || {
-        if registries.is_empty() {
-            "no registries are configured".to_string()
-        } else {
-            let names: Vec<String> = registries
-                .iter()
-                .map(|r| format!("`{}` ({}, {})", r.name, r.index, r.origin))
-                .collect();
-            format!("configured: {}", names.join("; "))
-        }
-    };
-    if let Some(name) = requested {
-        return registries
-            .iter()
-            .find(|r| r.name == name)
-            .cloned()
-            .ok_or_else(|| {
-                UserError::new(format!(
-                    "registry `{name}` is not in cargo's config ({})",
-                    listing()
-                ))
-                .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
-                .into()
-            });
-    }
-    if let Some((name, origin)) = stack.registry_default()
-        && name != "crates-io"
-    {
-        return match registries.iter().find(|r| r.name == name) {
-            Some(registry) => {
-                shell.verbose(format!("using `registry.default = \"{name}\"` from {origin}"));
-                Ok(registry.clone())
-            }
-            None => Err(UserError::new(format!(
-                "`registry.default` ({origin}) names `{name}`, which has no `[registries.{name}]` index ({})",
-                listing()
-            ))
-            .hint("run `cnbcargo init` to configure the registry, or pass `--registry NAME`")
-            .into()),
-        };
-    }
-    let cnb: Vec<&RegistryDef> = registries
-        .iter()
-        .filter(|r| r.index_url().is_some_and(|u| u.looks_like_cnb()))
-        .collect();
-    match cnb.as_slice() {
-        [only] => {
-            shell.verbose(format!(
-                "using `{}`, the only CNB registry configured",
-                only.name
-            ));
-            Ok((*only).clone())
-        }
-        [] => Err(UserError::new(format!(
-            "no CNB registry is configured here ({})",
-            listing()
-        ))
-        .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
-        .into()),
-        _ => Err(UserError::new(format!(
-            "several CNB registries are configured and none is `registry.default` ({})",
-            listing()
-        ))
-        .hint("pass `--registry NAME`")
-        .into()),
-    }
 }

@@ -2,8 +2,12 @@
 //! work, report.
 
 pub mod completions;
+pub mod delete;
 pub mod init;
+pub mod list;
 pub mod login;
+pub mod publish;
+pub mod yank;
 
 use std::path::PathBuf;
 

@@ -3,6 +3,7 @@
 #![allow(dead_code, reason = "each test module uses a different part")]
 
 pub mod http;
+pub mod openapi;
 pub mod registry;
 
 use std::ffi::OsStr;

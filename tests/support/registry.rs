@@ -3,7 +3,7 @@
 //! (publish, yank, unyank, download) and CNB's crates.io proxy behaviour.
 //! It logs every request and can add latency or fail requests on demand.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -62,7 +62,9 @@ pub struct State {
     pub crates: BTreeMap<String, Vec<StoredVersion>>,
     /// What the crates.io proxy serves for crates with no local versions.
     pub upstream: BTreeMap<String, Vec<Value>>,
-    pub tokens: HashSet<String>,
+    /// Token → its scopes (`registry-package:r`, `registry-package:rw`,
+    /// `registry-package-delete:rw`).
+    pub tokens: HashMap<String, HashSet<String>>,
     pub auth_required: bool,
     pub log: Vec<LoggedRequest>,
     latency: Duration,
@@ -72,13 +74,19 @@ pub struct State {
 pub struct TestRegistry {
     state: Arc<Mutex<State>>,
     _server: HttpServer,
+    _api_server: HttpServer,
     port: u16,
+    api_port: u16,
     slug: String,
 }
 
+pub const READ: &str = "registry-package:r";
+pub const WRITE: &str = "registry-package:rw";
+pub const DELETE: &str = "registry-package-delete:rw";
+
 pub struct Builder {
     slug: String,
-    tokens: Vec<String>,
+    tokens: Vec<(String, Vec<&'static str>)>,
     auth_required: bool,
     upstream: Vec<(String, String)>,
 }
@@ -88,8 +96,15 @@ const DEFAULT_SLUG: &str = "acme/crates";
 const WORKERS: usize = 8;
 
 impl Builder {
+    /// A token with every scope.
     pub fn token(mut self, token: &str) -> Self {
-        self.tokens.push(token.to_string());
+        self.tokens
+            .push((token.to_string(), vec![READ, WRITE, DELETE]));
+        self
+    }
+
+    pub fn token_with_scopes(mut self, token: &str, scopes: &[&'static str]) -> Self {
+        self.tokens.push((token.to_string(), scopes.to_vec()));
         self
     }
 
@@ -114,7 +129,11 @@ impl Builder {
         let port = listener.local_addr().unwrap().port();
         let mut state = State {
             auth_required: self.auth_required,
-            tokens: self.tokens.into_iter().collect(),
+            tokens: self
+                .tokens
+                .into_iter()
+                .map(|(t, scopes)| (t, scopes.into_iter().map(str::to_string).collect()))
+                .collect(),
             ..State::default()
         };
         for (name, vers) in self.upstream {
@@ -127,13 +146,22 @@ impl Builder {
         let state = Arc::new(Mutex::new(state));
         let base = format!("/{}/-/packages", self.slug);
         let handler_state = Arc::clone(&state);
+        let index_base = base.clone();
         let server = HttpServer::start(listener, move |request| {
-            handle(request, &handler_state, &base, port)
+            handle(request, &handler_state, &index_base, port)
+        });
+        let api_listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let api_port = api_listener.local_addr().unwrap().port();
+        let api_state = Arc::clone(&state);
+        let api_server = HttpServer::start(api_listener, move |request| {
+            super::openapi::handle(request, &api_state, &base)
         });
         TestRegistry {
             state,
             _server: server,
+            _api_server: api_server,
             port,
+            api_port,
             slug: self.slug,
         }
     }
@@ -156,6 +184,23 @@ impl TestRegistry {
     /// `http://127.0.0.1:PORT/acme/crates/-/packages/`
     pub fn http_index(&self) -> String {
         format!("http://127.0.0.1:{}/{}/-/packages/", self.port, self.slug)
+    }
+
+    /// The CNB OpenAPI base URL (for `CNB_API_ENDPOINT`).
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.api_port)
+    }
+
+    /// Adds a version directly, as if it had been published.
+    pub fn add_version(&self, name: &str, vers: &str) {
+        let mut st = self.state();
+        let crate_file = format!("{name}-{vers}").into_bytes();
+        let mut entry = upstream_entry(name, vers);
+        entry["cksum"] = Value::from(sha256_hex(&crate_file));
+        st.crates
+            .entry(name.to_lowercase())
+            .or_default()
+            .push(StoredVersion { entry, crate_file });
     }
 
     /// The `index = ...` value for cargo's config.
@@ -206,7 +251,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-fn upstream_entry(name: &str, vers: &str) -> Value {
+pub fn upstream_entry(name: &str, vers: &str) -> Value {
     json!({
         "name": name, "vers": vers, "deps": [],
         "cksum": sha256_hex(format!("{name}-{vers}").as_bytes()),
@@ -225,27 +270,41 @@ pub fn index_path(name: &str) -> String {
     }
 }
 
+/// Sleeps for the configured latency and takes an injected fault, if one
+/// matches this URL.
+pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<u16> {
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut fault = None;
+    if let Some(f) = st
+        .faults
+        .iter_mut()
+        .find(|f| f.remaining > 0 && url.contains(&f.path_contains))
+    {
+        f.remaining -= 1;
+        fault = Some(f.status);
+    }
+    st.faults.retain(|f| f.remaining > 0);
+    let latency = st.latency;
+    drop(st);
+    if !latency.is_zero() {
+        std::thread::sleep(latency);
+    }
+    fault
+}
+
+pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16) {
+    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    st.log.push(LoggedRequest {
+        method: request.method.as_str().to_string(),
+        url: request.url,
+        headers: request.headers,
+        body: request.body,
+        status,
+    });
+}
+
 fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> Reply {
-    let fault = {
-        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-        let url = &request.url;
-        let mut fault = None;
-        if let Some(f) = st
-            .faults
-            .iter_mut()
-            .find(|f| f.remaining > 0 && url.contains(&f.path_contains))
-        {
-            f.remaining -= 1;
-            fault = Some(f.status);
-        }
-        st.faults.retain(|f| f.remaining > 0);
-        let latency = st.latency;
-        drop(st);
-        if !latency.is_zero() {
-            std::thread::sleep(latency);
-        }
-        fault
-    };
+    let fault = take_fault(state, &request.url);
     let auth = request.header("authorization").map(str::to_string);
     let reply = match fault {
         Some(status) => Reply::error(status, "injected failure"),
@@ -263,14 +322,7 @@ fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> 
             )
         }
     };
-    let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-    st.log.push(LoggedRequest {
-        method: request.method.as_str().to_string(),
-        url: request.url,
-        headers: request.headers,
-        body: request.body,
-        status: reply.status,
-    });
+    log(state, request, reply.status);
     reply
 }
 
@@ -289,7 +341,9 @@ fn route(
     let Some(rest) = path.strip_prefix(base) else {
         return Reply::error(404, "not found");
     };
-    let authorized = auth.is_some_and(|t| st.tokens.contains(t));
+    let scopes = auth.and_then(|t| st.tokens.get(t)).cloned();
+    let authorized = scopes.is_some();
+    let may_write = scopes.as_ref().is_some_and(|s| s.contains(WRITE));
     let api_prefix = "/api/v1/crates";
     if st.auth_required && !authorized {
         let mut reply = Reply::error(401, "please log in with `cargo login`");
@@ -313,6 +367,12 @@ fn route(
         );
     }
     if let Some(api) = rest.strip_prefix(api_prefix) {
+        if *method != Method::GET && !may_write {
+            return Reply::error(
+                403,
+                "this token may not change the registry (needs registry-package:rw)",
+            );
+        }
         return api_route(st, method, api, body);
     }
     if *method == Method::GET {
@@ -377,7 +437,7 @@ fn find_version<'s>(st: &'s mut State, name: &str, vers: &str) -> Option<&'s mut
         .find(|v| v.vers() == vers)
 }
 
-fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -1,0 +1,86 @@
+//! `cnbcargo yank`: `cargo yank` for each selected version.
+
+use anyhow::Result;
+
+use crate::api;
+use crate::cargo::Cargo;
+use crate::cli::YankArgs;
+use crate::error::UserError;
+use crate::shell::Shell;
+use crate::spec::{CrateSpec, VersionMatch};
+use crate::target::Target;
+
+pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
+    let specs = args
+        .specs
+        .iter()
+        .map(|s| CrateSpec::parse(s, args.all))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cargo = Cargo::from_env();
+    cargo.check_version(shell)?;
+    let target = Target::resolve(args.registry.registry.as_deref(), shell)?;
+
+    let mut versions: Vec<(String, String)> = Vec::new();
+    let mut api = None;
+    for spec in &specs {
+        if let VersionMatch::Exact(version) = &spec.versions {
+            // An exact version needs no listing (nor a token that may read the API).
+            versions.push((spec.name.clone(), version.to_string()));
+            continue;
+        }
+        if api.is_none() {
+            api = Some(target.api(args.api.api_endpoint.as_deref(), shell)?);
+        }
+        let available: Vec<String> = api
+            .as_ref()
+            .expect("set above")
+            .versions(&spec.name, shell)
+            .map_err(|e| api::explain(e, &format!("cannot list the versions of `{}`", spec.name)))?
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        let selected = spec.select(&available);
+        if selected.is_empty() {
+            return Err(UserError::new(format!(
+                "`{}` matches no version in `{}`",
+                spec.describe(),
+                target.registry.name
+            ))
+            .into());
+        }
+        versions.extend(
+            selected
+                .into_iter()
+                .map(|v| (spec.name.clone(), v.to_string())),
+        );
+    }
+
+    let mut failed = Vec::new();
+    for (name, version) in &versions {
+        let mut cargo_args = vec![
+            "yank".to_string(),
+            "--registry".to_string(),
+            target.registry.name.clone(),
+            format!("{name}@{version}"),
+        ];
+        if args.undo {
+            cargo_args.push("--undo".to_string());
+        }
+        let status = cargo.run_shown(&cargo_args, target.cargo_env(), shell)?;
+        if !status.success() {
+            failed.push(format!("{name}@{version}"));
+        }
+    }
+    if !failed.is_empty() {
+        let verb = if args.undo { "unyank" } else { "yank" };
+        return Err(UserError::new(format!(
+            "could not {verb} {} of {} version(s): {}",
+            failed.len(),
+            versions.len(),
+            failed.join(", ")
+        ))
+        .hint("cargo's own messages are above")
+        .into());
+    }
+    Ok(())
+}

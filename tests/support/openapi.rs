@@ -1,0 +1,165 @@
+//! CNB's OpenAPI for the test registry's packages, on a port of its own:
+//! list packages, package detail, list versions (an object keyed by
+//! `"cargo"`), version detail, delete a version, delete a package. Bearer
+//! tokens carry scopes; 401, 403 and 404 come with `{errcode, errmsg}`.
+
+use std::sync::Mutex;
+
+use serde_json::{Value, json};
+
+use super::http::{HttpRequest, Method, Reply};
+use super::registry::{DELETE, READ, State, WRITE, log, percent_decode, take_fault};
+
+fn cnb_error(status: u16, errcode: i64, errmsg: &str) -> Reply {
+    Reply::json(
+        status,
+        json!({"errcode": errcode, "errmsg": errmsg, "errparam": {}}),
+    )
+}
+
+fn query(url: &str, key: &str) -> Option<String> {
+    let (_, query) = url.split_once('?')?;
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| percent_decode(v))
+}
+
+fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
+    let page: usize = query(url, "page")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let size: usize = query(url, "page_size")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(10)
+        .clamp(1, 100);
+    items
+        .iter()
+        .skip((page - 1) * size)
+        .take(size)
+        .cloned()
+        .collect()
+}
+
+pub fn handle(request: HttpRequest, state: &Mutex<State>, base: &str) -> Reply {
+    let reply = match take_fault(state, &request.url) {
+        Some(status) => cnb_error(status, status as i64, "injected failure"),
+        None => {
+            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+            route(&mut st, &request, base)
+        }
+    };
+    log(state, request, reply.status);
+    reply
+}
+
+fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
+    let url = request.url.as_str();
+    let path = url.split('?').next().unwrap_or(url);
+    if request.header("accept") != Some("application/vnd.cnb.api+json") {
+        return cnb_error(406, 406, "send Accept: application/vnd.cnb.api+json");
+    }
+    let scopes = request
+        .header("authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| st.tokens.get(t));
+    let Some(scopes) = scopes.cloned() else {
+        return cnb_error(401, 10401, "unauthorized: missing or invalid token");
+    };
+    let Some(rest) = path.strip_prefix(base) else {
+        return cnb_error(404, 10404, "registry not found");
+    };
+    let can_read = scopes.contains(READ) || scopes.contains(WRITE) || scopes.contains(DELETE);
+    let is_delete = request.method == Method::DELETE;
+    if is_delete && !scopes.contains(DELETE) {
+        return cnb_error(
+            403,
+            10403,
+            "forbidden: the token lacks registry-package-delete:rw",
+        );
+    }
+    if !is_delete && !can_read {
+        return cnb_error(403, 10403, "forbidden: the token lacks registry-package:r");
+    }
+    let parts: Vec<String> = rest
+        .trim_start_matches('/')
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .map(percent_decode)
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    match (&request.method, parts.as_slice()) {
+        (Method::GET, []) => {
+            if query(url, "type").as_deref() != Some("cargo") {
+                return cnb_error(400, 10400, "type=cargo is required");
+            }
+            let keyword = query(url, "name").unwrap_or_default();
+            let packages: Vec<Value> = st
+                .crates
+                .iter()
+                .filter(|(name, versions)| !versions.is_empty() && name.contains(&keyword))
+                .map(|(name, versions)| json!({"name": name, "type": "cargo", "tag_total": versions.len()}))
+                .collect();
+            Reply::json(200, Value::Array(page(&packages, url)))
+        }
+        (Method::GET, ["cargo", name]) => match versions(st, name) {
+            Some(tags) => Reply::json(
+                200,
+                json!({"cargo": {"name": name, "tag_total": tags.len(), "tags": page(&tags, url)}}),
+            ),
+            None => cnb_error(404, 10404, "package not found"),
+        },
+        (Method::DELETE, ["cargo", name]) => match st.crates.remove(&name.to_lowercase()) {
+            Some(_) => Reply::empty(200),
+            None => cnb_error(404, 10404, "package not found"),
+        },
+        (Method::GET, ["cargo", name, "-", "tags"]) => match versions(st, name) {
+            Some(tags) => Reply::json(200, json!({"cargo": page(&tags, url), "package": name})),
+            None => cnb_error(404, 10404, "package not found"),
+        },
+        (Method::GET, ["cargo", name, "-", "tag", tag]) => {
+            match versions(st, name).and_then(|tags| tags.into_iter().find(|t| t["name"] == *tag)) {
+                Some(detail) => Reply::json(200, json!({"cargo": detail})),
+                None => cnb_error(404, 10404, "tag not found"),
+            }
+        }
+        (Method::DELETE, ["cargo", name, "-", "tag", tag]) => {
+            let key = name.to_lowercase();
+            let Some(list) = st.crates.get_mut(&key) else {
+                return cnb_error(404, 10404, "package not found");
+            };
+            let before = list.len();
+            list.retain(|v| v.vers() != *tag);
+            if list.len() == before {
+                return cnb_error(404, 10404, "tag not found");
+            }
+            if list.is_empty() {
+                st.crates.remove(&key);
+            }
+            Reply::empty(200)
+        }
+        _ => cnb_error(404, 10404, "not found"),
+    }
+}
+
+fn versions(st: &State, name: &str) -> Option<Vec<Value>> {
+    let list = st
+        .crates
+        .get(&name.to_lowercase())
+        .filter(|l| !l.is_empty())?;
+    Some(
+        list.iter()
+            .map(|v| {
+                json!({
+                    "name": v.vers(),
+                    "size": v.crate_file.len(),
+                    "status": if v.yanked() { "yanked" } else { "normal" },
+                    "digest": v.entry["cksum"],
+                    "last_pusher": {"username": "cnb"},
+                })
+            })
+            .collect(),
+    )
+}
