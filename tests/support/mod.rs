@@ -12,6 +12,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 pub use registry::TestRegistry;
+pub use registry as registry_mod;
 
 /// The cnbcargo binary under test.
 pub fn cnbcargo_bin() -> PathBuf {
@@ -223,4 +224,16 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// A project configured for `registry` (`init`) and logged in (`login`
+/// from `CNB_TOKEN`), with `CNB_API_ENDPOINT` pointing at the registry's
+/// OpenAPI and `CNB_TOKEN` set for the API.
+pub fn logged_in_env(registry: &TestRegistry, token: &str) -> TestEnv {
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    env.env("CNB_TOKEN", token)
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    assert_success(&run(env.cnbcargo().arg("login")));
+    env
 }

@@ -69,6 +69,8 @@ pub struct State {
     pub log: Vec<LoggedRequest>,
     latency: Duration,
     faults: VecDeque<Fault>,
+    /// Versions whose upload the server refuses.
+    refused_versions: HashSet<String>,
 }
 
 pub struct TestRegistry {
@@ -228,6 +230,11 @@ impl TestRegistry {
             remaining: count,
             status,
         });
+    }
+
+    /// Refuses uploads of this version (HTTP 400), as a registry policy would.
+    pub fn refuse_version(&self, vers: &str) {
+        self.state().refused_versions.insert(vers.to_string());
     }
 
     /// (version, yanked) of a crate published here.
@@ -495,6 +502,9 @@ fn publish(st: &mut State, body: &[u8]) -> Reply {
     let (Some(name), Some(vers)) = (meta["name"].as_str(), meta["vers"].as_str()) else {
         return Reply::error(400, "publish metadata lacks name or vers");
     };
+    if st.refused_versions.contains(vers) {
+        return Reply::error(400, &format!("version `{vers}` is refused by the registry's policy"));
+    }
     let key = name.to_lowercase();
     if st
         .crates

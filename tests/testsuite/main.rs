@@ -10,3 +10,4 @@ mod e2e;
 mod gate;
 mod init;
 mod login;
+mod publish;
