@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
-pub use registry::TestRegistry;
 pub use registry as registry_mod;
+pub use registry::TestRegistry;
 
 /// The cnbcargo binary under test.
 pub fn cnbcargo_bin() -> PathBuf {

@@ -71,6 +71,9 @@ pub struct State {
     faults: VecDeque<Fault>,
     /// Versions whose upload the server refuses.
     refused_versions: HashSet<String>,
+    in_flight: usize,
+    /// The most requests that were being handled at once.
+    pub max_in_flight: usize,
 }
 
 pub struct TestRegistry {
@@ -281,6 +284,8 @@ pub fn index_path(name: &str) -> String {
 /// matches this URL.
 pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<u16> {
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    st.in_flight += 1;
+    st.max_in_flight = st.max_in_flight.max(st.in_flight);
     let mut fault = None;
     if let Some(f) = st
         .faults
@@ -299,8 +304,10 @@ pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<u16> {
     fault
 }
 
+/// Records a request once it is answered (every `take_fault` is paired with it).
 pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16) {
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    st.in_flight -= 1;
     st.log.push(LoggedRequest {
         method: request.method.as_str().to_string(),
         url: request.url,
@@ -503,7 +510,10 @@ fn publish(st: &mut State, body: &[u8]) -> Reply {
         return Reply::error(400, "publish metadata lacks name or vers");
     };
     if st.refused_versions.contains(vers) {
-        return Reply::error(400, &format!("version `{vers}` is refused by the registry's policy"));
+        return Reply::error(
+            400,
+            &format!("version `{vers}` is refused by the registry's policy"),
+        );
     }
     let key = name.to_lowercase();
     if st

@@ -122,3 +122,130 @@ fn token_never_leaks() {
         }
     }
 }
+
+/// The same for the commands that use the token themselves: the API and
+/// the index with it, cargo children given it through the environment,
+/// failures, retries and `-vv`.
+#[test]
+fn token_never_leaks_from_api_commands() {
+    let token = format!("cnbapicanary{}z{}", std::process::id(), 104729);
+    let registry = TestRegistry::builder()
+        .token(&token)
+        .upstream("canary-crate", "1.0.0")
+        .start();
+    let mut env = TestEnv::new();
+    let logs = env.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let wrapper = env.path().join("bin/cargo");
+    write_script(
+        &wrapper,
+        &format!(
+            "printf '%s\\n' \"$*\" >> '{logs}/argv.log'\nexec '{cargo}' \"$@\"\n",
+            logs = logs.display(),
+            cargo = real_cargo().display()
+        ),
+    );
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    // No `cargo login`: cnbcargo hands cargo the token from `CNB_TOKEN`.
+    env.env("CARGO", &wrapper)
+        .env("CNB_TOKEN", &token)
+        .env("CNB_API_ENDPOINT", registry.api_url())
+        .env("RUST_BACKTRACE", "1");
+    let lib = env.new_crate("canary-crate", "canary-crate", "1.0.0", "");
+    registry.add_version("other-crate", "0.1.0");
+    registry.add_version("other-crate", "0.2.0");
+
+    let mut outputs = Vec::new();
+    registry.fail_next("/cargo/canary-crate/-/tags", 1, 503);
+    outputs.push(run(env
+        .cnbcargo()
+        .args(["publish", "-vv", "--", "--no-verify"])
+        .current_dir(&lib)));
+    outputs.push(run(env
+        .cnbcargo()
+        .args(["publish", "-vv"])
+        .current_dir(&lib)));
+    outputs.push(run(env.cnbcargo().args(["list", "-vv"])));
+    outputs.push(run(env.cnbcargo().args([
+        "list",
+        "-vv",
+        "canary-crate",
+        "--json",
+    ])));
+    outputs.push(run(env.cnbcargo().args(["yank", "-vv", "other-crate@<1"])));
+    outputs.push(run(env.cnbcargo().args([
+        "delete",
+        "-vv",
+        "other-crate@0.1.0",
+        "--dry-run",
+    ])));
+    outputs.push(run(env.cnbcargo().args([
+        "delete",
+        "-vv",
+        "other-crate@0.1.0",
+        "--yes",
+    ])));
+    registry.fail_next("/-/tag/0.2.0", 100, 500);
+    outputs.push(run(env.cnbcargo().args([
+        "delete",
+        "-vv",
+        "other-crate@0.2.0",
+        "--yes",
+    ])));
+    outputs.push(run(env.cnbcargo().args([
+        "delete",
+        "-vv",
+        "other-crate@9",
+        "--yes",
+    ])));
+    let mut wrong = env.cnbcargo();
+    wrong
+        .env("CNB_TOKEN", format!("{token}-wrong"))
+        .args(["list", "-vv"]);
+    outputs.push(run(&mut wrong));
+
+    assert!(outputs[0].status.success(), "{}", stderr(&outputs[0]));
+    assert!(outputs[6].status.success(), "{}", stderr(&outputs[6]));
+    assert!(
+        !outputs[7].status.success()
+            && !outputs[8].status.success()
+            && !outputs[9].status.success()
+    );
+    assert_eq!(
+        registry.versions("canary-crate"),
+        [("1.0.0".to_string(), false)]
+    );
+    for out in &outputs {
+        assert!(
+            !stdout(out).contains(&token),
+            "token in stdout: {}",
+            stdout(out)
+        );
+        assert!(
+            !stderr(out).contains(&token),
+            "token in stderr: {}",
+            stderr(out)
+        );
+        assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+    }
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    assert!(argv.contains("publish --registry cnb-cargo-repo"), "{argv}");
+    assert!(!argv.contains(&token), "token on argv: {argv}");
+    for file in files_under(env.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&token),
+            "token written to {}",
+            file.display()
+        );
+    }
+    for request in registry.requests() {
+        assert!(!request.url.contains(&token));
+        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") {
+                assert!(!value.contains(&token), "token in header {name}");
+            }
+        }
+    }
+}

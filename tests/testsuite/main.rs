@@ -6,6 +6,7 @@ mod support;
 
 mod canary;
 mod corpus;
+mod delete;
 mod e2e;
 mod gate;
 mod init;

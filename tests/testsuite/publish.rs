@@ -5,40 +5,75 @@ use crate::support::*;
 const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
 
 fn versions(registry: &TestRegistry, name: &str) -> Vec<String> {
-    registry.versions(name).into_iter().map(|(v, _)| v).collect()
+    registry
+        .versions(name)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect()
 }
 
 #[test]
 fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
-    let registry = TestRegistry::builder().token("tok").upstream("proxied", "1.0.0").start();
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("proxied", "1.0.0")
+        .start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("proxied", "proxied", "1.0.0", "");
 
     // Plain cargo is refused: the proxy's index lists 1.0.0.
-    let out = run(env.cargo().args(["publish", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&lib));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
 
-    let out = run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("publishing a placeholder first"), "{err}");
-    assert!(err.contains(&format!("Deleted the placeholder `proxied@{PLACEHOLDER}`")), "{err}");
+    assert!(
+        err.contains(&format!("Deleted the placeholder `proxied@{PLACEHOLDER}`")),
+        "{err}"
+    );
     assert_eq!(versions(&registry, "proxied"), ["1.0.0"]);
 
     // The order on the wire: placeholder upload, real upload, delete.
     let requests = registry.requests();
-    let uploads: Vec<_> = requests.iter().filter(|r| r.url.ends_with("/api/v1/crates/new")).collect();
+    let uploads: Vec<_> = requests
+        .iter()
+        .filter(|r| r.url.ends_with("/api/v1/crates/new"))
+        .collect();
     assert_eq!(uploads.len(), 2);
-    assert!(requests.iter().any(|r| r.method == "DELETE" && r.url.ends_with(&format!("/cargo/proxied/-/tag/{}", PLACEHOLDER.replace('+', "%2B")))));
+    assert!(requests.iter().any(|r| r.method == "DELETE"
+        && r.url.ends_with(&format!(
+            "/cargo/proxied/-/tag/{}",
+            PLACEHOLDER.replace('+', "%2B")
+        ))));
 
     // A consumer builds against the real version.
-    let app = env.new_crate("app", "app", "0.1.0", "proxied = { version = \"1\", registry = \"cnb-cargo-repo\" }\n");
-    std::fs::write(app.join("src/lib.rs"), "pub fn f() -> &'static str { proxied::hello() }\n").unwrap();
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        "proxied = { version = \"1\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    std::fs::write(
+        app.join("src/lib.rs"),
+        "pub fn f() -> &'static str { proxied::hello() }\n",
+    )
+    .unwrap();
     let out = run(env.cargo().arg("build").current_dir(&app));
     assert_success(&out);
     let lock = std::fs::read_to_string(app.join("Cargo.lock")).unwrap();
-    assert!(lock.contains("name = \"proxied\"\nversion = \"1.0.0\""), "{lock}");
+    assert!(
+        lock.contains("name = \"proxied\"\nversion = \"1.0.0\""),
+        "{lock}"
+    );
 }
 
 #[test]
@@ -46,15 +81,33 @@ fn rerun_finds_the_version_already_published() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("twice", "twice", "0.2.0", "");
-    assert_success(&run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib)));
+    assert_success(&run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib)));
     assert_eq!(versions(&registry, "twice"), ["0.2.0"]);
-    let uploads = registry.requests().iter().filter(|r| r.url.ends_with("/crates/new")).count();
+    let uploads = registry
+        .requests()
+        .iter()
+        .filter(|r| r.url.ends_with("/crates/new"))
+        .count();
     assert_eq!(uploads, 1, "no collision: a plain publish");
 
-    let out = run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_success(&out);
-    assert!(stderr(&out).contains("`twice@0.2.0` is already in `cnb-cargo-repo`"), "{}", stderr(&out));
-    let uploads = registry.requests().iter().filter(|r| r.url.ends_with("/crates/new")).count();
+    assert!(
+        stderr(&out).contains("`twice@0.2.0` is already in `cnb-cargo-repo`"),
+        "{}",
+        stderr(&out)
+    );
+    let uploads = registry
+        .requests()
+        .iter()
+        .filter(|r| r.url.ends_with("/crates/new"))
+        .count();
     assert_eq!(uploads, 1);
 }
 
@@ -66,65 +119,115 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
         .start();
     let env = logged_in_env(&registry, "ci-tok");
     let lib = env.new_crate("ci-crate", "ci-crate", "0.5.0", "");
-    let out = run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_success(&out);
     let err = stderr(&out);
-    assert!(err.contains("warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder`"), "{err}");
+    assert!(
+        err.contains("warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder`"),
+        "{err}"
+    );
     assert!(err.contains("yanking it instead"), "{err}");
     let mut listed = registry.versions("ci-crate");
     listed.sort();
-    assert_eq!(listed, [("0.0.0-cnbcargo.placeholder".to_string(), true), ("0.5.0".to_string(), false)]);
+    assert_eq!(
+        listed,
+        [
+            ("0.0.0-cnbcargo.placeholder".to_string(), true),
+            ("0.5.0".to_string(), false)
+        ]
+    );
 }
 
 #[test]
 fn failed_real_publish_cleans_up_and_says_so() {
-    let registry = TestRegistry::builder().token("tok").upstream("refused", "2.0.0").start();
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("refused", "2.0.0")
+        .start();
     registry.refuse_version("2.0.0");
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("refused", "refused", "2.0.0", "");
-    let out = run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("publishing `refused@2.0.0` failed; the placeholder was deleted: the registry is as it was before"), "{err}");
-    assert!(err.contains("refused by the registry's policy"), "cargo's message is shown: {err}");
+    assert!(
+        err.contains("refused by the registry's policy"),
+        "cargo's message is shown: {err}"
+    );
     assert!(versions(&registry, "refused").is_empty());
 }
 
 #[test]
 fn placeholder_never_explains_and_dry_run_uploads_nothing() {
-    let registry = TestRegistry::builder().token("tok").upstream("collides", "1.2.3").start();
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("collides", "1.2.3")
+        .start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("collides", "collides", "1.2.3", "");
 
-    let out = run(env.cnbcargo().args(["publish", "--placeholder", "never"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--placeholder", "never"])
+        .current_dir(&lib));
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("crates.io proxy"), "{err}");
     assert!(err.contains("--placeholder never"), "{err}");
 
-    let out = run(env.cnbcargo().args(["publish", "--dry-run"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--dry-run"])
+        .current_dir(&lib));
     assert_success(&out);
     let err = stderr(&out);
-    assert!(err.contains(&format!("Would publish the placeholder `collides@{PLACEHOLDER}`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "Would publish the placeholder `collides@{PLACEHOLDER}`"
+        )),
+        "{err}"
+    );
     assert!(err.contains("Would publish `collides@1.2.3`"), "{err}");
-    assert!(err.contains(&format!("Would delete `collides@{PLACEHOLDER}`")), "{err}");
-    assert!(registry.requests().iter().all(|r| r.method == "GET"), "a dry run only reads");
+    assert!(
+        err.contains(&format!("Would delete `collides@{PLACEHOLDER}`")),
+        "{err}"
+    );
+    assert!(
+        registry.requests().iter().all(|r| r.method == "GET"),
+        "a dry run only reads"
+    );
     assert!(versions(&registry, "collides").is_empty());
 }
 
 #[test]
 fn keep_placeholder_keeps_it() {
-    let registry = TestRegistry::builder().token("tok").upstream("kept", "1.0.0").start();
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("kept", "1.0.0")
+        .start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("kept", "kept", "1.0.0", "");
-    let out = run(env.cnbcargo().args(["publish", "--keep-placeholder", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--keep-placeholder", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_success(&out);
     let mut listed = versions(&registry, "kept");
     listed.sort();
     assert_eq!(listed, [PLACEHOLDER, "1.0.0"]);
     // The next version finds the leftover placeholder and removes it.
     let lib = env.new_crate("kept2", "kept", "1.1.0", "");
-    let out = run(env.cnbcargo().args(["publish", "--", "--no-verify"]).current_dir(&lib));
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
     assert_success(&out);
     let mut listed = versions(&registry, "kept");
     listed.sort();
@@ -137,8 +240,16 @@ fn package_publish_false_is_refused() {
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("private", "private", "0.1.0", "");
     let manifest = std::fs::read_to_string(lib.join("Cargo.toml")).unwrap();
-    std::fs::write(lib.join("Cargo.toml"), manifest.replace("license = \"MIT\"", "license = \"MIT\"\npublish = false")).unwrap();
+    std::fs::write(
+        lib.join("Cargo.toml"),
+        manifest.replace("license = \"MIT\"", "license = \"MIT\"\npublish = false"),
+    )
+    .unwrap();
     let out = run(env.cnbcargo().arg("publish").current_dir(&lib));
     assert_failure(&out, 1);
-    assert!(stderr(&out).contains("package.publish = false"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("package.publish = false"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -1,0 +1,339 @@
+//! `cnbcargo delete`, `yank` and `list` against the test registry's OpenAPI.
+
+use crate::support::*;
+
+fn registry_with(name: &str, versions: &[&str]) -> TestRegistry {
+    let registry = TestRegistry::builder().token("tok").start();
+    for v in versions {
+        registry.add_version(name, v);
+    }
+    registry
+}
+
+fn listed(registry: &TestRegistry, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = registry
+        .versions(name)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn delete_exact_version_and_cargo_sees_it_gone() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    for version in ["0.1.0", "0.2.0"] {
+        let lib = env.new_crate(&format!("gone-{version}"), "gone", version, "");
+        assert_success(&run(env
+            .cargo()
+            .args(["publish", "--no-verify"])
+            .current_dir(&lib)));
+    }
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        "gone = { version = \"=0.2.0\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
+
+    let out = run(env.cnbcargo().args(["delete", "gone@0.2.0", "--yes"]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Deleted gone@0.2.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listed(&registry, "gone"), ["0.1.0"]);
+    // The index no longer lists it, and cargo resolving against it sees that.
+    std::fs::remove_file(app.join("Cargo.lock")).unwrap();
+    let out = run(env.cargo().arg("generate-lockfile").current_dir(&app));
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("gone"), "{}", stderr(&out));
+}
+
+#[test]
+fn delete_by_requirement() {
+    let registry = registry_with(
+        "req",
+        &["0.1.0", "0.2.9", "0.3.0", "1.0.0", "1.4.2", "2.0.0"],
+    );
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env
+        .cnbcargo()
+        .args(["delete", "req@<0.3", "req@>=1, <2", "--yes"]));
+    assert_success(&out);
+    assert_eq!(listed(&registry, "req"), ["0.3.0", "2.0.0"]);
+    let err = stderr(&out);
+    for v in ["0.1.0", "0.2.9", "1.0.0", "1.4.2"] {
+        assert!(err.contains(&format!("Deleted req@{v}")), "{err}");
+    }
+}
+
+#[test]
+fn delete_all_removes_the_package() {
+    let registry = registry_with("whole", &["0.1.0", "0.2.0"]);
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["delete", "whole", "--all", "--yes"]));
+    assert_success(&out);
+    assert!(listed(&registry, "whole").is_empty());
+    assert!(
+        registry
+            .requests()
+            .iter()
+            .any(|r| r.method == "DELETE" && r.url.ends_with("/-/packages/cargo/whole"))
+    );
+}
+
+#[test]
+fn dry_run_lists_and_no_terminal_needs_yes() {
+    let registry = registry_with("keep", &["0.1.0", "0.2.0"]);
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["delete", "keep@<1", "--dry-run"]));
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Would delete keep@0.1.0") && err.contains("Would delete keep@0.2.0"),
+        "{err}"
+    );
+    assert_eq!(listed(&registry, "keep"), ["0.1.0", "0.2.0"]);
+
+    let out = run(env.cnbcargo().args(["delete", "keep@0.1.0"]));
+    assert_failure(&out, 2);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert_eq!(listed(&registry, "keep"), ["0.1.0", "0.2.0"]);
+    assert!(registry.requests().iter().all(|r| r.method != "DELETE"));
+}
+
+#[test]
+fn spec_errors() {
+    let registry = registry_with("spec", &["0.1.0"]);
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["delete", "spec@9.9.9", "--yes"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("matches no version") && stderr(&out).contains("0.1.0"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(env.cnbcargo().args(["delete", "spec", "--yes"]));
+    assert_failure(&out, 2);
+    assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
+    let out = run(env.cnbcargo().args(["delete", "nosuch@1.0.0", "--yes"]));
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains("has no versions"), "{}", stderr(&out));
+    assert_eq!(listed(&registry, "spec"), ["0.1.0"]);
+}
+
+#[test]
+fn delete_without_scope_is_403_with_hint() {
+    let registry = TestRegistry::builder()
+        .token_with_scopes("ci", &[registry_mod::READ, registry_mod::WRITE])
+        .start();
+    registry.add_version("locked", "0.1.0");
+    let mut env = logged_in_env(&registry, "ci");
+    env.env("CI", "true");
+    let out = run(env.cnbcargo().args(["delete", "locked@0.1.0", "--yes"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("may not delete packages (403)"), "{err}");
+    assert!(
+        err.contains("registry-package-delete:rw") && err.contains("Administrator"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`CNB_TOKEN` usually lacks that scope"),
+        "{err}"
+    );
+    assert!(
+        err.contains("forbidden"),
+        "the server's errmsg is shown: {err}"
+    );
+    assert_eq!(listed(&registry, "locked"), ["0.1.0"]);
+}
+
+#[test]
+fn api_401_and_404_paths() {
+    let registry = registry_with("auth", &["0.1.0"]);
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("CNB_TOKEN", "wrong-token");
+    let out = run(env.cnbcargo().args(["list", "auth"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("refused the token (401)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("cnbcargo login"), "{}", stderr(&out));
+
+    let env = logged_in_env(&registry, "tok");
+    registry.fail_next("/-/tag/0.1.0", 1, 404);
+    let out = run(env.cnbcargo().args(["delete", "auth@0.1.0", "--yes"]));
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains("not found (404)"), "{}", stderr(&out));
+}
+
+#[test]
+fn server_errors_are_retried_a_bounded_number_of_times() {
+    let registry = registry_with("flaky", &["0.1.0", "0.2.0"]);
+    let env = logged_in_env(&registry, "tok");
+    // Two 503s, then success: retried.
+    registry.fail_next("/cargo/flaky/-/tags", 2, 503);
+    let out = run(env.cnbcargo().args(["list", "flaky", "-v"]));
+    assert_success(&out);
+    assert!(stdout(&out).contains("0.2.0"), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out).matches("retrying").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+
+    // Always 500: gives up after 1 + 3 attempts, with a clear error.
+    registry.fail_next("/-/tag/0.1.0", 100, 500);
+    let before = registry.requests().len();
+    let out = run(env.cnbcargo().args(["delete", "flaky@0.1.0", "--yes"]));
+    assert_failure(&out, 1);
+    let attempts = registry.requests()[before..]
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(attempts, 4);
+    assert!(stderr(&out).contains("answered 500"), "{}", stderr(&out));
+    assert_eq!(listed(&registry, "flaky"), ["0.1.0", "0.2.0"]);
+}
+
+#[test]
+fn one_failure_does_not_stop_the_others() {
+    let registry = registry_with("partial", &["0.1.0", "0.2.0", "0.3.0"]);
+    let env = logged_in_env(&registry, "tok");
+    registry.fail_next("/-/tag/0.2.0", 100, 500);
+    let out = run(env.cnbcargo().args(["delete", "partial@<1", "--yes"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("1 of 3 deletion(s) failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(listed(&registry, "partial"), ["0.2.0"]);
+}
+
+#[test]
+fn many_versions_are_deleted_concurrently() {
+    let versions: Vec<String> = (0..40).map(|i| format!("0.{i}.0")).collect();
+    let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
+    let registry = registry_with("bulk", &refs);
+    let env = logged_in_env(&registry, "tok");
+    registry.set_latency(std::time::Duration::from_millis(100));
+    let out = run(env.cnbcargo().args(["delete", "bulk@<1", "--yes"]));
+    assert_success(&out);
+    assert!(listed(&registry, "bulk").is_empty());
+    // Overlap is asserted, not time (timings belong to benches/): several
+    // deletes were in flight at once, and never more than the bound of 16.
+    assert_eq!(
+        registry
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count(),
+        40
+    );
+    let overlap = registry.state().max_in_flight;
+    assert!(
+        (2..=16).contains(&overlap),
+        "{overlap} requests in flight at once"
+    );
+}
+
+#[test]
+fn yank_by_requirement_and_undo() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    for version in ["0.1.0", "0.2.0", "1.0.0"] {
+        let lib = env.new_crate(&format!("y-{version}"), "yankee", version, "");
+        assert_success(&run(env
+            .cargo()
+            .args(["publish", "--no-verify"])
+            .current_dir(&lib)));
+    }
+    let out = run(env.cnbcargo().args(["yank", "yankee@<1"]));
+    assert_success(&out);
+    let mut state = registry.versions("yankee");
+    state.sort();
+    assert_eq!(
+        state,
+        [
+            ("0.1.0".into(), true),
+            ("0.2.0".into(), true),
+            ("1.0.0".into(), false)
+        ]
+    );
+
+    let out = run(env.cnbcargo().args(["list", "yankee"]));
+    assert_success(&out);
+    let table = stdout(&out);
+    assert!(table.starts_with("VERSION"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("0.1.0") && l.ends_with("yes")),
+        "{table}"
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("1.0.0") && l.ends_with("no")),
+        "{table}"
+    );
+
+    let out = run(env.cnbcargo().args(["yank", "--undo", "yankee@0.1.0"]));
+    assert_success(&out);
+    let out = run(env.cnbcargo().args(["list", "yankee", "--json"]));
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v010 = json["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["version"] == "0.1.0")
+        .unwrap();
+    assert_eq!(v010["yanked"], false);
+    assert!(v010["size"].as_u64().unwrap() > 0);
+
+    let out = run(env.cnbcargo().args(["list", "--json"]));
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json, serde_json::json!([{"name": "yankee", "versions": 3}]));
+}
+
+#[test]
+fn packages_are_paginated() {
+    let registry = TestRegistry::builder().token("tok").start();
+    for i in 0..130 {
+        registry.add_version(&format!("pkg{i:03}"), "0.1.0");
+    }
+    registry.add_version("many", "0.1.0");
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["list", "--json"]));
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 131);
+}
+
+#[test]
+fn missing_api_endpoint_says_which_to_set() {
+    let registry = registry_with("x", &["0.1.0"]);
+    let env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    let mut cmd = env.cnbcargo();
+    cmd.env("CNB_TOKEN", "tok").args(["list"]);
+    let out = run(&mut cmd);
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("--api-endpoint") && stderr(&out).contains("CNB_API_ENDPOINT"),
+        "{}",
+        stderr(&out)
+    );
+}
