@@ -102,6 +102,8 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
         }
         'cnbcargo;delete' {
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Deletions in flight at once')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Deletions in flight at once')
             [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Delete every version (the whole package)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')

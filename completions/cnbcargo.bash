@@ -105,13 +105,21 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__delete)
-            opts="-y -v -q -h -V --all --registry --yes --dry-run --api-endpoint --verbose --quiet --help --version"
+            opts="-y -j -v -q -h -V --all --registry --yes --dry-run --jobs --api-endpoint --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -94,6 +94,8 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         }
         &'cnbcargo;delete'= {
             cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand -j 'Deletions in flight at once'
+            cand --jobs 'Deletions in flight at once'
             cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
             cand --all 'Delete every version (the whole package)'
             cand -y 'Do not ask for confirmation (needed without a terminal)'

@@ -71,6 +71,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s q -l quiet
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s V -l version -d 'Print version'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s j -l jobs -d 'Deletions in flight at once' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l all -d 'Delete every version (the whole package)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'

@@ -230,6 +230,10 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Deletions in flight at once
+    #[arg(short, long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
     #[command(flatten)]
     pub api: ApiArg,
 }

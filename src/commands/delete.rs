@@ -13,10 +13,6 @@ use crate::shell::Shell;
 use crate::spec::{CrateSpec, VersionMatch};
 use crate::target::Target;
 
-/// Deletions in flight at once: enough to hide latency, few enough not to
-/// hammer the server.
-const CONCURRENCY: usize = 16;
-
 #[derive(Debug, Clone)]
 enum Deletion {
     Version { name: String, version: String },
@@ -103,7 +99,7 @@ pub fn run(args: &DeleteArgs, shell: &Shell) -> Result<()> {
         confirm(plan.len(), &target.registry.name)?;
     }
 
-    let results = execute(&api, &plan, shell);
+    let results = execute(&api, &plan, usize::from(args.jobs), shell);
     let mut failed = 0;
     for (deletion, result) in plan.iter().zip(results) {
         match result {
@@ -146,8 +142,14 @@ fn confirm(count: usize, registry: &str) -> Result<()> {
     }
 }
 
-/// Runs the deletions with bounded concurrency; results in plan order.
-fn execute(api: &CnbApi, plan: &[Deletion], shell: &Shell) -> Vec<Result<(), ApiError>> {
+/// Runs the deletions, `jobs` at a time (the default, 16, hides latency
+/// without hammering the server); results in plan order.
+fn execute(
+    api: &CnbApi,
+    plan: &[Deletion],
+    jobs: usize,
+    shell: &Shell,
+) -> Vec<Result<(), ApiError>> {
     let progress = if std::io::stderr().is_terminal() && plan.len() > 1 && !shell.is_quiet() {
         let bar = indicatif::ProgressBar::new(plan.len() as u64);
         bar.set_style(
@@ -164,7 +166,7 @@ fn execute(api: &CnbApi, plan: &[Deletion], shell: &Shell) -> Vec<Result<(), Api
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<Result<(), ApiError>>>> =
         plan.iter().map(|_| Mutex::new(None)).collect();
-    let workers = CONCURRENCY.min(plan.len()).max(1);
+    let workers = jobs.min(plan.len()).max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
