@@ -4,7 +4,7 @@
 //! also times a clean release build).
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use std::process::{Command, Output, Stdio};
