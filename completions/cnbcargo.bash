@@ -22,6 +22,9 @@ _cnbcargo() {
             cnbcargo,delete)
                 cmd="cnbcargo__subcmd__delete"
                 ;;
+            cnbcargo,doctor)
+                cmd="cnbcargo__subcmd__doctor"
+                ;;
             cnbcargo,help)
                 cmd="cnbcargo__subcmd__help"
                 ;;
@@ -48,6 +51,9 @@ _cnbcargo() {
                 ;;
             cnbcargo__subcmd__help,delete)
                 cmd="cnbcargo__subcmd__help__subcmd__delete"
+                ;;
+            cnbcargo__subcmd__help,doctor)
+                cmd="cnbcargo__subcmd__help__subcmd__doctor"
                 ;;
             cnbcargo__subcmd__help,help)
                 cmd="cnbcargo__subcmd__help__subcmd__help"
@@ -77,7 +83,7 @@ _cnbcargo() {
 
     case "${cmd}" in
         cnbcargo)
-            opts="-v -q -h -V --verbose --quiet --help --version init login logout publish delete yank list completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version init login logout publish delete yank list doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -134,8 +140,30 @@ _cnbcargo() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cnbcargo__subcmd__doctor)
+            opts="-v -q -h -V --registry --json --offline --api-endpoint --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cnbcargo__subcmd__help)
-            opts="init login logout publish delete yank list completions help"
+            opts="init login logout publish delete yank list doctor completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -163,6 +191,20 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

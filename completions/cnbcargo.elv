@@ -33,6 +33,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand delete 'Delete crate versions from a CNB registry (cargo cannot)'
             cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
             cand list 'List the registry''s crates, or one crate''s versions'
+            cand doctor 'Find what is wrong with this machine''s setup, and say how to fix it'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -137,6 +138,20 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cnbcargo;doctor'= {
+            cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
+            cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
+            cand --json 'Print a machine-readable report'
+            cand --offline 'Skip the checks that use the network'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cnbcargo;completions'= {
             cand -v 'Say more (`-vv` for even more); tokens are never shown'
             cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
@@ -155,6 +170,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand delete 'Delete crate versions from a CNB registry (cargo cannot)'
             cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
             cand list 'List the registry''s crates, or one crate''s versions'
+            cand doctor 'Find what is wrong with this machine''s setup, and say how to fix it'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -171,6 +187,8 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         &'cnbcargo;help;yank'= {
         }
         &'cnbcargo;help;list'= {
+        }
+        &'cnbcargo;help;doctor'= {
         }
         &'cnbcargo;help;completions'= {
         }

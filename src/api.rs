@@ -240,6 +240,12 @@ impl CnbApi {
         Ok(packages)
     }
 
+    /// One cheap authenticated read: can the token read this registry?
+    pub fn probe(&self, shell: &Shell) -> Result<(), ApiError> {
+        let url = format!("{}?type=cargo&page=1&page_size=1", self.url(&[]));
+        self.get_json::<serde_json::Value>(&url, shell).map(|_| ())
+    }
+
     pub fn delete_version(&self, name: &str, version: &str, shell: &Shell) -> Result<(), ApiError> {
         let url = self.url(&["cargo", name, "-", "tag", version]);
         self.call(reqwest::Method::DELETE, &url, shell).map(|_| ())

@@ -36,6 +36,14 @@ impl Cargo {
         Command::new(&self.program)
     }
 
+    /// The cargo binary as given (`$CARGO` or `cargo`), for messages.
+    pub fn describe(&self) -> String {
+        match std::env::var_os(env::CARGO) {
+            Some(_) => format!("`{}` from `CARGO`", self.display()),
+            None => format!("`{}` from `PATH`", self.display()),
+        }
+    }
+
     fn display(&self) -> String {
         Path::new(&self.program).display().to_string()
     }

@@ -60,6 +60,7 @@ pub enum Command {
     Delete(DeleteArgs),
     Yank(YankArgs),
     List(ListArgs),
+    Doctor(DoctorArgs),
     Completions(CompletionsArgs),
 }
 
@@ -280,6 +281,31 @@ pub struct ListArgs {
 
     #[command(flatten)]
     pub registry: RegistryArg,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+}
+
+/// Find what is wrong with this machine's setup, and say how to fix it
+///
+/// One line per check (✓ pass, ! warning, ✗ failure) with where the setting
+/// came from and a hint. Exits 1 when a check failed.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo doctor\n  \
+    cnbcargo doctor --offline\n  \
+    cnbcargo doctor --json > doctor.json")]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    /// Print a machine-readable report
+    #[arg(long)]
+    pub json: bool,
+
+    /// Skip the checks that use the network
+    #[arg(long)]
+    pub offline: bool,
 
     #[command(flatten)]
     pub api: ApiArg,

@@ -46,6 +46,7 @@ fn run(cli: &Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::Delete(args) => commands::delete::run(args, shell),
         Command::Yank(args) => commands::yank::run(args, shell),
         Command::List(args) => commands::list::run(args, shell),
+        Command::Doctor(args) => commands::doctor::run(args, shell),
         Command::Completions(args) => commands::completions::run(args, shell),
     }
 }

@@ -178,6 +178,37 @@ impl ConfigStack {
         defs
     }
 
+    /// Every occurrence of a dotted key, deepest file first.
+    pub fn lookup(&self, path: &[&str]) -> Vec<(&toml_edit::Item, Origin)> {
+        let mut found = Vec::new();
+        for file in &self.files {
+            let mut item = file.doc.as_item();
+            let mut ok = true;
+            for key in path {
+                match item.as_table_like().and_then(|t| t.get(key)) {
+                    Some(next) => item = next,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                let offset = item
+                    .span()
+                    .or_else(|| item.as_value().and_then(|v| v.span()));
+                found.push((
+                    item,
+                    Origin::File {
+                        path: file.path.clone(),
+                        line: file.line_of(offset.map(|s| s.start)),
+                    },
+                ));
+            }
+        }
+        found
+    }
+
     /// `registry.default`: `CARGO_REGISTRY_DEFAULT`, else the deepest file.
     pub fn registry_default(&self) -> Option<(String, Origin)> {
         if let Some(name) = env::var_non_empty(env::CARGO_REGISTRY_DEFAULT) {

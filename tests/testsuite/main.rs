@@ -7,6 +7,7 @@ mod support;
 mod canary;
 mod corpus;
 mod delete;
+mod doctor;
 mod e2e;
 mod gate;
 mod init;

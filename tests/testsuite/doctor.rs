@@ -1,0 +1,207 @@
+//! `cnbcargo doctor`: each check's pass and fail paths against the test registry.
+
+use serde_json::Value;
+
+use crate::support::*;
+
+fn doctor(cmd: &mut std::process::Command) -> (std::process::Output, Value) {
+    let out = run(cmd.args(["doctor", "--json"]));
+    let report: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+    (out, report)
+}
+
+fn status<'a>(report: &'a Value, id: &str) -> &'a str {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))["status"]
+        .as_str()
+        .unwrap()
+}
+
+fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn healthy_setup_passes_every_check() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_success(&out);
+    assert_eq!(report["ok"], true);
+    for c in report["checks"].as_array().unwrap() {
+        assert_eq!(c["status"], "pass", "{c:#}");
+    }
+    for id in [
+        "cargo.found",
+        "cargo.version",
+        "cargo.features",
+        "config.files",
+        "config.legacy",
+        "env.names",
+        "registry.present",
+        "registry.index",
+        "registry.default",
+        "registry.provider",
+        "source.replace",
+        "env.overrides",
+        "env.proxy",
+        "token.cargo",
+        "token.api",
+        "index.reachable",
+        "index.auth",
+        "index.token",
+        "api.token",
+    ] {
+        status(&report, id);
+    }
+    assert!(
+        check(&report, "registry.index")["source"]
+            .as_str()
+            .unwrap()
+            .contains("config.toml:")
+    );
+    assert!(
+        check(&report, "token.api")["source"]
+            .as_str()
+            .unwrap()
+            .contains("CNB_TOKEN")
+    );
+    assert!(
+        !stdout(&out).contains("\"tok\""),
+        "the token is never shown"
+    );
+
+    // The human report: one line per check with a mark.
+    let out = run(env.cnbcargo().arg("doctor"));
+    assert_success(&out);
+    assert!(
+        stdout(&out).lines().filter(|l| l.starts_with("✓ ")).count() >= 19,
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn broken_configuration_fails_with_hints() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    // No trailing slash, no default, no provider, crates.io replaced, and a
+    // legacy file next to config.toml.
+    env.write(
+        "project/.cargo/config",
+        &format!(
+            "[registries.cnb]\nindex = \"{}\"\n\n[source.crates-io]\nreplace-with = \"cnb\"\n",
+            registry.index_url().trim_end_matches('/')
+        ),
+    );
+    env.write("project/.cargo/config.toml", "[net]\nretry = 1\n");
+    env.env("CNB_API_ENDPOINT", registry.api_url())
+        .env("CARGO_REGISTRIES_cnb-other_TOKEN", "x");
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(report["ok"], false);
+    assert_eq!(status(&report, "config.legacy"), "warn");
+    assert_eq!(status(&report, "registry.index"), "fail");
+    assert!(
+        check(&report, "registry.index")["message"]
+            .as_str()
+            .unwrap()
+            .contains("trailing slash")
+    );
+    assert_eq!(status(&report, "registry.default"), "warn");
+    assert_eq!(status(&report, "registry.provider"), "fail");
+    assert_eq!(status(&report, "source.replace"), "warn");
+    assert_eq!(status(&report, "env.names"), "fail");
+    assert!(
+        check(&report, "env.names")["message"]
+            .as_str()
+            .unwrap()
+            .contains("CARGO_REGISTRIES_CNB_OTHER_TOKEN")
+    );
+    assert_eq!(status(&report, "token.cargo"), "warn");
+    assert_eq!(status(&report, "token.api"), "fail");
+    assert_eq!(status(&report, "index.token"), "fail");
+    for c in report["checks"].as_array().unwrap() {
+        if c["status"] == "fail" {
+            assert!(c["hint"].is_string(), "a failed check has a hint: {c:#}");
+        }
+    }
+}
+
+#[test]
+fn old_cargo_and_no_registry() {
+    let mut env = TestEnv::new();
+    let fake = env.path().join("bin/cargo");
+    write_script(&fake, "echo 'cargo 1.72.0 (000000000 2023-07-01)'\n");
+    env.env("CARGO", &fake);
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(status(&report, "cargo.version"), "fail");
+    assert_eq!(status(&report, "registry.present"), "fail");
+    assert!(
+        check(&report, "registry.present")["hint"]
+            .as_str()
+            .unwrap()
+            .contains("cnbcargo init")
+    );
+}
+
+#[test]
+fn network_failures_are_explained() {
+    // A wrong token: the index and the API both refuse it.
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("CNB_TOKEN", "wrong");
+    std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(status(&report, "index.token"), "fail");
+    assert_eq!(status(&report, "api.token"), "fail");
+    assert!(
+        check(&report, "api.token")["message"]
+            .as_str()
+            .unwrap()
+            .contains("401")
+    );
+
+    // A token that may not read the registry through the API.
+    let registry = TestRegistry::builder()
+        .token_with_scopes("weak", &[])
+        .start();
+    let env = logged_in_env(&registry, "weak");
+    let (_, report) = doctor(&mut env.cnbcargo());
+    assert!(
+        check(&report, "api.token")["message"]
+            .as_str()
+            .unwrap()
+            .contains("403"),
+        "{report:#}"
+    );
+
+    // Nothing listening: connection refused, said as such; --offline skips it.
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    drop(registry);
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(status(&report, "index.reachable"), "fail");
+    assert!(
+        check(&report, "index.reachable")["message"]
+            .as_str()
+            .unwrap()
+            .contains("refused"),
+        "{report:#}"
+    );
+    let out = run(env.cnbcargo().args(["doctor", "--offline"]));
+    assert_success(&out);
+}
