@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('yank', 'yank', [CompletionResultType]::ParameterValue, 'Yank (or with `--undo`, unyank) crate versions through cargo')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registry''s crates, or one crate''s versions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find what is wrong with this machine''s setup, and say how to fix it')
+            [CompletionResult]::new('ci', 'ci', [CompletionResultType]::ParameterValue, 'Write a `.cnb.yaml` pipeline that publishes on tag pushes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -164,6 +165,19 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cnbcargo;ci' {
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The command the pipeline runs to install cnbcargo')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff and write nothing')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cnbcargo;completions' {
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
@@ -184,6 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('yank', 'yank', [CompletionResultType]::ParameterValue, 'Yank (or with `--undo`, unyank) crate versions through cargo')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the registry''s crates, or one crate''s versions')
             [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Find what is wrong with this machine''s setup, and say how to fix it')
+            [CompletionResult]::new('ci', 'ci', [CompletionResultType]::ParameterValue, 'Write a `.cnb.yaml` pipeline that publishes on tag pushes')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -210,6 +225,9 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             break
         }
         'cnbcargo;help;doctor' {
+            break
+        }
+        'cnbcargo;help;ci' {
             break
         }
         'cnbcargo;help;completions' {

@@ -16,6 +16,9 @@ _cnbcargo() {
             ",$1")
                 cmd="cnbcargo"
                 ;;
+            cnbcargo,ci)
+                cmd="cnbcargo__subcmd__ci"
+                ;;
             cnbcargo,completions)
                 cmd="cnbcargo__subcmd__completions"
                 ;;
@@ -45,6 +48,9 @@ _cnbcargo() {
                 ;;
             cnbcargo,yank)
                 cmd="cnbcargo__subcmd__yank"
+                ;;
+            cnbcargo__subcmd__help,ci)
+                cmd="cnbcargo__subcmd__help__subcmd__ci"
                 ;;
             cnbcargo__subcmd__help,completions)
                 cmd="cnbcargo__subcmd__help__subcmd__completions"
@@ -83,12 +89,30 @@ _cnbcargo() {
 
     case "${cmd}" in
         cnbcargo)
-            opts="-v -q -h -V --verbose --quiet --help --version init login logout publish delete yank list doctor completions help"
+            opts="-v -q -h -V --verbose --quiet --help --version init login logout publish delete yank list doctor ci completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__ci)
+            opts="-v -q -h -V --dry-run --install --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -163,8 +187,22 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__help)
-            opts="init login logout publish delete yank list doctor completions help"
+            opts="init login logout publish delete yank list doctor ci completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cnbcargo__subcmd__help__subcmd__ci)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
             cand list 'List the registry''s crates, or one crate''s versions'
             cand doctor 'Find what is wrong with this machine''s setup, and say how to fix it'
+            cand ci 'Write a `.cnb.yaml` pipeline that publishes on tag pushes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -152,6 +153,18 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cnbcargo;ci'= {
+            cand --install 'The command the pipeline runs to install cnbcargo'
+            cand --dry-run 'Print the change as a diff and write nothing'
+            cand -v 'Say more (`-vv` for even more); tokens are never shown'
+            cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cnbcargo;completions'= {
             cand -v 'Say more (`-vv` for even more); tokens are never shown'
             cand --verbose 'Say more (`-vv` for even more); tokens are never shown'
@@ -171,6 +184,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand yank 'Yank (or with `--undo`, unyank) crate versions through cargo'
             cand list 'List the registry''s crates, or one crate''s versions'
             cand doctor 'Find what is wrong with this machine''s setup, and say how to fix it'
+            cand ci 'Write a `.cnb.yaml` pipeline that publishes on tag pushes'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -189,6 +203,8 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         &'cnbcargo;help;list'= {
         }
         &'cnbcargo;help;doctor'= {
+        }
+        &'cnbcargo;help;ci'= {
         }
         &'cnbcargo;help;completions'= {
         }

@@ -61,6 +61,7 @@ pub enum Command {
     Yank(YankArgs),
     List(ListArgs),
     Doctor(DoctorArgs),
+    Ci(CiArgs),
     Completions(CompletionsArgs),
 }
 
@@ -309,6 +310,29 @@ pub struct DoctorArgs {
 
     #[command(flatten)]
     pub api: ApiArg,
+}
+
+/// Write a `.cnb.yaml` pipeline that publishes on tag pushes
+///
+/// The pipeline installs cnbcargo, logs cargo in with the pipeline's
+/// `CNB_TOKEN` and runs `cnbcargo publish`. An existing `.cnb.yaml` keeps
+/// every line it has; the pipeline is added to its `$: tag_push:` list.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo ci --dry-run\n  \
+    cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo'")]
+pub struct CiArgs {
+    /// Print the change as a diff and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The command the pipeline runs to install cnbcargo
+    #[arg(
+        long,
+        value_name = "COMMAND",
+        default_value = "cargo install --locked cnbcargo"
+    )]
+    pub install: String,
 }
 
 /// Print a shell completion script

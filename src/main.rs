@@ -47,6 +47,7 @@ fn run(cli: &Cli, shell: &Shell) -> anyhow::Result<()> {
         Command::Yank(args) => commands::yank::run(args, shell),
         Command::List(args) => commands::list::run(args, shell),
         Command::Doctor(args) => commands::doctor::run(args, shell),
+        Command::Ci(args) => commands::ci::run(args, shell),
         Command::Completions(args) => commands::completions::run(args, shell),
     }
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod canary;
+mod ci;
 mod corpus;
 mod delete;
 mod doctor;
