@@ -82,7 +82,20 @@ impl Cargo {
 
     /// The version gate, run before anything that drives cargo.
     pub fn check_version(&self, shell: &Shell) -> Result<Version> {
-        let version = self.version()?;
+        apply_gate(self.version()?, shell)
+    }
+
+    /// Starts `cargo -V` on a thread of its own, for commands that have
+    /// other work to do before they first run cargo.
+    pub fn version_in_background(&self) -> std::thread::JoinHandle<Result<Version>> {
+        let cargo = self.clone();
+        std::thread::spawn(move || cargo.version())
+    }
+}
+
+/// Errors below the minimum, warns below credential providers.
+pub fn apply_gate(version: Version, shell: &Shell) -> Result<Version> {
+    {
         match gate(&version) {
             Gate::TooOld => Err(UserError::new(format!(
                 "cargo {version} is too old: cnbcargo needs cargo {}.{} or later",
@@ -106,7 +119,9 @@ impl Cargo {
             }
         }
     }
+}
 
+impl Cargo {
     /// The workspace root of the project in `cwd`, as cargo sees it.
     pub fn workspace_root(&self, cwd: &Path) -> Option<PathBuf> {
         let output = self
@@ -124,7 +139,11 @@ impl Cargo {
         manifest.parent().map(Path::to_path_buf)
     }
 
-    /// `cargo login --registry NAME`, the token on stdin.
+    /// `cargo login --registry NAME` with the token on stdin, behind the
+    /// version gate. cargo is started first and waits for the token while
+    /// `cargo -V` runs, so the gate costs no extra time; the token is
+    /// written only once the gate passed, and a cargo that failed the gate
+    /// is killed before it read anything.
     pub fn login(&self, registry: &str, token: &Secret, shell: &Shell) -> Result<()> {
         let mut command = self.command();
         command
@@ -134,17 +153,24 @@ impl Cargo {
             "running `{} login --registry {registry}` with the token on stdin",
             self.display()
         ));
-        let mut child = command
-            .spawn()
-            .with_context(|| format!("could not run `{}`", self.display()))?;
-        {
-            let mut stdin = child.stdin.take().expect("stdin was piped");
-            // cargo may exit before reading (e.g. an unknown registry); its
-            // exit status below says why, so a broken pipe here is not the error.
-            let _ = stdin
-                .write_all(token.expose().as_bytes())
-                .and_then(|_| stdin.write_all(b"\n"));
+        let mut child = command.spawn().map_err(|e| {
+            UserError::new(format!("could not run `{}`: {e}", self.display())).hint(
+                "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary",
+            )
+        })?;
+        let mut stdin = child.stdin.take().expect("stdin was piped");
+        if let Err(err) = self.check_version(shell) {
+            drop(stdin);
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(err);
         }
+        // cargo may exit before reading (e.g. an unknown registry); its
+        // exit status below says why, so a broken pipe here is not the error.
+        let _ = stdin
+            .write_all(token.expose().as_bytes())
+            .and_then(|_| stdin.write_all(b"\n"));
+        drop(stdin);
         let status = child.wait().context("failed to wait for cargo")?;
         if !status.success() {
             return Err(UserError::new(format!(

@@ -8,10 +8,10 @@ use crate::target::resolve_registry;
 
 pub fn login(args: &LoginArgs, shell: &Shell) -> Result<()> {
     let cargo = Cargo::from_env();
-    cargo.check_version(shell)?;
     let registry = resolve_registry(args.registry.registry.as_deref(), shell)?;
     let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name)?;
     shell.verbose(format!("read the token from {source}"));
+    // The version gate runs inside, alongside cargo.
     cargo.login(&registry.name, &token, shell)?;
 
     if keyring_store::enabled(args.no_keyring) {

@@ -34,8 +34,10 @@ enum Plan {
 
 pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
     let cargo = Cargo::from_env();
-    cargo.check_version(shell)?;
     let cwd = super::current_dir()?;
+    // `cargo -V` runs while the package, registry and versions are looked
+    // up; the gate is applied before anything is decided or uploaded.
+    let version = cargo.version_in_background();
     let package = locate_package(&cargo, args, &cwd)?;
     let registry_name = match (&args.registry.registry, &package.publish) {
         (Some(name), _) => Some(name.clone()),
@@ -98,6 +100,10 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
         &package.version,
         args.placeholder,
     );
+    let version = version
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    crate::cargo::apply_gate(version, shell)?;
 
     match plan {
         Plan::AlreadyPublished => {
@@ -189,7 +195,64 @@ fn decide(local: &[String], index_has_version: bool, version: &str, mode: Placeh
     }
 }
 
+/// The package cargo would publish from here, read straight from its
+/// `Cargo.toml` when that says everything literally (no `-p`, no values
+/// inherited from a workspace); otherwise from `cargo metadata`.
 fn locate_package(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Package> {
+    if args.package.is_none() {
+        let manifest = match &args.manifest_path {
+            Some(path) => Some(path.clone()),
+            None => cwd
+                .ancestors()
+                .map(|d| d.join("Cargo.toml"))
+                .find(|p| p.is_file()),
+        };
+        if let Some(package) = manifest.as_deref().and_then(read_manifest) {
+            return check_publishable(package);
+        }
+    }
+    locate_with_metadata(cargo, args, cwd)
+}
+
+fn read_manifest(path: &Path) -> Option<Package> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
+    let package = doc.get("package")?.as_table_like()?;
+    let name = package.get("name")?.as_str()?.to_string();
+    let version = package.get("version")?.as_str()?.to_string();
+    let publish = match package.get("publish") {
+        None => None,
+        Some(item) => match (item.as_bool(), item.as_array()) {
+            (Some(true), _) => None,
+            (Some(false), _) => Some(Vec::new()),
+            (None, Some(list)) => Some(
+                list.iter()
+                    .map(|v| v.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            // `publish.workspace = true` and the like: let cargo say.
+            _ => return None,
+        },
+    };
+    Some(Package {
+        name,
+        version,
+        publish,
+    })
+}
+
+fn check_publishable(package: Package) -> Result<Package> {
+    if package.publish.as_ref().is_some_and(Vec::is_empty) {
+        return Err(
+            UserError::new(format!("`{}` has `package.publish = false`", package.name))
+                .hint("remove `publish = false` from its Cargo.toml to publish it")
+                .into(),
+        );
+    }
+    Ok(package)
+}
+
+fn locate_with_metadata(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Package> {
     let metadata = cargo.metadata(args.manifest_path.as_deref())?;
     let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
     let manifest_dir = |p: &serde_json::Value| {

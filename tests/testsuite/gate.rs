@@ -4,6 +4,11 @@ use crate::login::configured_env;
 use crate::support::*;
 
 fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
+    let (out, _) = login_with_cargo_printing_in(version_line);
+    out
+}
+
+fn login_with_cargo_printing_in(version_line: &str) -> (std::process::Output, TestEnv) {
     let registry = TestRegistry::builder().start();
     let mut env = configured_env(&registry);
     let fake = env.path().join("bin/cargo");
@@ -15,12 +20,15 @@ fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
         ),
     );
     env.env("CARGO", &fake);
-    run_with_stdin(env.cnbcargo().arg("login"), b"tok\n")
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
+    (out, env)
 }
 
 #[test]
 fn too_old_cargo_is_refused() {
-    let out = login_with_cargo_printing("cargo 1.72.1 (103a7ff2e 2023-08-15)");
+    let (out, env) = login_with_cargo_printing_in("cargo 1.72.1 (103a7ff2e 2023-08-15)");
+    // The old cargo never got the token.
+    assert!(!env.cargo_home().join("credentials.toml").exists());
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -57,7 +65,8 @@ fn current_and_nightly_cargo_pass() {
 
 #[test]
 fn garbage_version_is_a_clear_error() {
-    let out = login_with_cargo_printing("this is not cargo");
+    let (out, env) = login_with_cargo_printing_in("this is not cargo");
+    assert!(!env.cargo_home().join("credentials.toml").exists());
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("cannot read cargo's version"), "{err}");

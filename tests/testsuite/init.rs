@@ -367,12 +367,13 @@ fn concurrent_runs_leave_one_block() {
         .map(|_| {
             env.cnbcargo()
                 .args(["init", "acme/crates"])
+                .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
-    for mut child in children {
-        assert!(child.wait().unwrap().success());
+    for child in children {
+        assert_success(&child.wait_with_output().unwrap());
     }
     let text = env.read("project/.cargo/config.toml");
     assert_eq!(

@@ -253,3 +253,42 @@ fn package_publish_false_is_refused() {
         stderr(&out)
     );
 }
+
+#[test]
+fn workspace_members_with_inherited_versions() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    env.write(
+        "project/ws/Cargo.toml",
+        "[workspace]\nmembers = [\"alpha\", \"beta\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.3.0\"\n",
+    );
+    for name in ["alpha", "beta"] {
+        env.write(
+            &format!("project/ws/{name}/Cargo.toml"),
+            &format!("[package]\nname = \"ws-{name}\"\nversion.workspace = true\nedition = \"2021\"\ndescription = \"x\"\nlicense = \"MIT\"\n"),
+        );
+        env.write(&format!("project/ws/{name}/src/lib.rs"), "");
+    }
+    let ws = env.project().join("ws");
+    // From the workspace root, `-p` picks the member.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "-p", "ws-alpha", "--", "--no-verify"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(versions(&registry, "ws-alpha"), ["0.3.0"]);
+    // From a member's directory, that member.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(ws.join("beta")));
+    assert_success(&out);
+    assert_eq!(versions(&registry, "ws-beta"), ["0.3.0"]);
+    // From the root without `-p`: which one is ambiguous.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--dry-run"])
+        .current_dir(&ws));
+    assert_failure(&out, 2);
+    assert!(stderr(&out).contains("-p NAME"), "{}", stderr(&out));
+}
