@@ -17,6 +17,8 @@ pub const CNB_API_ENDPOINT: &str = "CNB_API_ENDPOINT";
 pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 /// The keyring service name; only tests change it, to stay apart from real entries.
 pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
+/// Seconds before an HTTP request to the registry or the API gives up (default 30).
+pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 

@@ -15,11 +15,20 @@ const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The whole-request timeout: `CNBCARGO_HTTP_TIMEOUT` seconds when set
+/// (slow links, and tests that must not wait 30 s), else 30 s.
+pub fn request_timeout() -> Duration {
+    crate::env::var_non_empty(crate::env::CNBCARGO_HTTP_TIMEOUT)
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map_or(REQUEST_TIMEOUT, Duration::from_secs_f64)
+}
+
 pub fn client() -> anyhow::Result<Client> {
     Ok(Client::builder()
         .user_agent(concat!("cnbcargo/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(request_timeout())
         .build()?)
 }
 

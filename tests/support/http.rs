@@ -87,6 +87,11 @@ impl Reply {
         }
     }
 
+    /// Not an answer: the connection is closed instead.
+    pub fn reset() -> Reply {
+        Reply::empty(0)
+    }
+
     /// cargo's Web API error body.
     pub fn error(status: u16, detail: &str) -> Reply {
         Reply::json(status, json!({"errors": [{"detail": detail}]}))
@@ -176,6 +181,10 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, s
         };
         let head_only = request.method == Method::HEAD;
         let reply = handler(request);
+        if reply.status == 0 {
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return;
+        }
         let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
         for (name, value) in &reply.headers {
             head.push_str(&format!("{name}: {value}\r\n"));

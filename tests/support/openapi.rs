@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use super::http::{HttpRequest, Method, Reply};
-use super::registry::{DELETE, READ, State, WRITE, log, percent_decode, take_fault};
+use super::registry::{DELETE, READ, State, WRITE, fault_reply, log, percent_decode, take_fault};
 
 fn cnb_error(status: u16, errcode: i64, errmsg: &str) -> Reply {
     Reply::json(
@@ -45,7 +45,9 @@ fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
 
 pub fn handle(request: HttpRequest, state: &Mutex<State>, base: &str) -> Reply {
     let reply = match take_fault(state, &request.url) {
-        Some(status) => cnb_error(status, status as i64, "injected failure"),
+        Some(kind) => fault_reply(kind, |status| {
+            cnb_error(status, status as i64, "injected failure")
+        }),
         None => {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             route(&mut st, &request, base)

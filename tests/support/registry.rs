@@ -36,6 +36,8 @@ impl LoggedRequest {
 pub struct StoredVersion {
     pub entry: Value,
     pub crate_file: Vec<u8>,
+    /// When it was uploaded, for `index_delay`.
+    pub published_at: Option<std::time::Instant>,
 }
 
 impl StoredVersion {
@@ -48,12 +50,25 @@ impl StoredVersion {
     }
 }
 
+/// What an injected fault does to a request.
+#[derive(Debug, Clone)]
+pub enum FaultKind {
+    /// Answer with this status and an error body.
+    Status(u16),
+    /// Close the connection without answering.
+    Reset,
+    /// Answer normally, but only after this long.
+    Delay(Duration),
+    /// Answer 200 with this body instead.
+    Body(&'static str),
+}
+
 /// A fault to inject into the next requests that match a path fragment.
 #[derive(Debug, Clone)]
 struct Fault {
     path_contains: String,
     remaining: usize,
-    status: u16,
+    kind: FaultKind,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +84,8 @@ pub struct State {
     pub log: Vec<LoggedRequest>,
     latency: Duration,
     faults: VecDeque<Fault>,
+    /// New uploads show in the index only after this long.
+    index_delay: Duration,
     /// Versions whose upload the server refuses.
     refused_versions: HashSet<String>,
     in_flight: usize,
@@ -205,7 +222,11 @@ impl TestRegistry {
         st.crates
             .entry(name.to_lowercase())
             .or_default()
-            .push(StoredVersion { entry, crate_file });
+            .push(StoredVersion {
+                entry,
+                crate_file,
+                published_at: None,
+            });
     }
 
     /// The `index = ...` value for cargo's config.
@@ -228,11 +249,22 @@ impl TestRegistry {
     /// The next `count` requests whose path contains `path_contains` get
     /// `status` (with an error body) instead of their answer.
     pub fn fail_next(&self, path_contains: &str, count: usize, status: u16) {
+        self.fault_next(path_contains, count, FaultKind::Status(status));
+    }
+
+    /// The next `count` requests whose path contains `path_contains` get `kind`.
+    pub fn fault_next(&self, path_contains: &str, count: usize, kind: FaultKind) {
         self.state().faults.push_back(Fault {
             path_contains: path_contains.to_string(),
             remaining: count,
-            status,
+            kind,
         });
+    }
+
+    /// New uploads appear in the index only after `delay`, as on a
+    /// registry whose index lags behind its uploads.
+    pub fn set_index_delay(&self, delay: Duration) {
+        self.state().index_delay = delay;
     }
 
     /// Refuses uploads of this version (HTTP 400), as a registry policy would.
@@ -282,7 +314,7 @@ pub fn index_path(name: &str) -> String {
 
 /// Sleeps for the configured latency and takes an injected fault, if one
 /// matches this URL.
-pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<u16> {
+pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<FaultKind> {
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
     st.in_flight += 1;
     st.max_in_flight = st.max_in_flight.max(st.in_flight);
@@ -293,15 +325,33 @@ pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<u16> {
         .find(|f| f.remaining > 0 && url.contains(&f.path_contains))
     {
         f.remaining -= 1;
-        fault = Some(f.status);
+        fault = Some(f.kind.clone());
     }
     st.faults.retain(|f| f.remaining > 0);
-    let latency = st.latency;
+    let mut latency = st.latency;
     drop(st);
+    if let Some(FaultKind::Delay(delay)) = fault {
+        latency += delay;
+        fault = None;
+    }
     if !latency.is_zero() {
         std::thread::sleep(latency);
     }
     fault
+}
+
+/// The reply for an injected fault, with `error` making the error body.
+pub fn fault_reply(kind: FaultKind, error: impl Fn(u16) -> Reply) -> Reply {
+    match kind {
+        FaultKind::Status(status) => error(status),
+        FaultKind::Reset => Reply::reset(),
+        FaultKind::Body(body) => Reply {
+            status: 200,
+            body: body.as_bytes().to_vec(),
+            headers: vec![("Content-Type", "application/json".to_string())],
+        },
+        FaultKind::Delay(_) => unreachable!("delays are taken in take_fault"),
+    }
 }
 
 /// Records a request once it is answered (every `take_fault` is paired with it).
@@ -321,7 +371,7 @@ fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> 
     let fault = take_fault(state, &request.url);
     let auth = request.header("authorization").map(str::to_string);
     let reply = match fault {
-        Some(status) => Reply::error(status, "injected failure"),
+        Some(kind) => fault_reply(kind, |status| Reply::error(status, "injected failure")),
         None => {
             let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
             route(
@@ -396,7 +446,18 @@ fn route(
             return Reply::error(404, "not found");
         }
         let lines: Vec<String> = match st.crates.get(&name) {
-            Some(local) if !local.is_empty() => local.iter().map(|v| v.entry.to_string()).collect(),
+            Some(local) if !local.is_empty() => {
+                let delay = st.index_delay;
+                let shown: Vec<String> = local
+                    .iter()
+                    .filter(|v| v.published_at.is_none_or(|at| at.elapsed() >= delay))
+                    .map(|v| v.entry.to_string())
+                    .collect();
+                if shown.is_empty() {
+                    return Reply::error(404, "not found");
+                }
+                shown
+            }
             // CNB serves the crates.io proxy's index for crates it does not hold.
             _ => match st.upstream.get(&name) {
                 Some(upstream) => upstream.iter().map(Value::to_string).collect(),
@@ -563,6 +624,7 @@ fn publish(st: &mut State, body: &[u8]) -> Reply {
     st.crates.entry(key).or_default().push(StoredVersion {
         entry,
         crate_file: crate_file.to_vec(),
+        published_at: Some(std::time::Instant::now()),
     });
     Reply::json(
         200,

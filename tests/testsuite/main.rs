@@ -10,6 +10,7 @@ mod corpus;
 mod delete;
 mod doctor;
 mod e2e;
+mod faults;
 mod gate;
 mod init;
 mod login;

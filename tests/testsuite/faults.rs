@@ -1,0 +1,184 @@
+//! Faults from the registry: each gives a clear message and the right
+//! exit code, retries stay bounded, and no placeholder is left unreported.
+
+use std::time::{Duration, Instant};
+
+use crate::support::registry_mod::FaultKind;
+use crate::support::*;
+
+fn with_versions(name: &str, versions: &[&str]) -> (TestRegistry, TestEnv) {
+    let registry = TestRegistry::builder().token("tok").start();
+    for v in versions {
+        registry.add_version(name, v);
+    }
+    let env = logged_in_env(&registry, "tok");
+    (registry, env)
+}
+
+fn api_attempts(registry: &TestRegistry, fragment: &str) -> usize {
+    registry
+        .requests()
+        .iter()
+        .filter(|r| r.url.contains(fragment))
+        .count()
+}
+
+#[test]
+fn connection_resets_are_retried() {
+    let (registry, env) = with_versions("reset", &["0.1.0"]);
+    registry.fault_next("/cargo/reset/-/tags", 2, FaultKind::Reset);
+    let out = run(env.cnbcargo().args(["list", "reset", "-v"]));
+    assert_success(&out);
+    assert!(stdout(&out).contains("0.1.0"));
+    assert_eq!(
+        stderr(&out).matches("retrying").count(),
+        2,
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn too_many_requests_is_retried() {
+    let (registry, env) = with_versions("busy", &["0.1.0"]);
+    registry.fail_next("/cargo/busy/-/tags", 1, 429);
+    let out = run(env.cnbcargo().args(["list", "busy"]));
+    assert_success(&out);
+}
+
+#[test]
+fn a_response_slower_than_the_timeout_gives_up_after_bounded_retries() {
+    let (registry, mut env) = with_versions("slow", &["0.1.0"]);
+    env.env("CNBCARGO_HTTP_TIMEOUT", "0.3");
+    registry.fault_next(
+        "/cargo/slow/-/tags",
+        10,
+        FaultKind::Delay(Duration::from_secs(1)),
+    );
+    let start = Instant::now();
+    let out = run(env.cnbcargo().args(["delete", "slow@0.1.0", "--yes"]));
+    let took = start.elapsed();
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("timed out"), "{err}");
+    // The server logs a request once it has answered: let the last delayed one finish.
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(
+        api_attempts(&registry, "/cargo/slow/-/tags"),
+        4,
+        "one try and three retries"
+    );
+    // 4 x 0.3 s plus backoff of 0.2 + 0.4 + 0.8 s: bounded, well under the 1 s x 10 the server would take.
+    assert!(took < Duration::from_secs(8), "{took:?}");
+    assert_eq!(registry.versions("slow").len(), 1);
+}
+
+#[test]
+fn malformed_json_is_a_clear_error() {
+    let (registry, env) = with_versions("garbled", &["0.1.0"]);
+    registry.fault_next(
+        "/cargo/garbled/-/tags",
+        1,
+        FaultKind::Body("{\"cargo\": [ not json"),
+    );
+    let out = run(env.cnbcargo().args(["list", "garbled"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("unexpected answer from the CNB API"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    // An array where the object keyed by `cargo` belongs is refused too.
+    registry.fault_next(
+        "/cargo/garbled/-/tags",
+        1,
+        FaultKind::Body("[{\"name\":\"0.1.0\"}]"),
+    );
+    let out = run(env.cnbcargo().args(["list", "garbled"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("object keyed by `cargo`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("full", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate("full", "full", "1.0.0", "");
+    registry.fault_next(
+        "/api/v1/crates/new",
+        1,
+        FaultKind::Body("{\"errors\":[{\"detail\":\"the registry's storage is full\"}]}"),
+    );
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("storage is full"),
+        "cargo's message is shown: {err}"
+    );
+    assert!(
+        err.contains("publishing the placeholder `full@0.0.0-cnbcargo.placeholder` failed"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was published"), "{err}");
+    assert!(registry.versions("full").is_empty());
+}
+
+#[test]
+fn server_errors_while_publishing_leave_no_unreported_placeholder() {
+    // The real upload gets 503 (cargo does not retry a publish); the
+    // placeholder is removed and the message says so.
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("down", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate("down", "down", "1.0.0", "");
+    registry.refuse_version("1.0.0");
+    registry.fail_next("/-/tag/0.0.0-cnbcargo.placeholder", 100, 503);
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    // Deleting the placeholder failed too: the state is spelled out.
+    assert!(
+        err.contains("the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`; delete it with `cnbcargo delete down@0.0.0-cnbcargo.placeholder`"),
+        "{err}"
+    );
+    assert_eq!(
+        registry.versions("down"),
+        [("0.0.0-cnbcargo.placeholder".to_string(), false)]
+    );
+}
+
+#[test]
+fn an_index_that_lags_behind_uploads_is_waited_for() {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("lagging", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    registry.set_index_delay(Duration::from_millis(1500));
+    let lib = env.new_crate("lagging", "lagging", "1.0.0", "");
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Deleted the placeholder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(registry.versions("lagging"), [("1.0.0".to_string(), false)]);
+}
