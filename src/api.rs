@@ -368,4 +368,16 @@ mod tests {
         assert!(parse_tag_page(b"not json").is_err());
         assert!(parse_tag_page(br#"{"cargo":"x"}"#).is_err());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn response_parsing_never_panics(body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = parse_tag_page(&body);
+        }
+
+        #[test]
+        fn json_shaped_responses_never_panic(body in "[\\[\\]{}\":,a-z0-9 ]{0,80}") {
+            let _ = parse_tag_page(body.as_bytes());
+        }
+    }
 }

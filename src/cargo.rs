@@ -329,4 +329,17 @@ mod tests {
         assert_eq!(g("2.0.0"), Gate::Ok);
         assert_eq!(g("0.99.0"), Gate::TooOld);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn version_parsing_never_panics(output in "\\PC{0,100}") {
+            let _ = parse_version(&output);
+        }
+
+        #[test]
+        fn real_version_lines_parse(major in 1u64..3, minor in 0u64..200, patch in 0u64..10, channel in "(|-beta\\.[0-9]|-nightly)") {
+            let line = format!("cargo {major}.{minor}.{patch}{channel} (abcdef012 2026-01-01)");
+            proptest::prop_assert!(parse_version(&line).is_ok());
+        }
+    }
 }

@@ -252,4 +252,21 @@ mod tests {
         assert_eq!(a, b);
         assert!(IndexUrl::from_config_value("https://github.com/x/index").is_none());
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(target in "\\PC{0,80}") {
+            if let Ok(url) = IndexUrl::parse_target(&target) {
+                proptest::prop_assert!(url.config_value().starts_with("sparse+http"));
+                proptest::prop_assert!(url.config_value().ends_with('/'));
+            }
+            let _ = IndexUrl::from_config_value(&target);
+        }
+
+        #[test]
+        fn registry_paths_round_trip(path in "[a-z][a-z0-9_-]{0,10}(/[a-z][a-z0-9_.-]{0,10}){1,3}") {
+            let url = IndexUrl::parse_target(&path).unwrap();
+            proptest::prop_assert_eq!(url.cnb_slug(), Some(path.as_str()));
+        }
+    }
 }

@@ -170,4 +170,20 @@ mod tests {
             available.len()
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(spec in "\\PC{0,60}", all in proptest::bool::ANY) {
+            if let Ok(parsed) = CrateSpec::parse(&spec, all) {
+                let _ = parsed.select(&versions(&["1.0.0", "0.1.0-alpha", "x"]));
+                let _ = parsed.describe();
+            }
+        }
+
+        #[test]
+        fn generated_requirements_parse(major in 0u64..20, minor in 0u64..20, op in "(<|<=|>|>=|=|~|\\^)") {
+            let spec = format!("name@{op}{major}.{minor}");
+            proptest::prop_assert!(CrateSpec::parse(&spec, false).is_ok(), "{spec}");
+        }
+    }
 }

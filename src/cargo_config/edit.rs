@@ -781,3 +781,114 @@ fn verify(text: &str, name: &str, block: &CnbBlock<'_>) -> Result<(), EditError>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn index() -> IndexUrl {
+        IndexUrl::parse_target("acme/crates").unwrap()
+    }
+
+    fn block(index: &IndexUrl) -> CnbBlock<'_> {
+        CnbBlock {
+            name: "cnb-cargo-repo",
+            index,
+            set_default: true,
+        }
+    }
+
+    fn is_byte_subsequence(original: &[u8], edited: &[u8]) -> bool {
+        let mut rest = edited.iter();
+        original.iter().all(|b| rest.any(|c| c == b))
+    }
+
+    /// Pieces real cargo configs are made of, including every form the
+    /// `registries` and `registry` tables take.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("[build]\njobs = 2".to_string()),
+            Just("# a comment, with = and [brackets]".to_string()),
+            Just(String::new()),
+            Just("[net]\nretry = 3 # trailing comment".to_string()),
+            Just("[target.'cfg(windows)']\nrustflags = [\n    \"-C\", \"x\", # why\n]".to_string()),
+            Just("[registries]\nother = { index = \"sparse+https://o.example/\" }".to_string()),
+            Just("[registries.mirror]\nindex = \"https://github.com/x/index\"".to_string()),
+            Just("registries.dotted.index = \"sparse+https://d.example/\"".to_string()),
+            Just("registries = { inl = { index = \"sparse+https://i.example/\" } }".to_string()),
+            Just("[registry]\ndefault = \"other\"".to_string()),
+            Just("[registry]\nglobal-credential-providers = [\"cargo:libsecret\"]".to_string()),
+            Just("[registry]\nglobal-credential-providers = [\n  \"cargo:libsecret\",\n]".to_string()),
+            Just("registry.default = \"x\"".to_string()),
+            Just("[registries.cnb-cargo-repo]\nindex = \"sparse+https://cargo.cnb.cool/old/x/-/packages/\"".to_string()),
+            Just("[env]\nA = { value = \"1\", relative = true }".to_string()),
+            "[a-z]{1,8}".prop_map(|k| format!("[{k}]\nkey = \"{k}\"")),
+            "[a-z]{1,8}".prop_map(|k| format!("{k} = '''\nmulti\nline'''")),
+        ]
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(piece(), 0..8),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(pieces, crlf, final_newline)| {
+                let mut text = pieces.join("\n");
+                if final_newline && !text.is_empty() {
+                    text.push('\n');
+                }
+                if crlf {
+                    text.replace('\n', "\r\n")
+                } else {
+                    text
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn init_keeps_every_line_and_is_idempotent(doc in document()) {
+            // Only documents cargo could read are meaningful here.
+            prop_assume!(doc.parse::<toml_edit::DocumentMut>().is_ok());
+            let index = index();
+            match add_cnb_block(&doc, &block(&index)) {
+                Ok(edited) => {
+                    let replaced = edited.changes.iter().any(|c| matches!(c, Change::ReplacedIndex { .. } | Change::SetDefault { previous: Some(_), .. }));
+                    if !replaced {
+                        prop_assert!(is_byte_subsequence(doc.as_bytes(), edited.text.as_bytes()));
+                        // Lines are kept whole, except a one-line inline table or
+                        // array that gained an entry (its bytes are still all there).
+                        let mut lines = edited.text.lines();
+                        for line in doc.lines() {
+                            if line.contains('{') || line.contains("providers = [\"") {
+                                continue;
+                            }
+                            prop_assert!(lines.any(|l| l == line), "lost {:?}", line);
+                        }
+                    }
+                    if doc.contains("\r\n") {
+                        prop_assert!(!edited.text.replace("\r\n", "").contains('\n'));
+                    }
+                    prop_assert_eq!(doc.ends_with('\n') || doc.is_empty(), edited.text.ends_with('\n') || (doc.is_empty() && edited.text.is_empty()));
+                    let again = add_cnb_block(&edited.text, &block(&index)).unwrap();
+                    prop_assert_eq!(&again.text, &edited.text);
+                    prop_assert!(again.changes.is_empty());
+                }
+                Err(err) => {
+                    // Valid TOML is refused only for a key of the wrong type.
+                    prop_assert!(err.message.contains("cargo expects"), "{err}");
+                }
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let index = index();
+            let _ = add_cnb_block(&text, &block(&index));
+        }
+    }
+}
