@@ -66,6 +66,49 @@ fn peak_kib(cmd: &Command, stdin: Option<&[u8]>) -> Option<u64> {
     })
 }
 
+/// Peak resident memory of cnbcargo's own process (not its cargo
+/// children), in KiB: `VmHWM` read from /proc while it runs. The value only
+/// grows, so the last reading before exit is the peak up to then.
+/// A copy of a command (program, arguments, environment, directory).
+fn clone(cmd: &Command) -> Command {
+    let mut copy = Command::new(cmd.get_program());
+    copy.args(cmd.get_args()).env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            copy.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        copy.current_dir(dir);
+    }
+    copy
+}
+
+fn own_peak_kib(cmd: &mut Command) -> Option<u64> {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = None;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        {
+            peak = Some(kib);
+        }
+        if child.try_wait().ok()?.is_some() {
+            return peak;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
 fn pair(label: &str, ours: &str, theirs: &str, a: Vec<Duration>, b: Vec<Duration>) {
     let (n, ma, mb) = (a.len(), median(a), median(b));
     println!("{label}");
@@ -80,7 +123,8 @@ fn pair(label: &str, ours: &str, theirs: &str, a: Vec<Duration>, b: Vec<Duration
 fn main() {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("cnbcargo figures ({cores} cores), medians of alternating runs\n");
-    let mut peaks: Vec<(String, Option<u64>)> = Vec::new();
+    // (command, cnbcargo's own peak, the largest process of the tree).
+    let mut peaks: Vec<(String, Option<u64>, Option<u64>)> = Vec::new();
 
     // Startup.
     let env = TestEnv::new();
@@ -92,7 +136,11 @@ fn main() {
     pair("startup", "cnbcargo --version", "cargo -V", a, b);
     let mut version = env.cnbcargo();
     version.arg("--version");
-    peaks.push(("cnbcargo --version".into(), peak_kib(&version, None)));
+    peaks.push((
+        "cnbcargo --version".into(),
+        own_peak_kib(&mut clone(&version)),
+        peak_kib(&version, None),
+    ));
 
     // Login.
     let registry = TestRegistry::builder().token("bench-token").start();
@@ -119,12 +167,16 @@ fn main() {
     );
     let mut login = env.cnbcargo();
     login.arg("login");
-    peaks.push(("cnbcargo login".into(), peak_kib(&login, None)));
+    peaks.push((
+        "cnbcargo login".into(),
+        own_peak_kib(&mut clone(&login)),
+        peak_kib(&login, None),
+    ));
 
     // Publish: the whole placeholder path against a plain publish of the
     // same crate to a registry without the collision.
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    for i in 0..7 {
+    for i in 0..8 {
         let name = format!("bench-crate-{i}");
         let colliding = TestRegistry::builder()
             .token("t")
@@ -134,12 +186,15 @@ fn main() {
         let lib = env.new_crate("lib", &name, "1.0.0", "");
         let mut cmd = env.cnbcargo();
         cmd.args(["publish", "--", "--no-verify"]).current_dir(&lib);
+        // The first two runs measure memory (and warm up), the rest time.
         if i == 0 {
-            peaks.push((
-                "cnbcargo publish (placeholder path)".into(),
-                peak_kib(&cmd, None),
-            ));
-            continue; // the measured run above is a warm-up
+            let own = own_peak_kib(&mut cmd);
+            peaks.push(("cnbcargo publish (placeholder path)".into(), own, None));
+            continue;
+        }
+        if i == 1 {
+            peaks.last_mut().expect("pushed at i == 0").2 = peak_kib(&cmd, None);
+            continue;
         }
         a.push(timed(&mut cmd, None).0);
         assert_eq!(colliding.versions(&name), [("1.0.0".to_string(), false)]);
@@ -178,13 +233,15 @@ fn main() {
             let mut cmd = env.cnbcargo();
             cmd.args(["delete", "bulk@<1", "--yes", "--jobs", jobs]);
             if round == 0 && jobs == "16" {
-                peaks.push((
-                    "cnbcargo delete (100 versions)".into(),
-                    peak_kib(&cmd, None),
-                ));
+                let own = own_peak_kib(&mut clone(&cmd));
                 for v in 0..100 {
                     registry.add_version("bulk", &format!("0.{v}.0"));
                 }
+                let tree = peak_kib(&cmd, None);
+                for v in 0..100 {
+                    registry.add_version("bulk", &format!("0.{v}.0"));
+                }
+                peaks.push(("cnbcargo delete (100 versions)".into(), own, tree));
             }
             samples.push(timed(&mut cmd, None).0);
             assert!(registry.versions("bulk").is_empty());
@@ -209,7 +266,11 @@ fn main() {
     }
     let mut doctor = env.cnbcargo();
     doctor.arg("doctor");
-    peaks.push(("cnbcargo doctor".into(), peak_kib(&doctor, None)));
+    peaks.push((
+        "cnbcargo doctor".into(),
+        own_peak_kib(&mut clone(&doctor)),
+        peak_kib(&doctor, None),
+    ));
     println!(
         "doctor, 100 ms added to each of its 3 requests\n  median {:.2} ms over 5 runs (3 x 100 ms if run one after another)",
         ms(median(samples))
@@ -243,8 +304,15 @@ fn main() {
     .unwrap();
     let mut init = env.cnbcargo();
     init.args(["init", "acme/crates"]);
+    let own = own_peak_kib(&mut clone(&init));
+    std::fs::write(
+        env.project().join(".cargo/config.toml"),
+        std::fs::read(&largest).unwrap(),
+    )
+    .unwrap();
     peaks.push((
         "cnbcargo init (largest corpus file)".into(),
+        own,
         peak_kib(&init, None),
     ));
     println!(
@@ -255,12 +323,14 @@ fn main() {
         20
     );
 
-    println!("\npeak memory (max RSS)");
-    for (label, kib) in peaks {
-        match kib {
-            Some(kib) => println!("  {label:<44} {:>7.2} MiB", kib as f64 / 1024.0),
-            None => println!("  {label:<44} (needs /usr/bin/time)"),
-        }
+    println!("\npeak memory (max RSS): cnbcargo itself / largest process incl. the cargo it runs");
+    let mib = |kib: Option<u64>| {
+        kib.map_or("      ?".to_string(), |k| {
+            format!("{:>7.2}", k as f64 / 1024.0)
+        })
+    };
+    for (label, own, tree) in peaks {
+        println!("  {label:<44} {} MiB / {} MiB", mib(own), mib(tree));
     }
     let size = std::fs::metadata(cnbcargo_bin()).unwrap().len();
     println!(
