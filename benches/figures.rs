@@ -98,11 +98,10 @@ fn own_peak_kib(cmd: &mut Command) -> Option<u64> {
             && let Some(kib) = text
                 .lines()
                 .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            && kib > 0
         {
-            if kib > 0 {
-                peak = Some(kib);
-            }
+            peak = Some(kib);
         }
         if child.try_wait().ok()?.is_some() {
             return peak;
