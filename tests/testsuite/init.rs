@@ -384,3 +384,24 @@ fn concurrent_runs_leave_one_block() {
     assert_eq!(text.matches("default =").count(), 1, "{text}");
     text.parse::<toml_edit::DocumentMut>().unwrap();
 }
+
+#[test]
+fn unreadable_and_unwritable_paths_are_clear_errors() {
+    // A directory where the config file should be: it cannot be read.
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.project().join(".cargo/config.toml")).unwrap();
+    let out = init(&env, &["acme/crates"]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("failed to read") && err.contains("config.toml"), "{err}");
+    assert!(env.project().join(".cargo/config.toml").is_dir());
+
+    // A file where the `.cargo` directory should be: nothing can be written.
+    let env = TestEnv::new();
+    env.write("project/.cargo", "not a directory\n");
+    let out = init(&env, &["acme/crates"]);
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains(".cargo"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+    assert_eq!(env.read("project/.cargo"), "not a directory\n");
+}
