@@ -393,7 +393,10 @@ fn unreadable_and_unwritable_paths_are_clear_errors() {
     let out = init(&env, &["acme/crates"]);
     assert_failure(&out, 1);
     let err = stderr(&out);
-    assert!(err.contains("failed to read") && err.contains("config.toml"), "{err}");
+    assert!(
+        err.contains("failed to read") && err.contains("config.toml"),
+        "{err}"
+    );
     assert!(env.project().join(".cargo/config.toml").is_dir());
 
     // A file where the `.cargo` directory should be: nothing can be written.
