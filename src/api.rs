@@ -214,6 +214,17 @@ impl CnbApi {
         Ok(tags)
     }
 
+    /// The version numbers of a crate in the registry, with errors
+    /// explained for the user.
+    pub fn version_names(&self, name: &str, shell: &Shell) -> anyhow::Result<Vec<String>> {
+        Ok(self
+            .versions(name, shell)
+            .map_err(|e| explain(e, &format!("cannot list the versions of `{name}`")))?
+            .into_iter()
+            .map(|t| t.name)
+            .collect())
+    }
+
     /// The registry's crates, optionally filtered by a keyword.
     pub fn packages(
         &self,

@@ -45,6 +45,14 @@ impl UserError {
         self
     }
 
+    /// The first hint anywhere in an error's chain.
+    pub fn first_hint(err: &anyhow::Error) -> Option<String> {
+        err.chain()
+            .filter_map(|c| c.downcast_ref::<UserError>())
+            .flat_map(|e| e.hints().first().cloned())
+            .next()
+    }
+
     pub fn hints(&self) -> &[String] {
         &self.hints
     }

@@ -41,12 +41,7 @@ pub fn run(args: &DeleteArgs, shell: &Shell) -> Result<()> {
 
     let mut plan: Vec<Deletion> = Vec::new();
     for spec in &specs {
-        let versions: Vec<String> = api
-            .versions(&spec.name, shell)
-            .map_err(|e| api::explain(e, &format!("cannot list the versions of `{}`", spec.name)))?
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
+        let versions: Vec<String> = api.version_names(&spec.name, shell)?;
         if versions.is_empty() {
             return Err(UserError::new(format!(
                 "`{}` has no versions in `{}`",

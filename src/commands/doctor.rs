@@ -137,11 +137,7 @@ fn collect(args: &DoctorArgs, shell: &Shell) -> Result<Vec<Check>> {
             registry
         }
         Err(err) => {
-            let hint = err
-                .chain()
-                .filter_map(|c| c.downcast_ref::<UserError>())
-                .flat_map(|e| e.hints().to_vec())
-                .next()
+            let hint = UserError::first_hint(&err)
                 .unwrap_or_else(|| "run `cnbcargo init <group/registry>`".into());
             checks.push(Check::fail("registry.present", format!("{err}")).hint(hint));
             return Ok(checks);
@@ -171,14 +167,9 @@ fn check_cargo(cargo: &Cargo) -> Vec<Check> {
     let version = match cargo.version() {
         Ok(version) => version,
         Err(err) => {
-            let hint = err
-                .chain()
-                .filter_map(|c| c.downcast_ref::<UserError>())
-                .flat_map(|e| e.hints().to_vec())
-                .next()
-                .unwrap_or_else(|| {
-                    "install Rust with rustup, or set `CARGO` to the cargo binary".into()
-                });
+            let hint = UserError::first_hint(&err).unwrap_or_else(|| {
+                "install Rust with rustup, or set `CARGO` to the cargo binary".into()
+            });
             return vec![Check::fail("cargo.found", format!("{err}")).hint(hint)];
         }
     };

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::api::{self, CnbApi};
+use crate::api::CnbApi;
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
 use crate::error::UserError;
@@ -69,24 +69,22 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
     let api = target.api(args.api.api_endpoint.as_deref(), shell)?;
     let spec = format!("{}@{}", package.name, package.version);
 
-    let local: Vec<String> = api
-        .versions(&package.name, shell)
-        .map_err(|e| {
-            api::explain(
-                e,
-                &format!("cannot list the versions of `{}`", package.name),
+    // What the registry holds (API) and what cargo will see (index), fetched together.
+    let (local, listed) = std::thread::scope(|scope| {
+        let listed = scope.spawn(|| {
+            index::versions(
+                &target.client,
+                &target.index,
+                &package.name,
+                &target.token,
+                shell,
             )
-        })?
-        .into_iter()
-        .map(|t| t.name)
-        .collect();
-    let listed = index::versions(
-        &target.client,
-        &target.index,
-        &package.name,
-        &target.token,
-        shell,
-    )?;
+        });
+        let local = api.version_names(&package.name, shell);
+        (local, listed.join())
+    });
+    let local = local?;
+    let listed = listed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
     let index_has_version = listed.iter().any(|e| e.vers == package.version);
     shell.verbose(format!(
         "the registry holds {} version(s) of `{}`; its index lists {}",
@@ -315,19 +313,11 @@ fn locate_with_metadata(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result
         ),
         _ => None,
     };
-    let package = Package {
+    check_publishable(Package {
         name: chosen["name"].as_str().unwrap_or_default().to_string(),
         version: chosen["version"].as_str().unwrap_or_default().to_string(),
         publish,
-    };
-    if package.publish.as_ref().is_some_and(Vec::is_empty) {
-        return Err(
-            UserError::new(format!("`{}` has `package.publish = false`", package.name))
-                .hint("remove `publish = false` from its Cargo.toml to publish it")
-                .into(),
-        );
-    }
-    Ok(package)
+    })
 }
 
 fn publish_real(cargo: &Cargo, args: &PublishArgs, target: &Target, shell: &Shell) -> Result<()> {

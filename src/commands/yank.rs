@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 
-use crate::api;
 use crate::cargo::Cargo;
 use crate::cli::YankArgs;
 use crate::error::UserError;
@@ -34,11 +33,7 @@ pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
         let available: Vec<String> = api
             .as_ref()
             .expect("set above")
-            .versions(&spec.name, shell)
-            .map_err(|e| api::explain(e, &format!("cannot list the versions of `{}`", spec.name)))?
-            .into_iter()
-            .map(|t| t.name)
-            .collect();
+            .version_names(&spec.name, shell)?;
         let selected = spec.select(&available);
         if selected.is_empty() {
             return Err(UserError::new(format!(
