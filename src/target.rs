@@ -25,6 +25,15 @@ pub fn resolve_registry(requested: Option<&str>, shell: &Shell) -> Result<Regist
     for file in &stack.files {
         shell.debug(format!("read `{}`", file.path.display()));
     }
+    resolve_registry_in(&stack, requested, shell)
+}
+
+/// The same, from config files already read.
+pub fn resolve_registry_in(
+    stack: &ConfigStack,
+    requested: Option<&str>,
+    shell: &Shell,
+) -> Result<RegistryDef> {
     let registries = stack.registries();
     let listing = || {
         if registries.is_empty() {
@@ -198,7 +207,10 @@ pub struct Target {
 
 impl Target {
     pub fn resolve(requested: Option<&str>, shell: &Shell) -> Result<Target> {
-        let registry = resolve_registry(requested, shell)?;
+        let cwd = crate::commands::current_dir()?;
+        let home = cargo_config::cargo_home(&cwd)?;
+        let stack = ConfigStack::discover(&cwd, &home)?;
+        let registry = resolve_registry_in(&stack, requested, shell)?;
         let index = registry.index_url().ok_or_else(|| {
             UserError::new(format!(
                 "registry `{}` has the index `{}` ({}), which is not a sparse `http(s)` index",
@@ -206,8 +218,6 @@ impl Target {
             ))
             .hint("CNB registries are sparse: run `cnbcargo init` to fix the entry")
         })?;
-        let cwd = crate::commands::current_dir()?;
-        let home = cargo_config::cargo_home(&cwd)?;
         let (token, token_source) = find_token(&registry, &home, shell)?;
         shell.verbose(format!("using the token from {token_source}"));
         Ok(Target {

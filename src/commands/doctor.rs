@@ -128,21 +128,22 @@ fn collect(args: &DoctorArgs, shell: &Shell) -> Result<Vec<Check>> {
     };
     checks.push(check_env_names());
 
-    let registry = match target::resolve_registry(args.registry.registry.as_deref(), shell) {
-        Ok(registry) => {
-            checks.push(
-                Check::pass("registry.present", format!("`{}`", registry.name))
-                    .source(&registry.origin),
-            );
-            registry
-        }
-        Err(err) => {
-            let hint = UserError::first_hint(&err)
-                .unwrap_or_else(|| "run `cnbcargo init <group/registry>`".into());
-            checks.push(Check::fail("registry.present", format!("{err}")).hint(hint));
-            return Ok(checks);
-        }
-    };
+    let registry =
+        match target::resolve_registry_in(&stack, args.registry.registry.as_deref(), shell) {
+            Ok(registry) => {
+                checks.push(
+                    Check::pass("registry.present", format!("`{}`", registry.name))
+                        .source(&registry.origin),
+                );
+                registry
+            }
+            Err(err) => {
+                let hint = UserError::first_hint(&err)
+                    .unwrap_or_else(|| "run `cnbcargo init <group/registry>`".into());
+                checks.push(Check::fail("registry.present", format!("{err}")).hint(hint));
+                return Ok(checks);
+            }
+        };
     let index = check_registry(&stack, &registry, &mut checks);
     checks.push(check_providers(&stack, &registry));
     checks.push(check_source_replacement(&stack, &registry));

@@ -6,10 +6,7 @@ use crate::support::*;
 #[test]
 fn init_login_publish_and_consume() {
     let registry = TestRegistry::builder().token("tok-e2e").start();
-    let mut env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env.env("CNB_TOKEN", "tok-e2e");
-    assert_success(&run(env.cnbcargo().arg("login")));
+    let env = logged_in_env(&registry, "tok-e2e");
 
     let lib = env.new_crate("cnb-e2e-lib", "cnb-e2e-lib", "0.1.0", "");
     let out = run(env
@@ -64,10 +61,7 @@ fn proxied_version_blocks_plain_publish() {
         .token("tok")
         .upstream("serde-like", "1.0.0")
         .start();
-    let mut env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env.env("CNB_TOKEN", "tok");
-    assert_success(&run(env.cnbcargo().arg("login")));
+    let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("serde-like", "serde-like", "1.0.0", "");
     let out = run(env
         .cargo()
@@ -81,10 +75,7 @@ fn proxied_version_blocks_plain_publish() {
 #[test]
 fn index_etag_gives_304_and_changes_after_yank() {
     let registry = TestRegistry::builder().token("tok").start();
-    let mut env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env.env("CNB_TOKEN", "tok");
-    assert_success(&run(env.cnbcargo().arg("login")));
+    let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("etagged", "etagged", "0.1.0", "");
     assert_success(&run(env
         .cargo()
