@@ -271,9 +271,18 @@ impl CnbApi {
 /// `--api-endpoint`, else `CNB_API_ENDPOINT`, else `https://api.<domain>`
 /// for an index on `cargo.<domain>`.
 pub fn endpoint(flag: Option<&str>, index: &IndexUrl) -> Result<Url, UserError> {
+    endpoint_from(flag, env::var_non_empty(env::CNB_API_ENDPOINT), index)
+}
+
+/// `endpoint` with the environment variable's value passed in.
+fn endpoint_from(
+    flag: Option<&str>,
+    from_env: Option<String>,
+    index: &IndexUrl,
+) -> Result<Url, UserError> {
     let (text, source) = match flag {
         Some(text) => (text.to_string(), "--api-endpoint".to_string()),
-        None => match env::var_non_empty(env::CNB_API_ENDPOINT) {
+        None => match from_env {
             Some(text) => (text, format!("`{}`", env::CNB_API_ENDPOINT)),
             None => {
                 let host = index.http_url().host_str().unwrap_or_default();
