@@ -361,18 +361,21 @@ mod tests {
     #[test]
     fn endpoint_is_derived_from_the_index_host() {
         let index = IndexUrl::parse_target("acme/crates").unwrap();
+        let url = |flag: Option<&str>, from_env: Option<&str>| {
+            endpoint_from(flag, from_env.map(str::to_string), &index).map(|u| u.to_string())
+        };
+        assert_eq!(url(None, None).unwrap(), "https://api.cnb.cool/");
         assert_eq!(
-            endpoint(None, &index).unwrap().as_str(),
-            "https://api.cnb.cool/"
-        );
-        assert_eq!(
-            endpoint(Some("http://127.0.0.1:9"), &index)
-                .unwrap()
-                .as_str(),
+            url(Some("http://127.0.0.1:9"), Some("https://ignored/")).unwrap(),
             "http://127.0.0.1:9/"
         );
+        assert_eq!(
+            url(None, Some("https://api.example.com")).unwrap(),
+            "https://api.example.com/"
+        );
+        assert!(url(None, Some("ftp://x")).is_err());
         let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
-        let err = endpoint(None, &other).unwrap_err();
+        let err = endpoint_from(None, None, &other).unwrap_err();
         assert!(err.hints()[0].contains("--api-endpoint"));
     }
 
