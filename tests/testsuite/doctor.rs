@@ -205,3 +205,42 @@ fn network_failures_are_explained() {
     let out = run(env.cnbcargo().args(["doctor", "--offline"]));
     assert_success(&out);
 }
+
+#[test]
+fn remaining_check_paths() {
+    // A public index (no `auth-required`), a proxy variable, and no cargo at all.
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .auth_required(false)
+        .start();
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("HTTPS_PROXY", "http://proxy.invalid:3128");
+    let (_, report) = doctor(&mut env.cnbcargo());
+    assert_eq!(status(&report, "index.auth"), "warn");
+    assert_eq!(status(&report, "env.proxy"), "warn");
+    assert!(
+        check(&report, "env.proxy")["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTPS_PROXY")
+    );
+
+    env.env("CARGO", env.path().join("no-such-cargo"));
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(status(&report, "cargo.found"), "fail");
+    assert!(check(&report, "cargo.found")["hint"].is_string());
+
+    // A config file cargo cannot parse stops the config checks there.
+    let env = TestEnv::new();
+    env.write("project/.cargo/config.toml", "[registry\n");
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    assert_eq!(status(&report, "config.parse"), "fail");
+    assert!(
+        check(&report, "config.parse")["message"]
+            .as_str()
+            .unwrap()
+            .contains("config.toml:1:")
+    );
+}
