@@ -244,3 +244,26 @@ fn remaining_check_paths() {
             .contains("config.toml:1:")
     );
 }
+
+#[test]
+fn tls_failure_is_named() {
+    // An https index on a server that speaks plain HTTP: the handshake fails.
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    let https_index = registry.http_index().replace("http://", "https://");
+    assert_success(&run(env.cnbcargo().args(["init", &https_index])));
+    env.env("CNB_TOKEN", "tok")
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    let (out, report) = doctor(&mut env.cnbcargo());
+    assert_failure(&out, 1);
+    let reachable = check(&report, "index.reachable");
+    assert_eq!(reachable["status"], "fail");
+    assert!(
+        reachable["message"].as_str().unwrap().contains("TLS"),
+        "{reachable:#}"
+    );
+    assert!(
+        reachable["hint"].as_str().unwrap().contains("CA"),
+        "{reachable:#}"
+    );
+}
