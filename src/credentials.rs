@@ -33,18 +33,20 @@ impl fmt::Debug for Secret {
 
 /// Where a token was read from, for `-v` messages (never the value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
+pub enum LoginTokenSource {
     Stdin,
     CnbTokenEnv,
     Prompt,
 }
 
-impl fmt::Display for TokenSource {
+impl fmt::Display for LoginTokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TokenSource::Stdin => f.write_str("standard input"),
-            TokenSource::CnbTokenEnv => write!(f, "the `{}` environment variable", env::CNB_TOKEN),
-            TokenSource::Prompt => f.write_str("the prompt"),
+            LoginTokenSource::Stdin => f.write_str("standard input"),
+            LoginTokenSource::CnbTokenEnv => {
+                write!(f, "the `{}` environment variable", env::CNB_TOKEN)
+            }
+            LoginTokenSource::Prompt => f.write_str("the prompt"),
         }
     }
 }
@@ -52,7 +54,10 @@ impl fmt::Display for TokenSource {
 /// Checks a token as typed or piped: one trailing newline is dropped, and
 /// an empty token or one with whitespace inside is refused. The messages
 /// never include the token.
-pub fn validate_token(raw: Zeroizing<String>, source: TokenSource) -> Result<Secret, UserError> {
+pub fn validate_token(
+    raw: Zeroizing<String>,
+    source: LoginTokenSource,
+) -> Result<Secret, UserError> {
     let trimmed = raw.trim_end_matches(['\n', '\r']);
     if trimmed.is_empty() {
         return Err(
@@ -73,13 +78,16 @@ pub fn validate_token(raw: Zeroizing<String>, source: TokenSource) -> Result<Sec
 
 /// Reads the token for `login`: `--token-stdin`, else `CNB_TOKEN`, else
 /// stdin when it is not a terminal, else a hidden prompt.
-pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, TokenSource)> {
-    let from_stdin = || -> Result<(Secret, TokenSource)> {
+pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, LoginTokenSource)> {
+    let from_stdin = || -> Result<(Secret, LoginTokenSource)> {
         let mut raw = Zeroizing::new(String::new());
         std::io::stdin().read_to_string(&mut raw).map_err(|e| {
             UserError::new(format!("failed to read the token from standard input: {e}"))
         })?;
-        Ok((validate_token(raw, TokenSource::Stdin)?, TokenSource::Stdin))
+        Ok((
+            validate_token(raw, LoginTokenSource::Stdin)?,
+            LoginTokenSource::Stdin,
+        ))
     };
     if token_stdin {
         return from_stdin();
@@ -87,8 +95,8 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, To
     if let Some(token) = std::env::var(env::CNB_TOKEN).ok().filter(|t| !t.is_empty()) {
         let token = Zeroizing::new(token);
         return Ok((
-            validate_token(token, TokenSource::CnbTokenEnv)?,
-            TokenSource::CnbTokenEnv,
+            validate_token(token, LoginTokenSource::CnbTokenEnv)?,
+            LoginTokenSource::CnbTokenEnv,
         ));
     }
     if !std::io::stdin().is_terminal() {
@@ -100,8 +108,8 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, To
     })?;
     let raw = Zeroizing::new(raw);
     Ok((
-        validate_token(raw, TokenSource::Prompt)?,
-        TokenSource::Prompt,
+        validate_token(raw, LoginTokenSource::Prompt)?,
+        LoginTokenSource::Prompt,
     ))
 }
 
@@ -232,7 +240,7 @@ mod tests {
     use super::*;
 
     fn check(raw: &str) -> Result<String, String> {
-        validate_token(Zeroizing::new(raw.to_string()), TokenSource::Stdin)
+        validate_token(Zeroizing::new(raw.to_string()), LoginTokenSource::Stdin)
             .map(|s| s.expose().to_string())
             .map_err(|e| e.to_string())
     }
