@@ -18,18 +18,30 @@ use crate::shell::Shell;
 pub const MIN_VERSION: (u64, u64) = (1, 73);
 pub const PROVIDERS_VERSION: (u64, u64) = (1, 74);
 
+/// What to do when cargo cannot be run at all.
+pub const INSTALL_HINT: &str =
+    "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary";
+
 #[derive(Debug, Clone)]
 pub struct Cargo {
     program: OsString,
+    /// Given by `$CARGO` rather than found on `PATH`.
+    from_env: bool,
 }
 
 impl Cargo {
     /// `$CARGO`, else `cargo` from `PATH`.
     pub fn from_env() -> Cargo {
-        let program = std::env::var_os(env::CARGO)
-            .filter(|p| !p.is_empty())
-            .unwrap_or_else(|| OsString::from("cargo"));
-        Cargo { program }
+        match std::env::var_os(env::CARGO).filter(|p| !p.is_empty()) {
+            Some(program) => Cargo {
+                program,
+                from_env: true,
+            },
+            None => Cargo {
+                program: OsString::from("cargo"),
+                from_env: false,
+            },
+        }
     }
 
     pub fn command(&self) -> Command {
@@ -38,10 +50,8 @@ impl Cargo {
 
     /// The cargo binary as given (`$CARGO` or `cargo`), for messages.
     pub fn describe(&self) -> String {
-        match std::env::var_os(env::CARGO) {
-            Some(_) => format!("`{}` from `CARGO`", self.display()),
-            None => format!("`{}` from `PATH`", self.display()),
-        }
+        let from = if self.from_env { "CARGO" } else { "PATH" };
+        format!("`{}` from `{from}`", self.display())
     }
 
     fn display(&self) -> String {
@@ -56,9 +66,8 @@ impl Cargo {
             .stdin(Stdio::null())
             .output()
             .map_err(|e| {
-                UserError::new(format!("could not run `{} -V`: {e}", self.display())).hint(
-                    "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary",
-                )
+                UserError::new(format!("could not run `{} -V`: {e}", self.display()))
+                    .hint(INSTALL_HINT)
             })?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
@@ -91,37 +100,7 @@ impl Cargo {
         let cargo = self.clone();
         std::thread::spawn(move || cargo.version())
     }
-}
 
-/// Errors below the minimum, warns below credential providers.
-pub fn apply_gate(version: Version, shell: &Shell) -> Result<Version> {
-    {
-        match gate(&version) {
-            Gate::TooOld => Err(UserError::new(format!(
-                "cargo {version} is too old: cnbcargo needs cargo {}.{} or later",
-                MIN_VERSION.0, MIN_VERSION.1
-            ))
-            .hint("run `rustup update stable`, or set `CARGO` to a newer cargo")
-            .into()),
-            Gate::NoProviders => {
-                shell.warn(format!(
-                    "cargo {version}: credential providers and authenticated registries are stable only from cargo {}.{}",
-                    PROVIDERS_VERSION.0, PROVIDERS_VERSION.1
-                ));
-                shell.hint(
-                    "run `rustup update stable` if cargo cannot authenticate to the registry",
-                );
-                Ok(version)
-            }
-            Gate::Ok => {
-                shell.debug(format!("found cargo {version}"));
-                Ok(version)
-            }
-        }
-    }
-}
-
-impl Cargo {
     /// The workspace root of the project in `cwd`, as cargo sees it.
     pub fn workspace_root(&self, cwd: &Path) -> Option<PathBuf> {
         let output = self
@@ -154,9 +133,7 @@ impl Cargo {
             self.display()
         ));
         let mut child = command.spawn().map_err(|e| {
-            UserError::new(format!("could not run `{}`: {e}", self.display())).hint(
-                "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary",
-            )
+            UserError::new(format!("could not run `{}`: {e}", self.display())).hint(INSTALL_HINT)
         })?;
         let mut stdin = child.stdin.take().expect("stdin was piped");
         if let Err(err) = self.check_version(shell) {
@@ -202,6 +179,25 @@ impl Cargo {
             .with_context(|| format!("could not run `{}`", self.display()))
     }
 
+    /// `run_shown`, with a failed exit turned into an error.
+    pub fn run_checked(
+        &self,
+        args: &[String],
+        token_env: Option<(String, &Secret)>,
+        shell: &Shell,
+    ) -> Result<()> {
+        let status = self.run_shown(args, token_env, shell)?;
+        if !status.success() {
+            let command = args.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
+            return Err(
+                UserError::new(format!("`cargo {command}` failed ({status})"))
+                    .hint("cargo's own message is above")
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     /// `cargo metadata --no-deps` as JSON.
     pub fn metadata(&self, manifest_path: Option<&Path>) -> Result<serde_json::Value> {
         let mut command = self.command();
@@ -228,23 +224,32 @@ impl Cargo {
 
     /// `cargo logout --registry NAME`.
     pub fn logout(&self, registry: &str, shell: &Shell) -> Result<()> {
-        shell.verbose(format!(
-            "running `{} logout --registry {registry}`",
-            self.display()
-        ));
-        let status = self
-            .command()
-            .args(["logout", "--registry", registry])
-            .stdin(Stdio::null())
-            .status()
-            .with_context(|| format!("could not run `{}`", self.display()))?;
-        if !status.success() {
-            return Err(UserError::new(format!(
-                "`cargo logout --registry {registry}` failed ({status})"
-            ))
-            .into());
+        let args = ["logout", "--registry", registry].map(str::to_string);
+        self.run_checked(&args, None, shell)
+    }
+}
+
+/// Errors below the minimum, warns below credential providers.
+pub fn apply_gate(version: Version, shell: &Shell) -> Result<Version> {
+    match gate(&version) {
+        Gate::TooOld => Err(UserError::new(format!(
+            "cargo {version} is too old: cnbcargo needs cargo {}.{} or later",
+            MIN_VERSION.0, MIN_VERSION.1
+        ))
+        .hint("run `rustup update stable`, or set `CARGO` to a newer cargo")
+        .into()),
+        Gate::NoProviders => {
+            shell.warn(format!(
+                    "cargo {version}: credential providers and authenticated registries are stable only from cargo {}.{}",
+                    PROVIDERS_VERSION.0, PROVIDERS_VERSION.1
+                ));
+            shell.hint("run `rustup update stable` if cargo cannot authenticate to the registry");
+            Ok(version)
         }
-        Ok(())
+        Gate::Ok => {
+            shell.debug(format!("found cargo {version}"));
+            Ok(version)
+        }
     }
 }
 

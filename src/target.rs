@@ -150,9 +150,30 @@ pub fn find_token(
             Err(why) => shell.debug(format!("keyring not read: {why}")),
         }
     }
+    if let Some(found) = cargo_token(registry, cargo_home, shell) {
+        return Ok(found);
+    }
+    Err(
+        UserError::new(format!("no token for registry `{}`", registry.name))
+            .hint(format!(
+                "run `cnbcargo login --registry {}`, or set `{}`",
+                registry.name,
+                env::CNB_TOKEN
+            ))
+            .into(),
+    )
+}
+
+/// The token cargo itself would send: `CARGO_REGISTRIES_<NAME>_TOKEN`,
+/// then `$CARGO_HOME/credentials.toml` (or the legacy `credentials`).
+pub fn cargo_token(
+    registry: &RegistryDef,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Option<(Secret, TokenSource)> {
     let var = cargo_token_var(&registry.name);
     if let Some(token) = env::var_non_empty(&var) {
-        return Ok((Secret::new(token), TokenSource::CargoEnv(var)));
+        return Some((Secret::new(token), TokenSource::CargoEnv(var)));
     }
     for file in ["credentials.toml", "credentials"] {
         let path = cargo_home.join(file);
@@ -170,21 +191,13 @@ pub fn find_token(
             .and_then(|r| r.get("token"))
             .and_then(|t| t.as_str())
         {
-            return Ok((
+            return Some((
                 Secret::new(token.to_string()),
                 TokenSource::CargoCredentials(path),
             ));
         }
     }
-    Err(
-        UserError::new(format!("no token for registry `{}`", registry.name))
-            .hint(format!(
-                "run `cnbcargo login --registry {}`, or set `{}`",
-                registry.name,
-                env::CNB_TOKEN
-            ))
-            .into(),
-    )
+    None
 }
 
 /// `CARGO_REGISTRIES_<NAME>_TOKEN`.

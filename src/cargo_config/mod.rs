@@ -36,6 +36,26 @@ pub fn config_file_in_cargo_dir(cargo_dir: &Path) -> PathBuf {
     }
 }
 
+/// The config files cargo reads from `cwd`, deepest first, then
+/// `$CARGO_HOME`'s unless the walk up already met it.
+pub fn config_paths(cwd: &Path, cargo_home: &Path) -> Vec<PathBuf> {
+    let mut paths = Vec::new();
+    for dir in cwd.ancestors() {
+        let path = config_file_in_cargo_dir(&dir.join(".cargo"));
+        if path.is_file() {
+            paths.push(path);
+        }
+    }
+    let home_config = config_file_in_cargo_dir(cargo_home);
+    let seen = paths
+        .iter()
+        .any(|p| p == &home_config || p.canonicalize().ok() == home_config.canonicalize().ok());
+    if home_config.is_file() && !seen {
+        paths.push(home_config);
+    }
+    paths
+}
+
 /// One parsed config file.
 #[derive(Debug)]
 pub struct ConfigFile {
@@ -106,22 +126,7 @@ pub struct ConfigStack {
 
 impl ConfigStack {
     pub fn discover(cwd: &Path, cargo_home: &Path) -> Result<ConfigStack> {
-        let mut paths = Vec::new();
-        for dir in cwd.ancestors() {
-            let path = config_file_in_cargo_dir(&dir.join(".cargo"));
-            if path.is_file() {
-                paths.push(path);
-            }
-        }
-        let home_config = config_file_in_cargo_dir(cargo_home);
-        let seen = |p: &Path| {
-            paths
-                .iter()
-                .any(|q: &PathBuf| q == p || q.canonicalize().ok() == p.canonicalize().ok())
-        };
-        if home_config.is_file() && !seen(&home_config) {
-            paths.push(home_config);
-        }
+        let paths = config_paths(cwd, cargo_home);
         let files = paths
             .iter()
             .map(|p| ConfigFile::read(p))

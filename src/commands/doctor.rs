@@ -168,9 +168,8 @@ fn check_cargo(cargo: &Cargo) -> Vec<Check> {
     let version = match cargo.version() {
         Ok(version) => version,
         Err(err) => {
-            let hint = UserError::first_hint(&err).unwrap_or_else(|| {
-                "install Rust with rustup, or set `CARGO` to the cargo binary".into()
-            });
+            let hint =
+                UserError::first_hint(&err).unwrap_or_else(|| cargo::INSTALL_HINT.to_string());
             return vec![Check::fail("cargo.found", format!("{err}")).hint(hint)];
         }
     };
@@ -201,51 +200,42 @@ fn check_cargo(cargo: &Cargo) -> Vec<Check> {
 }
 
 fn check_config_files(cwd: &Path, home: &Path) -> Vec<Check> {
-    let mut checks = Vec::new();
-    let mut files = Vec::new();
-    let mut dirs: Vec<std::path::PathBuf> = cwd.ancestors().map(|d| d.join(".cargo")).collect();
-    if !dirs.iter().any(|d| d == home) {
-        dirs.push(home.to_path_buf());
-    }
-    for dir in dirs {
-        let legacy = dir.join("config");
-        let modern = dir.join("config.toml");
-        if legacy.is_file() && modern.is_file() {
-            checks.push(
-                Check::warn(
-                    "config.legacy",
-                    format!(
-                        "`{}` shadows `{}`: cargo reads only the legacy file",
-                        legacy.display(),
-                        modern.display()
-                    ),
-                )
-                .hint(format!(
-                    "merge the two into `{}` and delete `{}`",
-                    modern.display(),
-                    legacy.display()
-                )),
-            );
-        }
-        if legacy.is_file() {
-            files.push(legacy.display().to_string());
-        } else if modern.is_file() {
-            files.push(modern.display().to_string());
-        }
-    }
-    let message = if files.is_empty() {
-        "no cargo config files".to_string()
+    let paths = cargo_config::config_paths(cwd, home);
+    let files = if paths.is_empty() {
+        Check::pass("config.files", "no cargo config files")
     } else {
-        format!("cargo reads, deepest first: {}", files.join(", "))
+        let list: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        Check::pass(
+            "config.files",
+            format!("cargo reads, deepest first: {}", list.join(", ")),
+        )
     };
-    checks.insert(0, Check::pass("config.files", message));
-    if !checks.iter().any(|c| c.id == "config.legacy") {
-        checks.push(Check::pass(
+    // cargo prefers the legacy extensionless `config` when both exist.
+    let shadowed = paths.iter().find_map(|legacy| {
+        let modern = legacy.with_file_name("config.toml");
+        (legacy.file_name() == Some("config".as_ref()) && modern.is_file())
+            .then_some((legacy, modern))
+    });
+    let legacy = match shadowed {
+        Some((legacy, modern)) => Check::warn(
+            "config.legacy",
+            format!(
+                "`{}` shadows `{}`: cargo reads only the legacy file",
+                legacy.display(),
+                modern.display()
+            ),
+        )
+        .hint(format!(
+            "merge the two into `{}` and delete `{}`",
+            modern.display(),
+            legacy.display()
+        )),
+        None => Check::pass(
             "config.legacy",
             "no legacy `.cargo/config` shadows a `config.toml`",
-        ));
-    }
-    checks
+        ),
+    };
+    vec![files, legacy]
 }
 
 fn check_registry(
@@ -496,37 +486,22 @@ fn check_tokens(
     Option<crate::credentials::Secret>,
     Option<crate::credentials::Secret>,
 ) {
-    // What cargo itself would send: its env variable, then credentials.toml.
-    let var = target::cargo_token_var(&registry.name);
-    let mut cargo_token = None;
-    if let Some(token) = env::var_non_empty(&var) {
-        checks.push(Check::pass("token.cargo", "cargo has a token").source(format!("`{var}`")));
-        cargo_token = Some(crate::credentials::Secret::new(token));
-    } else {
-        let path = home.join("credentials.toml");
-        let stored = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|t| t.parse::<toml_edit::DocumentMut>().ok())
-            .and_then(|d| {
-                d.get("registries")
-                    .and_then(|r| r.get(&registry.name))
-                    .and_then(|r| r.get("token"))
-                    .and_then(|t| t.as_str().map(str::to_string))
-            });
-        match stored {
-            Some(token) => {
-                checks.push(Check::pass("token.cargo", "cargo has a token").source(path.display()));
-                cargo_token = Some(crate::credentials::Secret::new(token));
-            }
-            None => checks.push(
+    let cargo_token = match target::cargo_token(registry, home, shell) {
+        Some((token, source)) => {
+            checks.push(Check::pass("token.cargo", "cargo has a token").source(source));
+            Some(token)
+        }
+        None => {
+            checks.push(
                 Check::warn(
                     "token.cargo",
                     format!("cargo has no token for `{}`", registry.name),
                 )
                 .hint(format!("run `cnbcargo login --registry {}`", registry.name)),
-            ),
+            );
+            None
         }
-    }
+    };
     let api_token = match target::find_token(registry, home, shell) {
         Ok((token, source)) => {
             let note = match &source {

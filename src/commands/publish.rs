@@ -148,7 +148,7 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
                 shell.note("dry run: nothing was uploaded");
                 return Ok(());
             }
-            publish_placeholder(&cargo, &target, &package.name, &cwd, shell)?;
+            publish_placeholder(&cargo, &target, &package.name, shell)?;
             shell.status("Published", format!("the placeholder `{placeholder}`"));
             if let Err(err) = publish_real(&cargo, args, &target, shell) {
                 let state = if args.keep_placeholder {
@@ -176,20 +176,16 @@ fn decide(local: &[String], index_has_version: bool, version: &str, mode: Placeh
     if local.iter().any(|v| v == version) {
         return Plan::AlreadyPublished;
     }
-    let real_versions = local.iter().filter(|v| *v != PLACEHOLDER_VERSION).count();
-    let stale_placeholder = local.iter().any(|v| v == PLACEHOLDER_VERSION);
     // With any version of its own (even a leftover placeholder), the
-    // registry serves its own index: no collision.
+    // registry serves its own index: no collision, no placeholder needed.
     let collision = local.is_empty() && index_has_version;
     match mode {
-        PlaceholderMode::Always if real_versions == 0 && !stale_placeholder => {
-            Plan::Placeholder { collision }
-        }
-        PlaceholderMode::Auto | PlaceholderMode::Always if collision => {
-            Plan::Placeholder { collision }
-        }
+        PlaceholderMode::Always if local.is_empty() => Plan::Placeholder { collision },
+        PlaceholderMode::Auto if collision => Plan::Placeholder { collision },
         PlaceholderMode::Never if collision => Plan::Refuse,
-        _ => Plan::Plain { stale_placeholder },
+        _ => Plan::Plain {
+            stale_placeholder: local.iter().any(|v| v == PLACEHOLDER_VERSION),
+        },
     }
 }
 
@@ -333,25 +329,14 @@ fn publish_real(cargo: &Cargo, args: &PublishArgs, target: &Target, shell: &Shel
         cargo_args.extend(["--manifest-path".to_string(), path.display().to_string()]);
     }
     cargo_args.extend(args.cargo_args.iter().cloned());
-    let status = cargo.run_shown(&cargo_args, target.cargo_env(), shell)?;
-    if !status.success() {
-        return Err(UserError::new(format!("`cargo publish` failed ({status})"))
-            .hint("cargo's own message is above")
-            .into());
-    }
-    Ok(())
+    cargo.run_checked(&cargo_args, target.cargo_env(), shell)
 }
 
 /// Publishes an empty package at the placeholder version. It lives in a
 /// temporary directory with a `[workspace]` of its own, and cargo runs in
-/// the project's directory so that the project's cargo config applies.
-fn publish_placeholder(
-    cargo: &Cargo,
-    target: &Target,
-    name: &str,
-    cwd: &Path,
-    shell: &Shell,
-) -> Result<()> {
+/// the current (project) directory so that the project's cargo config
+/// applies: cargo reads config from where it runs, not from the manifest's.
+fn publish_placeholder(cargo: &Cargo, target: &Target, name: &str, shell: &Shell) -> Result<()> {
     let dir = tempfile::Builder::new()
         .prefix("cnbcargo-placeholder-")
         .tempdir()
@@ -381,20 +366,16 @@ fn publish_placeholder(
         "--no-verify".to_string(),
         "--allow-dirty".to_string(),
     ];
-    shell.verbose(format!(
-        "placeholder package in `{}`, cargo run in `{}`",
-        dir.path().display(),
-        cwd.display()
-    ));
-    let status = cargo.run_shown(&args, target.cargo_env(), shell)?;
-    if !status.success() {
-        return Err(UserError::new(format!(
-            "publishing the placeholder `{name}@{PLACEHOLDER_VERSION}` failed ({status}); nothing was published"
-        ))
-        .hint("cargo's own message is above")
-        .into());
-    }
-    Ok(())
+    shell.verbose(format!("placeholder package in `{}`", dir.path().display()));
+    cargo
+        .run_checked(&args, target.cargo_env(), shell)
+        .map_err(|err| {
+            UserError::new(format!(
+                "publishing the placeholder `{name}@{PLACEHOLDER_VERSION}` failed; nothing was published"
+            ))
+            .caused_by(err)
+            .into()
+        })
 }
 
 enum Removal {

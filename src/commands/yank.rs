@@ -27,13 +27,11 @@ pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
             versions.push((spec.name.clone(), version.to_string()));
             continue;
         }
-        if api.is_none() {
-            api = Some(target.api(args.api.api_endpoint.as_deref(), shell)?);
-        }
-        let available: Vec<String> = api
-            .as_ref()
-            .expect("set above")
-            .version_names(&spec.name, shell)?;
+        let api = match &mut api {
+            Some(api) => api,
+            None => api.insert(target.api(args.api.api_endpoint.as_deref(), shell)?),
+        };
+        let available = api.version_names(&spec.name, shell)?;
         let selected = spec.select(&available);
         if selected.is_empty() {
             return Err(UserError::new(format!(
