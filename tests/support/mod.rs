@@ -237,3 +237,16 @@ pub fn logged_in_env(registry: &TestRegistry, token: &str) -> TestEnv {
     assert_success(&run(env.cnbcargo().arg("login")));
     env
 }
+
+/// A logged-in project with a crate `name@version` that CNB's crates.io
+/// proxy already lists, while the registry holds no version of it: the
+/// collision `cnbcargo publish` works around. Returns the crate's directory.
+pub fn colliding_crate(name: &str, version: &str) -> (TestRegistry, TestEnv, PathBuf) {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream(name, version)
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate(name, name, version, "");
+    (registry, env, lib)
+}

@@ -2,17 +2,17 @@
 //! show up only on cargo's stdin, in cargo's credentials store and in the
 //! registry's `Authorization` headers.
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
 use crate::support::*;
 
-#[test]
-fn token_never_leaks() {
-    let token = format!("cnbcanary{}x{}", std::process::id(), 7919);
-    let registry = TestRegistry::builder().token(&token).start();
-    let mut env = TestEnv::new();
+/// A `cargo` that records every argv, and the stdin of `cargo login`, in
+/// `logs/` before running the real cargo. Returns (wrapper, logs).
+fn recording_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
     let logs = env.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let wrapper = env.path().join("bin/cargo");
-    // Records every argv and every stdin cargo is given, then runs cargo.
     write_script(
         &wrapper,
         &format!(
@@ -23,6 +23,67 @@ fn token_never_leaks() {
             cargo = real_cargo().display()
         ),
     );
+    (wrapper, logs)
+}
+
+/// Not in any output, and no panic either.
+fn assert_not_shown(token: &str, outputs: &[Output]) {
+    for out in outputs {
+        assert!(
+            !stdout(out).contains(token),
+            "token in stdout: {}",
+            stdout(out)
+        );
+        assert!(
+            !stderr(out).contains(token),
+            "token in stderr: {}",
+            stderr(out)
+        );
+        assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+    }
+}
+
+/// Not on any argv the wrapper recorded.
+fn assert_not_on_argv(token: &str, logs: &Path, expected_command: &str) {
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    assert!(argv.contains(expected_command), "{argv}");
+    assert!(!argv.contains(token), "token on argv: {argv}");
+}
+
+/// In no file under `root` but those `allowed`.
+fn assert_not_in_files(token: &str, root: &Path, allowed: &[PathBuf]) {
+    for file in files_under(root) {
+        if allowed.contains(&file) {
+            continue;
+        }
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(token),
+            "token written to {}",
+            file.display()
+        );
+    }
+}
+
+/// The registry saw it only in `Authorization` headers.
+fn assert_only_in_authorization(token: &str, registry: &TestRegistry) {
+    for request in registry.requests() {
+        assert!(!request.url.contains(token));
+        assert!(!String::from_utf8_lossy(&request.body).contains(token));
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") {
+                assert!(!value.contains(token), "token in header {name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn token_never_leaks() {
+    let token = format!("cnbcanary{}x{}", std::process::id(), 7919);
+    let registry = TestRegistry::builder().token(&token).start();
+    let mut env = TestEnv::new();
+    let (wrapper, logs) = recording_cargo(&env);
     env.env("CARGO", &wrapper);
     env.env("RUST_BACKTRACE", "1");
 
@@ -65,62 +126,34 @@ fn token_never_leaks() {
     assert_success(&publish);
     outputs.push(run(env.cnbcargo().args(["logout", "-vv"])));
 
-    for out in &outputs {
-        assert!(
-            !stdout(out).contains(&token),
-            "token in stdout: {}",
-            stdout(out)
-        );
-        assert!(
-            !stderr(out).contains(&token),
-            "token in stderr: {}",
-            stderr(out)
-        );
-    }
+    assert_not_shown(&token, &outputs);
     assert!(outputs[1].status.success() && outputs[2].status.success());
     for failed in &outputs[3..6] {
         assert!(!failed.status.success());
     }
-
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    assert!(argv.contains("login --registry cnb-cargo-repo"), "{argv}");
-    assert!(!argv.contains(&token), "token on argv: {argv}");
+    assert_not_on_argv(&token, &logs, "login --registry cnb-cargo-repo");
     let stdin = std::fs::read_to_string(logs.join("stdin.log")).unwrap();
     assert!(
         stdin.contains(&token),
         "the token reached cargo through stdin"
     );
-
     // Files: only cargo's credentials store may hold it (and the wrapper's
     // own stdin log, which is this test's recording).
-    for file in files_under(env.path()) {
-        if file.ends_with("cargo-home/credentials.toml") || file == logs.join("stdin.log") {
-            continue;
-        }
-        let bytes = std::fs::read(&file).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&token),
-            "token written to {}",
-            file.display()
-        );
-    }
-
-    // The registry saw it only in `Authorization` headers.
-    let requests = registry.requests();
+    assert_not_in_files(
+        &token,
+        env.path(),
+        &[
+            env.cargo_home().join("credentials.toml"),
+            logs.join("stdin.log"),
+        ],
+    );
     assert!(
-        requests
+        registry
+            .requests()
             .iter()
             .any(|r| r.header("authorization") == Some(token.as_str()))
     );
-    for request in &requests {
-        assert!(!request.url.contains(&token));
-        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
-        for (name, value) in &request.headers {
-            if !name.eq_ignore_ascii_case("authorization") {
-                assert!(!value.contains(&token), "token in header {name}");
-            }
-        }
-    }
+    assert_only_in_authorization(&token, &registry);
 }
 
 /// The same for the commands that use the token themselves: the API and
@@ -134,17 +167,7 @@ fn token_never_leaks_from_api_commands() {
         .upstream("canary-crate", "1.0.0")
         .start();
     let mut env = TestEnv::new();
-    let logs = env.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let wrapper = env.path().join("bin/cargo");
-    write_script(
-        &wrapper,
-        &format!(
-            "printf '%s\\n' \"$*\" >> '{logs}/argv.log'\nexec '{cargo}' \"$@\"\n",
-            logs = logs.display(),
-            cargo = real_cargo().display()
-        ),
-    );
+    let (wrapper, logs) = recording_cargo(&env);
     assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
     // No `cargo login`: cnbcargo hands cargo the token from `CNB_TOKEN`.
     env.env("CARGO", &wrapper)
@@ -215,37 +238,8 @@ fn token_never_leaks_from_api_commands() {
         registry.versions("canary-crate"),
         [("1.0.0".to_string(), false)]
     );
-    for out in &outputs {
-        assert!(
-            !stdout(out).contains(&token),
-            "token in stdout: {}",
-            stdout(out)
-        );
-        assert!(
-            !stderr(out).contains(&token),
-            "token in stderr: {}",
-            stderr(out)
-        );
-        assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
-    }
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    assert!(argv.contains("publish --registry cnb-cargo-repo"), "{argv}");
-    assert!(!argv.contains(&token), "token on argv: {argv}");
-    for file in files_under(env.path()) {
-        let bytes = std::fs::read(&file).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(&token),
-            "token written to {}",
-            file.display()
-        );
-    }
-    for request in registry.requests() {
-        assert!(!request.url.contains(&token));
-        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
-        for (name, value) in &request.headers {
-            if !name.eq_ignore_ascii_case("authorization") {
-                assert!(!value.contains(&token), "token in header {name}");
-            }
-        }
-    }
+    assert_not_shown(&token, &outputs);
+    assert_not_on_argv(&token, &logs, "publish --registry cnb-cargo-repo");
+    assert_not_in_files(&token, env.path(), &[]);
+    assert_only_in_authorization(&token, &registry);
 }

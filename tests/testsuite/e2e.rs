@@ -55,24 +55,6 @@ fn init_login_publish_and_consume() {
 }
 
 #[test]
-fn proxied_version_blocks_plain_publish() {
-    // CNB's crates.io proxy lists versions of crates the registry does not hold.
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("serde-like", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("serde-like", "serde-like", "1.0.0", "");
-    let out = run(env
-        .cargo()
-        .args(["publish", "--no-verify"])
-        .current_dir(&lib));
-    assert!(!out.status.success());
-    assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
-    assert!(registry.versions("serde-like").is_empty());
-}
-
-#[test]
 fn index_etag_gives_304_and_changes_after_yank() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");

@@ -99,12 +99,7 @@ fn malformed_json_is_a_clear_error() {
 
 #[test]
 fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("full", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("full", "full", "1.0.0", "");
+    let (registry, env, lib) = colliding_crate("full", "1.0.0");
     registry.fault_next(
         "/api/v1/crates/new",
         1,
@@ -132,12 +127,7 @@ fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
 fn server_errors_while_publishing_leave_no_unreported_placeholder() {
     // The real upload gets 503 (cargo does not retry a publish); the
     // placeholder is removed and the message says so.
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("down", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("down", "down", "1.0.0", "");
+    let (registry, env, lib) = colliding_crate("down", "1.0.0");
     registry.refuse_version("1.0.0");
     registry.fail_next("/-/tag/0.0.0-cnbcargo.placeholder", 100, 503);
     let out = run(env
@@ -159,13 +149,8 @@ fn server_errors_while_publishing_leave_no_unreported_placeholder() {
 
 #[test]
 fn an_index_that_lags_behind_uploads_is_waited_for() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("lagging", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
+    let (registry, env, lib) = colliding_crate("lagging", "1.0.0");
     registry.set_index_delay(Duration::from_millis(1500));
-    let lib = env.new_crate("lagging", "lagging", "1.0.0", "");
     let out = run(env
         .cnbcargo()
         .args(["publish", "--", "--no-verify"])

@@ -14,12 +14,7 @@ fn versions(registry: &TestRegistry, name: &str) -> Vec<String> {
 
 #[test]
 fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("proxied", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("proxied", "proxied", "1.0.0", "");
+    let (registry, env, lib) = colliding_crate("proxied", "1.0.0");
 
     // Plain cargo is refused: the proxy's index lists 1.0.0.
     let out = run(env
@@ -28,6 +23,7 @@ fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
         .current_dir(&lib));
     assert!(!out.status.success());
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
+    assert!(versions(&registry, "proxied").is_empty());
 
     let out = run(env
         .cnbcargo()
@@ -143,13 +139,8 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
 
 #[test]
 fn failed_real_publish_cleans_up_and_says_so() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("refused", "2.0.0")
-        .start();
+    let (registry, env, lib) = colliding_crate("refused", "2.0.0");
     registry.refuse_version("2.0.0");
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("refused", "refused", "2.0.0", "");
     let out = run(env
         .cnbcargo()
         .args(["publish", "--", "--no-verify"])
@@ -166,12 +157,7 @@ fn failed_real_publish_cleans_up_and_says_so() {
 
 #[test]
 fn placeholder_never_explains_and_dry_run_uploads_nothing() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("collides", "1.2.3")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("collides", "collides", "1.2.3", "");
+    let (registry, env, lib) = colliding_crate("collides", "1.2.3");
 
     let out = run(env
         .cnbcargo()
@@ -208,12 +194,7 @@ fn placeholder_never_explains_and_dry_run_uploads_nothing() {
 
 #[test]
 fn keep_placeholder_keeps_it() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("kept", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate("kept", "kept", "1.0.0", "");
+    let (registry, env, lib) = colliding_crate("kept", "1.0.0");
     let out = run(env
         .cnbcargo()
         .args(["publish", "--keep-placeholder", "--", "--no-verify"])
