@@ -107,7 +107,7 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Deletions in flight at once')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Deletions in flight at once')
             [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Delete every version (the whole package)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every version of the named crates (for delete: the whole package)')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (needed without a terminal)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'List what would be deleted, delete nothing')
@@ -124,7 +124,7 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
         'cnbcargo;yank' {
             [CompletionResult]::new('--registry', '--registry', [CompletionResultType]::ParameterName, 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)')
             [CompletionResult]::new('--api-endpoint', '--api-endpoint', [CompletionResultType]::ParameterName, 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)')
-            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every version')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every version of the named crates (for delete: the whole package)')
             [CompletionResult]::new('--undo', '--undo', [CompletionResultType]::ParameterName, 'Unyank instead')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')

@@ -99,7 +99,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
             cand -j 'Deletions in flight at once'
             cand --jobs 'Deletions in flight at once'
             cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
-            cand --all 'Delete every version (the whole package)'
+            cand --all 'Every version of the named crates (for delete: the whole package)'
             cand -y 'Do not ask for confirmation (needed without a terminal)'
             cand --yes 'Do not ask for confirmation (needed without a terminal)'
             cand --dry-run 'List what would be deleted, delete nothing'
@@ -115,7 +115,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         &'cnbcargo;yank'= {
             cand --registry 'The registry, by its name in cargo''s config (default: `registry.default`, else the only CNB registry configured)'
             cand --api-endpoint 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)'
-            cand --all 'Every version'
+            cand --all 'Every version of the named crates (for delete: the whole package)'
             cand --undo 'Unyank instead'
             cand -v 'Say more (`-vv` for even more); tokens are never shown'
             cand --verbose 'Say more (`-vv` for even more); tokens are never shown'

@@ -75,7 +75,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s V -l versi
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s j -l jobs -d 'Deletions in flight at once' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l all -d 'Delete every version (the whole package)'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l all -d 'Every version of the named crates (for delete: the whole package)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s y -l yes -d 'Do not ask for confirmation (needed without a terminal)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -l dry-run -d 'List what would be deleted, delete nothing'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
@@ -84,7 +84,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s h -l help -
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand delete" -s V -l version -d 'Print version'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l all -d 'Every version'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l all -d 'Every version of the named crates (for delete: the whole package)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -l undo -d 'Unyank instead'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand yank" -s q -l quiet -d 'Print only errors'

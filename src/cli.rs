@@ -137,6 +137,27 @@ pub struct RegistryArg {
     pub registry: Option<String>,
 }
 
+/// Which crate versions a command acts on.
+#[derive(Debug, Args)]
+pub struct SpecsArg {
+    /// `name@version`, `name@REQ`, or `name` with `--all`
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+
+    /// Every version of the named crates (for delete: the whole package)
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl SpecsArg {
+    pub fn parse(&self) -> Result<Vec<crate::spec::CrateSpec>, crate::error::UserError> {
+        self.specs
+            .iter()
+            .map(|s| crate::spec::CrateSpec::parse(s, self.all))
+            .collect()
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ApiArg {
     /// The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else
@@ -213,13 +234,8 @@ pub struct PublishArgs {
     cnbcargo delete 'my-crate@>=1, <2' --yes\n  \
     cnbcargo delete my-crate --all")]
 pub struct DeleteArgs {
-    /// `name@version`, `name@REQ`, or `name` with `--all`
-    #[arg(required = true, value_name = "SPEC")]
-    pub specs: Vec<String>,
-
-    /// Delete every version (the whole package)
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub specs: SpecsArg,
 
     #[command(flatten)]
     pub registry: RegistryArg,
@@ -247,13 +263,8 @@ pub struct DeleteArgs {
     cnbcargo yank 'my-crate@<0.3'\n  \
     cnbcargo yank --undo my-crate@0.1.0")]
 pub struct YankArgs {
-    /// `name@version`, `name@REQ`, or `name` with `--all`
-    #[arg(required = true, value_name = "SPEC")]
-    pub specs: Vec<String>,
-
-    /// Every version
-    #[arg(long)]
-    pub all: bool,
+    #[command(flatten)]
+    pub specs: SpecsArg,
 
     /// Unyank instead
     #[arg(long)]

@@ -60,25 +60,23 @@ impl Shell {
         }
     }
 
-    pub fn warn(&self, message: impl AsRef<str>) {
+    /// `label: message`, unless quiet.
+    fn labelled(&self, style: &str, label: &str, message: &str) {
         if self.verbosity > Verbosity::Quiet {
-            let label = self.paint(YELLOW, "warning");
-            self.emit(&format!("{label}: {}", message.as_ref()));
+            self.emit(&format!("{}: {message}", self.paint(style, label)));
         }
+    }
+
+    pub fn warn(&self, message: impl AsRef<str>) {
+        self.labelled(YELLOW, "warning", message.as_ref());
     }
 
     pub fn note(&self, message: impl AsRef<str>) {
-        if self.verbosity > Verbosity::Quiet {
-            let label = self.paint(CYAN, "note");
-            self.emit(&format!("{label}: {}", message.as_ref()));
-        }
+        self.labelled(CYAN, "note", message.as_ref());
     }
 
     pub fn hint(&self, message: impl AsRef<str>) {
-        if self.verbosity > Verbosity::Quiet {
-            let label = self.paint(CYAN, "hint");
-            self.emit(&format!("{label}: {}", message.as_ref()));
-        }
+        self.labelled(CYAN, "hint", message.as_ref());
     }
 
     /// Shown with `-v` and above.

@@ -10,7 +10,7 @@ use crate::api::{self, ApiError, CnbApi};
 use crate::cli::DeleteArgs;
 use crate::error::UserError;
 use crate::shell::Shell;
-use crate::spec::{CrateSpec, VersionMatch};
+use crate::spec::VersionMatch;
 use crate::target::Target;
 
 #[derive(Debug, Clone)]
@@ -31,11 +31,7 @@ impl Deletion {
 }
 
 pub fn run(args: &DeleteArgs, shell: &Shell) -> Result<()> {
-    let specs = args
-        .specs
-        .iter()
-        .map(|s| CrateSpec::parse(s, args.all))
-        .collect::<Result<Vec<_>, _>>()?;
+    let specs = args.specs.parse()?;
     let target = Target::resolve(args.registry.registry.as_deref(), shell)?;
     let api = target.api(args.api.api_endpoint.as_deref(), shell)?;
 

@@ -6,15 +6,11 @@ use crate::cargo::Cargo;
 use crate::cli::YankArgs;
 use crate::error::UserError;
 use crate::shell::Shell;
-use crate::spec::{CrateSpec, VersionMatch};
+use crate::spec::VersionMatch;
 use crate::target::Target;
 
 pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
-    let specs = args
-        .specs
-        .iter()
-        .map(|s| CrateSpec::parse(s, args.all))
-        .collect::<Result<Vec<_>, _>>()?;
+    let specs = args.specs.parse()?;
     let cargo = Cargo::from_env();
     cargo.check_version(shell)?;
     let target = Target::resolve(args.registry.registry.as_deref(), shell)?;
