@@ -273,3 +273,73 @@ fn workspace_members_with_inherited_versions() {
     assert_failure(&out, 2);
     assert!(stderr(&out).contains("-p NAME"), "{}", stderr(&out));
 }
+
+#[test]
+fn placeholder_always_and_manifest_path() {
+    // No collision, but `--placeholder always`; run from elsewhere with `--manifest-path`.
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate("always", "always", "0.4.0", "");
+    let manifest = lib.join("Cargo.toml");
+    let out = run(env.cnbcargo().args([
+        "publish",
+        "--placeholder",
+        "always",
+        "--manifest-path",
+        manifest.to_str().unwrap(),
+        "--",
+        "--no-verify",
+    ]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Deleted the placeholder `always@0.0.0-cnbcargo.placeholder`"),
+        "{}",
+        stderr(&out)
+    );
+    let uploads = registry
+        .requests()
+        .iter()
+        .filter(|r| r.url.ends_with("/crates/new"))
+        .count();
+    assert_eq!(uploads, 2);
+    assert_eq!(versions(&registry, "always"), ["0.4.0"]);
+}
+
+#[test]
+fn package_publish_list_must_allow_the_registry() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate("elsewhere", "elsewhere", "0.1.0", "");
+    let manifest = std::fs::read_to_string(lib.join("Cargo.toml")).unwrap();
+    std::fs::write(
+        lib.join("Cargo.toml"),
+        manifest.replace(
+            "license = \"MIT\"",
+            "license = \"MIT\"\npublish = [\"other\"]",
+        ),
+    )
+    .unwrap();
+    // `publish = ["other"]` names the registry when none is given, which is not configured.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--dry-run"])
+        .current_dir(&lib));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("`other` is not in cargo's config"),
+        "{}",
+        stderr(&out)
+    );
+    // Asking for the CNB registry explicitly is refused by `package.publish`.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--dry-run", "--registry", "cnb-cargo-repo"])
+        .current_dir(&lib));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("does not allow `cnb-cargo-repo`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(versions(&registry, "elsewhere").is_empty());
+}
