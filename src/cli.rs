@@ -382,6 +382,10 @@ pub fn generated_files() -> Vec<(std::path::PathBuf, Vec<u8>)> {
         let name = format!("cnbcargo-{}", sub.get_name());
         pages.push((format!("{name}.1"), sub.clone().display_name(name.clone())));
     }
+    files.push((
+        root.join("docs/environment.md"),
+        crate::env::environment_md().into_bytes(),
+    ));
     for (file, page) in pages {
         let mut out = Vec::new();
         clap_mangen::Man::new(page)
@@ -405,7 +409,7 @@ mod tests {
     /// `CNBCARGO_BLESS=1 cargo test` rewrites them.
     #[test]
     fn completions_and_man_pages_are_fresh() {
-        let bless = std::env::var_os("CNBCARGO_BLESS").is_some();
+        let bless = crate::env::var_os(crate::env::CNBCARGO_BLESS).is_some();
         let mut stale = Vec::new();
         for (path, contents) in generated_files() {
             if std::fs::read(&path).ok().as_deref() == Some(contents.as_slice()) {

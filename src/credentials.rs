@@ -51,29 +51,46 @@ impl fmt::Display for LoginTokenSource {
     }
 }
 
-/// Checks a token as typed or piped: one trailing newline is dropped, and
-/// an empty token or one with whitespace inside is refused. The messages
-/// never include the token.
+/// What is wrong with a token's characters, if anything. A token is one
+/// word of printable ASCII: anything else cannot be sent in a header (and
+/// is a copy-paste accident).
+pub fn check_token_chars(token: &str) -> Result<(), &'static str> {
+    if token.is_empty() {
+        Err("is empty")
+    } else if token.chars().any(char::is_whitespace) {
+        Err("contains whitespace")
+    } else if token.chars().any(char::is_control) {
+        Err("contains a control character")
+    } else if !token.is_ascii() {
+        Err("contains a character that is not ASCII")
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks a token as typed, piped or set: one trailing newline is
+/// dropped, and anything `check_token_chars` refuses is an error naming
+/// where the token came from. The messages never include the token.
 pub fn validate_token(
     raw: Zeroizing<String>,
-    source: LoginTokenSource,
+    source: &dyn fmt::Display,
 ) -> Result<Secret, UserError> {
     let trimmed = raw.trim_end_matches(['\n', '\r']);
-    if trimmed.is_empty() {
-        return Err(
-            UserError::new(format!("the token from {source} is empty")).hint(format!(
-                "pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `{}`",
-                env::CNB_TOKEN
-            )),
-        );
+    match check_token_chars(trimmed) {
+        Ok(()) => Ok(Secret::new(trimmed.to_string())),
+        Err(problem @ "is empty") => Err(UserError::new(format!(
+            "the token from {source} {problem}"
+        ))
+        .hint(format!(
+            "pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `{}`",
+            env::CNB_TOKEN
+        ))),
+        Err(problem) => Err(
+            UserError::new(format!("the token from {source} {problem}")).hint(
+                "copy the token again: CNB access tokens are a single word of letters and digits",
+            ),
+        ),
     }
-    if trimmed.chars().any(char::is_whitespace) {
-        return Err(
-            UserError::new(format!("the token from {source} contains whitespace"))
-                .hint("copy the token again: CNB access tokens are a single word"),
-        );
-    }
-    Ok(Secret::new(trimmed.to_string()))
 }
 
 /// Reads the token for `login`: `--token-stdin`, else `CNB_TOKEN`, else
@@ -85,19 +102,15 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, Lo
             UserError::new(format!("failed to read the token from standard input: {e}"))
         })?;
         Ok((
-            validate_token(raw, LoginTokenSource::Stdin)?,
+            validate_token(raw, &LoginTokenSource::Stdin)?,
             LoginTokenSource::Stdin,
         ))
     };
     if token_stdin {
         return from_stdin();
     }
-    if let Some(token) = std::env::var(env::CNB_TOKEN).ok().filter(|t| !t.is_empty()) {
-        let token = Zeroizing::new(token);
-        return Ok((
-            validate_token(token, LoginTokenSource::CnbTokenEnv)?,
-            LoginTokenSource::CnbTokenEnv,
-        ));
+    if let Some(token) = cnb_token_env()? {
+        return Ok((token, LoginTokenSource::CnbTokenEnv));
     }
     if !std::io::stdin().is_terminal() {
         return from_stdin();
@@ -108,9 +121,22 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, Lo
     })?;
     let raw = Zeroizing::new(raw);
     Ok((
-        validate_token(raw, LoginTokenSource::Prompt)?,
+        validate_token(raw, &LoginTokenSource::Prompt)?,
         LoginTokenSource::Prompt,
     ))
+}
+
+/// `CNB_TOKEN`, checked: a value that is not Unicode, or not a token, is
+/// an error naming the variable (never its value).
+pub fn cnb_token_env() -> Result<Option<Secret>, UserError> {
+    let Some(raw) = env::var_os(env::CNB_TOKEN) else {
+        return Ok(None);
+    };
+    let raw = raw.into_string().map_err(|_| {
+        UserError::new(format!("`{}` is not valid Unicode", env::CNB_TOKEN))
+            .hint(format!("set `{}` to the token CNB shows", env::CNB_TOKEN))
+    })?;
+    validate_token(Zeroizing::new(raw), &LoginTokenSource::CnbTokenEnv).map(Some)
 }
 
 /// The OS keyring copy of a registry's token, for cnbcargo's own API calls.
@@ -122,8 +148,8 @@ pub mod keyring_store {
 
     /// False when `--no-keyring` or `CNBCARGO_NO_KEYRING` turned it off.
     pub fn enabled(no_keyring_flag: bool) -> bool {
-        let env_off = std::env::var(env::CNBCARGO_NO_KEYRING)
-            .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+        let env_off = env::var_non_empty(env::CNBCARGO_NO_KEYRING)
+            .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"));
         !(no_keyring_flag || env_off)
     }
 
@@ -240,7 +266,7 @@ mod tests {
     use super::*;
 
     fn check(raw: &str) -> Result<String, String> {
-        validate_token(Zeroizing::new(raw.to_string()), LoginTokenSource::Stdin)
+        validate_token(Zeroizing::new(raw.to_string()), &LoginTokenSource::Stdin)
             .map(|s| s.expose().to_string())
             .map_err(|e| e.to_string())
     }
@@ -255,6 +281,12 @@ mod tests {
         assert!(err.contains("whitespace"));
         assert!(!err.contains("secret-part"));
         assert!(check(" abc").unwrap_err().contains("whitespace"));
+        let err = check("abc\u{1}def").unwrap_err();
+        assert!(
+            err.contains("control character") && !err.contains("abc"),
+            "{err}"
+        );
+        assert!(check("abc\u{e9}").unwrap_err().contains("not ASCII"));
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! Every environment variable cnbcargo reads, in one place. `docs/environment.md`
-//! describes each of them for users.
+//! Every environment variable cnbcargo reads, in one place, and the only
+//! code that reads them. `docs/environment.md` is generated from `VARS`
+//! (a test fails when it is stale).
+
+use std::ffi::OsString;
 
 /// The cargo binary to drive; cargo sets it for its subcommands.
 pub const CARGO: &str = "CARGO";
@@ -7,12 +10,21 @@ pub const CARGO: &str = "CARGO";
 pub const CARGO_HOME: &str = "CARGO_HOME";
 /// Overrides `registry.default` from the config files.
 pub const CARGO_REGISTRY_DEFAULT: &str = "CARGO_REGISTRY_DEFAULT";
+/// Overrides `registry.global-credential-providers`.
+pub const CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS: &str =
+    "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS";
 /// `always`, `never` or `auto`, as for cargo.
 pub const CARGO_TERM_COLOR: &str = "CARGO_TERM_COLOR";
+/// cargo's own proxy setting (`http.proxy`).
+pub const CARGO_HTTP_PROXY: &str = "CARGO_HTTP_PROXY";
 /// A CNB access token; in CNB pipelines it is set for every job.
 pub const CNB_TOKEN: &str = "CNB_TOKEN";
 /// The CNB OpenAPI base URL; CNB pipelines set it.
 pub const CNB_API_ENDPOINT: &str = "CNB_API_ENDPOINT";
+/// `true` in CI systems, CNB's included.
+pub const CI: &str = "CI";
+/// Set in CNB pipelines.
+pub const CNB: &str = "CNB";
 /// Set to `1` to keep tokens out of the OS keyring.
 pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 /// The keyring service name; only tests change it, to stay apart from real entries.
@@ -21,18 +33,157 @@ pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Proxies, as curl (and so cargo) reads them: the lower-case name first.
+pub const HTTPS_PROXY: [&str; 2] = ["https_proxy", "HTTPS_PROXY"];
+pub const HTTP_PROXY: [&str; 2] = ["http_proxy", "HTTP_PROXY"];
+pub const ALL_PROXY: [&str; 2] = ["all_proxy", "ALL_PROXY"];
+pub const NO_PROXY: [&str; 2] = ["no_proxy", "NO_PROXY"];
+
+/// Developers: `1` makes `cargo test` rewrite the generated files
+/// (completions, man pages, this variable's own docs page).
+#[cfg(test)]
+pub const CNBCARGO_BLESS: &str = "CNBCARGO_BLESS";
 
 /// Prefix of cargo's per-registry overrides, `CARGO_REGISTRIES_<NAME>_<KEY>`.
 pub const CARGO_REGISTRIES_PREFIX: &str = "CARGO_REGISTRIES_";
+
+/// One documented variable.
+#[cfg_attr(not(test), allow(dead_code, reason = "the docs generator reads it"))]
+pub struct Var {
+    pub name: &'static str,
+    pub effect: &'static str,
+}
+
+/// What users read in `docs/environment.md`.
+#[cfg_attr(not(test), allow(dead_code, reason = "the docs generator reads it"))]
+pub const VARS: &[Var] = &[
+    Var {
+        name: CARGO,
+        effect: "the cargo binary to run (default: `cargo` on `PATH`)",
+    },
+    Var {
+        name: CARGO_HOME,
+        effect: "cargo's home: `--global` edits `$CARGO_HOME/config.toml`, tokens are read from its `credentials.toml` (default `~/.cargo`)",
+    },
+    Var {
+        name: CARGO_REGISTRY_DEFAULT,
+        effect: "overrides `registry.default` when choosing the registry, as it does for cargo",
+    },
+    Var {
+        name: CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS,
+        effect: "overrides `registry.global-credential-providers`; `doctor` checks it for `cargo:token`",
+    },
+    Var {
+        name: "CARGO_REGISTRIES_<NAME>_INDEX",
+        effect: "overrides a registry's index (`<NAME>` upper-cased, `-` → `_`)",
+    },
+    Var {
+        name: "CARGO_REGISTRIES_<NAME>_TOKEN",
+        effect: "cargo's token for a registry; cnbcargo reads it for API calls, and sets it for the cargo it runs when the token came from `CNB_TOKEN` or the keyring",
+    },
+    Var {
+        name: CARGO_TERM_COLOR,
+        effect: "`always`/`never`/`auto`, as for cargo",
+    },
+    Var {
+        name: CNB_TOKEN,
+        effect: "the token for `login` when `--token-stdin` is not given, and the first choice for API calls (`publish`, `delete`, `yank`, `list`); checked like a typed token (one word of printable ASCII)",
+    },
+    Var {
+        name: CNB_API_ENDPOINT,
+        effect: "the CNB OpenAPI base URL (CNB pipelines set it); `--api-endpoint` wins; default `https://api.<domain>` for an index on `cargo.<domain>`; `https://`, or `http://` to a loopback host only; no query, fragment or user info",
+    },
+    Var {
+        name: "CI, CNB",
+        effect: "in a pipeline, a 403 on delete also says that pipeline tokens usually lack the delete scope",
+    },
+    Var {
+        name: "https_proxy, http_proxy, all_proxy, no_proxy",
+        effect: "proxies for cnbcargo's own requests, as curl reads them (the upper-case names too); `doctor` reports them",
+    },
+    Var {
+        name: CARGO_HTTP_PROXY,
+        effect: "cargo's proxy; `doctor` reports it",
+    },
+    Var {
+        name: CNBCARGO_NO_KEYRING,
+        effect: "`1` keeps tokens out of the OS keyring",
+    },
+    Var {
+        name: CNBCARGO_KEYRING_SERVICE,
+        effect: "the keyring service name (default `cnbcargo`); for tests",
+    },
+    Var {
+        name: CNBCARGO_HTTP_TIMEOUT,
+        effect: "seconds before a request to the registry or the API gives up (default 30); idempotent requests are retried 3 times on timeouts, connection errors, 429 and 5xx",
+    },
+    Var {
+        name: NO_COLOR,
+        effect: "no colour when set",
+    },
+    Var {
+        name: "CNBCARGO_BLESS",
+        effect: "for developers: `CNBCARGO_BLESS=1 cargo test` rewrites the generated completions, man pages and this page",
+    },
+];
+
+/// `docs/environment.md`, generated from `VARS`.
+#[cfg(test)]
+pub fn environment_md() -> String {
+    let mut out = String::from(
+        "# Environment variables\n\n\
+         Every variable cnbcargo reads (generated from `src/env.rs`).\n\n\
+         | variable | effect |\n|---|---|\n",
+    );
+    for var in VARS {
+        let names: Vec<String> = var.name.split(", ").map(|n| format!("`{n}`")).collect();
+        out.push_str(&format!("| {} | {} |\n", names.join(", "), var.effect));
+    }
+    out
+}
 
 /// The name part of `CARGO_REGISTRIES_<NAME>_*`: upper case, `-` becomes `_`.
 pub fn registry_env_name(registry: &str) -> String {
     registry.to_ascii_uppercase().replace('-', "_")
 }
 
-/// The value of a variable, treating an empty value as unset.
+/// `CARGO_REGISTRIES_<NAME>_<KEY>`.
+pub fn registry_var(registry: &str, key: &str) -> String {
+    format!(
+        "{CARGO_REGISTRIES_PREFIX}{}_{key}",
+        registry_env_name(registry)
+    )
+}
+
+/// The value of a variable, treating an empty value as unset. A value
+/// that is not Unicode counts as unset too; callers that must tell use `var_os`.
 pub fn var_non_empty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The raw value, empty counting as unset.
+pub fn var_os(name: &str) -> Option<OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
+}
+
+/// The first of several spellings that is set, with its name.
+pub fn first_of(names: &[&'static str]) -> Option<(&'static str, String)> {
+    names
+        .iter()
+        .find_map(|&name| var_non_empty(name).map(|value| (name, value)))
+}
+
+/// True in a CI pipeline (`CI=true`) or in CNB's (`CNB` set).
+pub fn in_ci() -> bool {
+    var_non_empty(CI).is_some_and(|v| v == "true" || v == "1") || var_os(CNB).is_some()
+}
+
+/// The names of every variable set in this process, for checks that look
+/// for misspellings; values are never returned.
+pub fn names() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .collect()
 }
 
 #[cfg(test)]
@@ -43,5 +194,6 @@ mod tests {
     fn registry_env_name_turns_dashes_into_underscores() {
         assert_eq!(registry_env_name("cnb-cargo-repo"), "CNB_CARGO_REPO");
         assert_eq!(registry_env_name("Mixed_case-1"), "MIXED_CASE_1");
+        assert_eq!(registry_var("a-b", "TOKEN"), "CARGO_REGISTRIES_A_B_TOKEN");
     }
 }

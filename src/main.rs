@@ -1,33 +1,34 @@
-mod api;
 mod cargo;
 mod cargo_config;
 mod cli;
+mod client;
 mod commands;
+mod context;
 mod credentials;
 mod env;
 mod error;
-mod index;
-mod net;
+mod fs;
 mod registry_url;
+mod settings;
 mod shell;
 mod spec;
-mod target;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
+use crate::context::Context;
 use crate::error::{EXIT_FAILURE, UserError};
 use crate::shell::Shell;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let shell = Shell::new(cli.global.verbosity());
-    match run(&cli, &shell) {
+    let ctx = Context::new(Shell::new(cli.global.verbosity()));
+    match run(&cli, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            shell.error(&err);
+            ctx.shell.error(&err);
             let code = err
                 .chain()
                 .find_map(|c| c.downcast_ref::<UserError>())
@@ -37,17 +38,17 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli, shell: &Shell) -> anyhow::Result<()> {
+fn run(cli: &Cli, ctx: &Context) -> anyhow::Result<()> {
     match &cli.command {
-        Command::Init(args) => commands::init::run(args, shell),
-        Command::Login(args) => commands::login::login(args, shell),
-        Command::Logout(args) => commands::login::logout(args, shell),
-        Command::Publish(args) => commands::publish::run(args, shell),
-        Command::Delete(args) => commands::delete::run(args, shell),
-        Command::Yank(args) => commands::yank::run(args, shell),
-        Command::List(args) => commands::list::run(args, shell),
-        Command::Doctor(args) => commands::doctor::run(args, shell),
-        Command::Ci(args) => commands::ci::run(args, shell),
-        Command::Completions(args) => commands::completions::run(args, shell),
+        Command::Init(args) => commands::init::run(args, ctx),
+        Command::Login(args) => commands::login::login(args, ctx),
+        Command::Logout(args) => commands::login::logout(args, ctx),
+        Command::Publish(args) => commands::publish::run(args, ctx),
+        Command::Delete(args) => commands::delete::run(args, ctx),
+        Command::Yank(args) => commands::yank::run(args, ctx),
+        Command::List(args) => commands::list::run(args, ctx),
+        Command::Doctor(args) => commands::doctor::run(args, ctx),
+        Command::Ci(args) => commands::ci::run(args, ctx),
+        Command::Completions(args) => commands::completions::run(args, ctx),
     }
 }

@@ -2,12 +2,13 @@
 //! normalised, and how an index written in a config file is compared.
 
 use std::fmt;
-use std::net::IpAddr;
 
 use anyhow::Result;
-use url::{Host, Url};
+use url::Url;
 
+use crate::client::{is_loopback, redact, redact_text};
 use crate::error::UserError;
+use crate::shell::clean_line;
 
 /// CNB's cargo host. Only used to expand a bare `group/registry` path; any
 /// other host is reached by passing the full URL.
@@ -133,9 +134,62 @@ impl IndexUrl {
         Some(IndexUrl { url })
     }
 
+    /// An index to talk to, from a config file's `index` value: sparse,
+    /// `http(s)`, with no user info, query or fragment. The messages never
+    /// show a password written into the URL.
+    pub fn from_config(value: &str) -> Result<IndexUrl, UserError> {
+        let shown = clean_line(&redact_text(value));
+        let Some(rest) = value.strip_prefix("sparse+") else {
+            return Err(UserError::new(format!(
+                "`{shown}` is not a sparse index (no `sparse+`)"
+            ))
+            .hint("CNB registries are sparse: write `index = \"sparse+https://...\"`, or run `cnbcargo init` with the registry's URL"));
+        };
+        let url = Url::parse(rest)
+            .map_err(|e| UserError::new(format!("`{shown}` is not a valid URL ({e})")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(UserError::new(format!(
+                "`{shown}` is not an `http(s)` index"
+            )));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UserError::new(format!(
+                "the index `sparse+{}` carries a user name or password",
+                redact(&url)
+            ))
+            .hint("remove them from the URL: the token goes through `cnbcargo login`"));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(UserError::new(format!(
+                "the index `{shown}` has a query or fragment, which an index URL cannot have"
+            )));
+        }
+        IndexUrl::from_config_value(value)
+            .ok_or_else(|| UserError::new(format!("`{shown}` is not a sparse index")))
+    }
+
+    /// Refuses to let a token go to this index over plain http to another
+    /// machine, whether cnbcargo sends it or hands it to cargo.
+    pub fn check_token_allowed(&self) -> Result<(), UserError> {
+        if crate::client::may_carry_token(&self.url) {
+            return Ok(());
+        }
+        Err(UserError::new(format!(
+            "refusing to use a token with the index `{self}`: plain `http://` would send it in clear to a host that is not this machine"
+        ))
+        .hint("use the registry's `https://` URL (`cnbcargo init` rewrites the entry); plain http is only for loopback hosts"))
+    }
+
     /// `https://host/path/`, what cargo requests files under.
     pub fn http_url(&self) -> &Url {
         &self.url
+    }
+
+    /// A file under the index (`config.json`, `se/rd/serde`).
+    pub fn join(&self, path: &str) -> Url {
+        let mut url = self.url.clone();
+        url.set_path(&format!("{}{path}", self.url.path()));
+        url
     }
 
     /// The value for `index = ...` in a cargo config.
@@ -150,10 +204,6 @@ impl IndexUrl {
 
     /// The registry path between the host and `/-/packages`, which CNB's
     /// OpenAPI calls the slug.
-    #[allow(
-        dead_code,
-        reason = "the API client addresses the registry by its slug"
-    )]
     pub fn cnb_slug(&self) -> Option<&str> {
         let path = self.url.path().strip_suffix("/-/packages/")?;
         let slug = path.trim_start_matches('/');
@@ -161,18 +211,10 @@ impl IndexUrl {
     }
 }
 
+/// For messages: user info (which `from_config` refuses anyway) is never shown.
 impl fmt::Display for IndexUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.config_value())
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        None => false,
+        write!(f, "sparse+{}", redact(&self.url))
     }
 }
 
@@ -242,6 +284,27 @@ mod tests {
         let other = IndexUrl::parse_target("https://example.com/index/").unwrap();
         assert!(!other.looks_like_cnb());
         assert_eq!(other.cnb_slug(), None);
+    }
+
+    #[test]
+    fn indexes_from_config_files_are_checked() {
+        let err = |v: &str| IndexUrl::from_config(v).unwrap_err().to_string();
+        assert!(err("https://x.example/i/").contains("no `sparse+`"));
+        let e = err("sparse+https://u:hunter2@x.example/i/");
+        assert!(
+            e.contains("user name or password") && !e.contains("hunter2"),
+            "{e}"
+        );
+        assert!(err("sparse+https://x.example/i/?a=1").contains("query"));
+        assert!(err("sparse+ftp://x.example/i/").contains("http(s)"));
+        let url = IndexUrl::from_config("sparse+http://10.1.2.3/i/").unwrap();
+        assert!(url.check_token_allowed().is_err());
+        let url = IndexUrl::from_config("sparse+http://127.0.0.1:1/i").unwrap();
+        assert!(url.check_token_allowed().is_ok());
+        assert_eq!(
+            url.join("config.json").as_str(),
+            "http://127.0.0.1:1/i/config.json"
+        );
     }
 
     #[test]

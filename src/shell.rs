@@ -2,6 +2,7 @@
 //! a right-aligned green verb, `warning:`, `note:` and `hint:` lines.
 //! stdout is kept for data (diffs, completions, JSON).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 
 use crate::env;
@@ -56,14 +57,14 @@ impl Shell {
     pub fn status(&self, verb: &str, message: impl AsRef<str>) {
         if self.verbosity > Verbosity::Quiet {
             let verb = self.paint(GREEN, &format!("{verb:>12}"));
-            self.emit(&format!("{verb} {}", message.as_ref()));
+            self.emit(&format!("{verb} {}", clean(message.as_ref())));
         }
     }
 
     /// `label: message`, unless quiet.
     fn labelled(&self, style: &str, label: &str, message: &str) {
         if self.verbosity > Verbosity::Quiet {
-            self.emit(&format!("{}: {message}", self.paint(style, label)));
+            self.emit(&format!("{}: {}", self.paint(style, label), clean(message)));
         }
     }
 
@@ -85,7 +86,7 @@ impl Shell {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[verbose]"),
-                message.as_ref()
+                clean(message.as_ref())
             ));
         }
     }
@@ -96,7 +97,7 @@ impl Shell {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[debug]"),
-                message.as_ref()
+                clean(message.as_ref())
             ));
         }
     }
@@ -104,8 +105,12 @@ impl Shell {
     /// Prints an error and its causes; errors are shown even when quiet.
     pub fn error(&self, err: &anyhow::Error) {
         let label = self.paint(RED, "error");
-        self.emit(&format!("{label}: {err}"));
-        let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+        self.emit(&format!("{label}: {}", clean(&err.to_string())));
+        let causes: Vec<String> = err
+            .chain()
+            .skip(1)
+            .map(|c| clean(&c.to_string()).into_owned())
+            .collect();
         if !causes.is_empty() {
             self.emit("");
             self.emit("Caused by:");
@@ -124,7 +129,7 @@ impl Shell {
             self.emit("");
             for hint in hints {
                 let label = self.paint(CYAN, "hint");
-                self.emit(&format!("{label}: {hint}"));
+                self.emit(&format!("{label}: {}", clean(hint)));
             }
         }
     }
@@ -142,13 +147,105 @@ impl Shell {
     }
 }
 
+/// Text safe for a terminal: escape sequences (CSI, OSC and the rest),
+/// control characters other than newline and tab, C1 controls and the
+/// bidirectional overrides that reorder what is shown are removed. Every
+/// line the shell prints goes through it, so text from a server (crate
+/// names, versions, error messages) cannot move the cursor, clear the
+/// screen, set the window title or hide part of a message.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            match chars.peek() {
+                // CSI: parameters and intermediates up to a final byte.
+                Some('[') => {
+                    chars.next();
+                    for c in chars.by_ref() {
+                        if ('\x40'..='\x7e').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: up to BEL or the string terminator.
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    chars.next();
+                    while let Some(c) = chars.next() {
+                        if c == '\x07' {
+                            break;
+                        }
+                        if c == '\x1b' && chars.peek() == Some(&'\\') {
+                            chars.next();
+                            break;
+                        }
+                    }
+                }
+                // Two-character sequences (`ESC c` resets the terminal).
+                Some(_) => {
+                    chars.next();
+                }
+                None => {}
+            }
+            continue;
+        }
+        if !is_unsafe(c) {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `clean`, on one line: newlines and tabs become spaces, so server text
+/// cannot start a line of its own (a fake `hint:`, say).
+pub fn clean_line(text: &str) -> String {
+    clean(text)
+        .chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .collect()
+}
+
+fn is_unsafe(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 fn color_wanted() -> bool {
-    if std::env::var_os(env::NO_COLOR).is_some_and(|v| !v.is_empty()) {
+    if env::var_os(env::NO_COLOR).is_some() {
         return false;
     }
-    match std::env::var(env::CARGO_TERM_COLOR).as_deref() {
-        Ok("always") => true,
-        Ok("never") => false,
+    match env::var_non_empty(env::CARGO_TERM_COLOR).as_deref() {
+        Some("always") => true,
+        Some("never") => false,
         _ => std::io::stderr().is_terminal(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_and_controls_are_removed() {
+        assert_eq!(clean("plain text\n"), "plain text\n");
+        assert_eq!(clean("\x1b[2Jboom\x1b[1;31m!"), "boom!");
+        assert_eq!(clean("\x1b]0;pwned\x07name"), "name");
+        assert_eq!(clean("\x1b]8;;http://x\x1b\\link"), "link");
+        assert_eq!(clean("a\x1bcb\x07c\rd\x7fe\u{9b}f"), "abcdef");
+        assert_eq!(clean("evil\u{202e}txt"), "eviltxt");
+        assert_eq!(clean_line("one\ntwo\tthree"), "one two three");
+        assert_eq!(clean("\x1b"), "");
+        assert_eq!(clean("\x1b["), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn cleaned_text_has_no_control_characters(text in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
+            let cleaned = clean(&text);
+            proptest::prop_assert!(!cleaned.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+        }
     }
 }

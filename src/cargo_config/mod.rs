@@ -15,7 +15,7 @@ use crate::registry_url::IndexUrl;
 /// `$CARGO_HOME`, else `~/.cargo`; a relative `CARGO_HOME` is taken from
 /// the current directory, as cargo does.
 pub fn cargo_home(cwd: &Path) -> Result<PathBuf> {
-    if let Some(home) = std::env::var_os(env::CARGO_HOME).filter(|v| !v.is_empty()) {
+    if let Some(home) = env::var_os(env::CARGO_HOME) {
         return Ok(cwd.join(home));
     }
     let home = dirs::home_dir().ok_or_else(|| {
@@ -42,7 +42,9 @@ pub fn config_paths(cwd: &Path, cargo_home: &Path) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     for dir in cwd.ancestors() {
         let path = config_file_in_cargo_dir(&dir.join(".cargo"));
-        if path.is_file() {
+        // Anything there counts: reading it refuses a FIFO or a directory
+        // with a clear error, where skipping it would hide it.
+        if path.symlink_metadata().is_ok() {
             paths.push(path);
         }
     }
@@ -50,7 +52,7 @@ pub fn config_paths(cwd: &Path, cargo_home: &Path) -> Vec<PathBuf> {
     let seen = paths
         .iter()
         .any(|p| p == &home_config || p.canonicalize().ok() == home_config.canonicalize().ok());
-    if home_config.is_file() && !seen {
+    if home_config.symlink_metadata().is_ok() && !seen {
         paths.push(home_config);
     }
     paths
@@ -65,8 +67,10 @@ pub struct ConfigFile {
 
 impl ConfigFile {
     pub fn read(path: &Path) -> Result<ConfigFile> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let bytes = crate::fs::read_regular(path)?
+            .ok_or_else(|| UserError::new(format!("`{}` disappeared", path.display())))?;
+        let text = String::from_utf8(bytes)
+            .with_context(|| format!("`{}` is not valid UTF-8", path.display()))?;
         let doc = Document::parse(text.clone()).map_err(|e| {
             let (line, column) = edit::line_col(&text, e.span().map_or(0, |s| s.start));
             UserError::new(format!(
@@ -114,6 +118,11 @@ pub struct RegistryDef {
 impl RegistryDef {
     pub fn index_url(&self) -> Option<IndexUrl> {
         IndexUrl::from_config_value(&self.index)
+    }
+
+    /// The `index` value for messages: a password in it is not shown.
+    pub fn index_shown(&self) -> String {
+        crate::shell::clean_line(&crate::client::redact_text(&self.index))
     }
 }
 

@@ -17,9 +17,15 @@ pub fn resolve_target(path: &Path) -> PathBuf {
     }
 }
 
+/// The names of cnbcargo's temporary files: `.cnbcargo-XXXXXX.tmp`.
+const TEMP_PREFIX: &str = ".cnbcargo-";
+const TEMP_SUFFIX: &str = ".tmp";
+
 /// Replaces `path` with `contents` through a temporary file in the same
-/// directory and a rename, keeping the old file's permissions.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
+/// directory and a rename, keeping the old file's permissions. The caller
+/// holds the lock on the file's directory, which is what makes the
+/// clean-up of stray temporary files safe.
+pub fn write_atomic(_lock: &DirLock, path: &Path, contents: &[u8]) -> Result<()> {
     let target = resolve_target(path);
     let dir = target
         .parent()
@@ -34,8 +40,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
         return Err(anyhow::anyhow!("the file is read-only")).with_context(failed);
     }
     let mut temp = tempfile::Builder::new()
-        .prefix(".cnbcargo-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
         .with_context(failed)?;
     temp.write_all(contents).with_context(failed)?;
@@ -64,25 +70,88 @@ fn set_new_file_permissions(_path: &Path) -> std::io::Result<()> {
 }
 
 /// Holds an exclusive lock on a directory while a read-modify-write of a
-/// file inside it runs, so that concurrent `cnbcargo init` runs take turns.
+/// file inside it runs, so that concurrent runs take turns.
 pub struct DirLock {
     _file: Option<File>,
+    /// The directory was made for this run and may be removed if nothing
+    /// gets written into it.
+    created: Option<PathBuf>,
 }
 
 impl DirLock {
+    /// Creates `dir` when it is missing (so that runs in a project with no
+    /// `.cargo/` yet lock the same directory as the rest), locks it, and
+    /// removes the temporary files of runs that were killed mid-write:
+    /// every writer holds this lock, so any such file found now is stale.
     pub fn acquire(dir: &Path) -> Result<DirLock> {
+        let created = if dir.is_dir() {
+            None
+        } else {
+            fs::create_dir_all(dir)
+                .with_context(|| format!("failed to create `{}`", dir.display()))?;
+            Some(dir.to_path_buf())
+        };
         #[cfg(unix)]
-        {
+        let file = {
             let file = File::open(dir)
                 .with_context(|| format!("failed to open `{}` to lock it", dir.display()))?;
             file.lock()
                 .with_context(|| format!("failed to lock `{}`", dir.display()))?;
-            Ok(DirLock { _file: Some(file) })
-        }
+            Some(file)
+        };
         #[cfg(not(unix))]
-        {
-            let _ = dir;
-            Ok(DirLock { _file: None })
+        let file = None;
+        remove_stray_temp_files(dir);
+        Ok(DirLock {
+            _file: file,
+            created,
+        })
+    }
+
+    /// Removes the directory made by `acquire` if it is still empty, for
+    /// runs that end without writing (on an error, say).
+    pub fn remove_if_unused(&self) {
+        if let Some(dir) = &self.created {
+            let _ = fs::remove_dir(dir);
         }
+    }
+}
+
+fn remove_stray_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let is_ours = name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX);
+        if is_ours && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stray_temp_files_are_removed_and_others_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(".cnbcargo-AbC123.tmp"), b"half").unwrap();
+        fs::write(dir.path().join("config.toml"), b"x = 1\n").unwrap();
+        fs::write(dir.path().join(".cnbcargo-notes"), b"kept").unwrap();
+        let lock = DirLock::acquire(dir.path()).unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".cnbcargo-notes", "config.toml"]);
+        write_atomic(&lock, &dir.path().join("config.toml"), b"y = 2\n").unwrap();
+        assert_eq!(
+            fs::read(dir.path().join("config.toml")).unwrap(),
+            b"y = 2\n"
+        );
     }
 }

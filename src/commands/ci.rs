@@ -5,11 +5,10 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cargo::Cargo;
 use crate::cargo_config::write;
 use crate::cli::CiArgs;
+use crate::context::Context;
 use crate::error::UserError;
-use crate::shell::Shell;
 
 /// CNB's own Rust example image (from CNB's docs).
 const IMAGE: &str = "docker.cnb.cool/examples/language/rust-1.87";
@@ -30,20 +29,26 @@ fn pipeline(install: &str) -> Vec<String> {
     ]
 }
 
-pub fn run(args: &CiArgs, shell: &Shell) -> Result<()> {
-    let cwd = super::current_dir()?;
-    let root = Cargo::from_env().workspace_root(&cwd).unwrap_or(cwd);
+pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
+    let cwd = ctx.cwd()?;
+    let root = ctx
+        .cargo
+        .workspace_root(cwd)
+        .unwrap_or_else(|| cwd.to_path_buf());
     let path = root.join(".cnb.yaml");
-    let original = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => {
-            return Err(
-                UserError::new(format!("cannot read `{}`: {e}", path.display()))
-                    .hint("the file was not changed")
-                    .into(),
-            );
-        }
+    // Concurrent runs take turns; a dry run writes nothing and locks nothing.
+    let lock = if args.dry_run {
+        None
+    } else {
+        Some(write::DirLock::acquire(&root)?)
+    };
+    let original = match crate::fs::read_regular(&path)? {
+        None => String::new(),
+        Some(bytes) => String::from_utf8(bytes).map_err(|_| {
+            UserError::new(format!("`{}` is not valid UTF-8", path.display()))
+                .hint("the file was not changed")
+        })?,
     };
     let merged = merge(&original, &args.install).map_err(|e| {
         UserError::new(format!("`{}`: {e}", path.display()))
@@ -56,13 +61,13 @@ pub fn run(args: &CiArgs, shell: &Shell) -> Result<()> {
         );
         return Ok(());
     };
-    if args.dry_run {
+    let Some(lock) = lock else {
         shell.out(&diff(&path, &original, &merged));
         shell.note("dry run: nothing was written");
         return Ok(());
-    }
+    };
     let created = original.is_empty() && !path.exists();
-    write::write_atomic(&path, merged.as_bytes())?;
+    write::write_atomic(&lock, &path, merged.as_bytes())?;
     shell.status(
         if created { "Created" } else { "Updated" },
         path.display().to_string(),

@@ -11,11 +11,12 @@ use serde::Serialize;
 use crate::cargo::{self, Cargo, Gate};
 use crate::cargo_config::{self, ConfigStack, Origin, RegistryDef, edit::TOKEN_PROVIDER};
 use crate::cli::DoctorArgs;
+use crate::context::Context;
 use crate::env;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
+use crate::settings::{self, TokenSource};
 use crate::shell::Shell;
-use crate::target::{self, TokenSource};
 
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -67,9 +68,10 @@ impl Check {
     }
 }
 
-pub fn run(args: &DoctorArgs, shell: &Shell) -> Result<()> {
+pub fn run(args: &DoctorArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
     let started = Instant::now();
-    let checks = collect(args, shell)?;
+    let checks = collect(args, ctx)?;
     let failed = checks.iter().any(|c| c.status == Status::Fail);
     if args.json {
         let report = serde_json::json!({
@@ -108,15 +110,17 @@ fn print(checks: &[Check], shell: &Shell) {
     shell.out(&out);
 }
 
-fn collect(args: &DoctorArgs, shell: &Shell) -> Result<Vec<Check>> {
+/// Inspects the same context the commands run with: its cargo, its config
+/// stack, the settings' precedence chains and its HTTP client.
+fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
+    let shell = &ctx.shell;
     let mut checks = Vec::new();
-    let cargo = Cargo::from_env();
-    checks.extend(check_cargo(&cargo));
+    checks.extend(check_cargo(&ctx.cargo));
 
-    let cwd = super::current_dir()?;
-    let home = cargo_config::cargo_home(&cwd)?;
-    checks.extend(check_config_files(&cwd, &home));
-    let stack = match ConfigStack::discover(&cwd, &home) {
+    let cwd = ctx.cwd()?;
+    let home = ctx.cargo_home()?;
+    checks.extend(check_config_files(cwd, home));
+    let stack = match ctx.config() {
         Ok(stack) => stack,
         Err(err) => {
             checks.push(
@@ -128,37 +132,36 @@ fn collect(args: &DoctorArgs, shell: &Shell) -> Result<Vec<Check>> {
     };
     checks.push(check_env_names());
 
-    let registry =
-        match target::resolve_registry_in(&stack, args.registry.registry.as_deref(), shell) {
-            Ok(registry) => {
-                checks.push(
-                    Check::pass("registry.present", format!("`{}`", registry.name))
-                        .source(&registry.origin),
-                );
-                registry
-            }
-            Err(err) => {
-                let hint = UserError::first_hint(&err)
-                    .unwrap_or_else(|| "run `cnbcargo init <group/registry>`".into());
-                checks.push(Check::fail("registry.present", format!("{err}")).hint(hint));
-                return Ok(checks);
-            }
-        };
-    let index = check_registry(&stack, &registry, &mut checks);
-    checks.push(check_providers(&stack, &registry));
-    checks.push(check_source_replacement(&stack, &registry));
+    let registry = match settings::registry(stack, args.registry.registry.as_deref(), shell) {
+        Ok(registry) => {
+            checks.push(
+                Check::pass("registry.present", format!("`{}`", registry.name))
+                    .source(&registry.origin),
+            );
+            registry
+        }
+        Err(err) => {
+            let hint = UserError::first_hint(&err)
+                .unwrap_or_else(|| "run `cnbcargo init <group/registry>`".into());
+            checks.push(Check::fail("registry.present", format!("{err}")).hint(hint));
+            return Ok(checks);
+        }
+    };
+    let index = check_registry(stack, &registry, &mut checks);
+    checks.push(check_providers(stack, &registry));
+    checks.push(check_source_replacement(stack, &registry));
     checks.extend(check_env_overrides(&registry));
-    let (cargo_token, api_token) = check_tokens(&registry, &home, shell, &mut checks);
+    let (cargo_token, api_token) = check_tokens(&registry, home, shell, &mut checks);
 
     if args.offline {
         checks.push(Check::pass("online", "skipped (--offline)"));
     } else if let Some(index) = index {
         checks.extend(online::checks(
+            ctx,
             &index,
             cargo_token.or(api_token.clone()),
             api_token,
             args.api.api_endpoint.as_deref(),
-            shell,
         ));
     }
     Ok(checks)
@@ -243,52 +246,44 @@ fn check_registry(
     registry: &RegistryDef,
     checks: &mut Vec<Check>,
 ) -> Option<IndexUrl> {
-    let index = registry.index.as_str();
+    let shown = registry.index_shown();
     let origin = registry.origin.to_string();
-    let parsed = match index.strip_prefix("sparse+") {
-        None => {
+    let parsed = match IndexUrl::from_config(&registry.index) {
+        Err(err) => {
             checks.push(
-                Check::fail(
-                    "registry.index",
-                    format!("`{index}` is not a sparse index (no `sparse+`)"),
-                )
-                .source(&origin)
-                .hint("CNB registries are sparse: run `cnbcargo init` with the registry's URL"),
+                Check::fail("registry.index", err.to_string())
+                    .source(&origin)
+                    .hint(
+                        err.hints()
+                            .first()
+                            .cloned()
+                            .unwrap_or_else(|| "run `cnbcargo init` again".into()),
+                    ),
             );
             None
         }
-        Some(url) => match IndexUrl::parse_target(url) {
-            Err(err) => {
-                checks.push(
-                    Check::fail("registry.index", format!("`{index}`: {err}"))
-                        .source(&origin)
-                        .hint(
-                            err.hints()
-                                .first()
-                                .cloned()
-                                .unwrap_or_else(|| "run `cnbcargo init` again".into()),
-                        ),
-                );
-                None
-            }
-            Ok(parsed) if !url.ends_with('/') => {
-                checks.push(
-                    Check::fail(
-                        "registry.index",
-                        format!("`{index}` lacks the trailing slash"),
-                    )
-                    .source(&origin)
-                    .hint(format!(
-                        "write `index = \"{parsed}\"`; cargo needs the slash"
-                    )),
-                );
-                Some(parsed)
-            }
-            Ok(parsed) => {
-                checks.push(Check::pass("registry.index", format!("`{index}`")).source(&origin));
-                Some(parsed)
-            }
-        },
+        Ok(parsed) => {
+            let check = if !registry.index.ends_with('/') {
+                Check::fail(
+                    "registry.index",
+                    format!("`{shown}` lacks the trailing slash"),
+                )
+                .hint(format!(
+                    "write `index = \"{parsed}\"`; cargo needs the slash"
+                ))
+            } else if let Err(err) = parsed.check_token_allowed() {
+                Check::fail("registry.index", err.to_string()).hint(
+                    err.hints()
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "use `https://`".into()),
+                )
+            } else {
+                Check::pass("registry.index", format!("`{shown}`"))
+            };
+            checks.push(check.source(&origin));
+            Some(parsed)
+        }
     };
     match stack.registry_default() {
         Some((name, source)) if name == registry.name => {
@@ -334,10 +329,10 @@ fn check_providers(stack: &ConfigStack, registry: &RegistryDef) -> Check {
     }
     let mut providers = Vec::new();
     let mut source = None;
-    if let Some(value) = env::var_non_empty("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS") {
+    if let Some(value) = env::var_non_empty(env::CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS) {
         providers.extend(value.split_whitespace().map(str::to_string));
         source = Some(Origin::Env(
-            "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS".into(),
+            env::CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS.into(),
         ));
     }
     for (item, origin) in stack.lookup(&["registry", "global-credential-providers"]) {
@@ -399,8 +394,7 @@ fn check_source_replacement(stack: &ConfigStack, registry: &RegistryDef) -> Chec
 /// name must be upper case with `-` written as `_`.
 fn check_env_names() -> Check {
     let mut wrong = Vec::new();
-    for (key, _) in std::env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
+    for key in env::names() {
         let Some(rest) = key.strip_prefix(env::CARGO_REGISTRIES_PREFIX) else {
             continue;
         };
@@ -428,32 +422,26 @@ fn check_env_overrides(registry: &RegistryDef) -> Vec<Check> {
         env::registry_env_name(&registry.name)
     );
     let mut set = Vec::new();
-    for (key, _) in std::env::vars() {
+    for key in env::names() {
         if key.starts_with(&prefix)
             || key == env::CARGO_REGISTRY_DEFAULT
             || key == env::CNB_TOKEN
             || key == env::CNB_API_ENDPOINT
-            || key == "CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS"
+            || key == env::CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS
         {
             set.push(format!("`{key}`"));
         }
     }
     set.sort();
-    let mut proxies: Vec<String> = [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "CARGO_HTTP_PROXY",
-        "NO_PROXY",
-        "no_proxy",
-    ]
-    .iter()
-    .filter(|k| std::env::var_os(k).is_some_and(|v| !v.is_empty()))
-    .map(|k| format!("`{k}`"))
-    .collect();
-    proxies.dedup();
+    let proxies: Vec<String> = env::HTTPS_PROXY
+        .iter()
+        .chain(&env::HTTP_PROXY)
+        .chain(&env::ALL_PROXY)
+        .chain(&[env::CARGO_HTTP_PROXY])
+        .chain(&env::NO_PROXY)
+        .filter(|k| env::var_os(k).is_some())
+        .map(|k| format!("`{k}`"))
+        .collect();
     let mut checks = vec![if set.is_empty() {
         Check::pass(
             "env.overrides",
@@ -486,12 +474,15 @@ fn check_tokens(
     Option<crate::credentials::Secret>,
     Option<crate::credentials::Secret>,
 ) {
-    let cargo_token = match target::cargo_token(registry, home, shell) {
-        Some((token, source)) => {
+    let problem = |err: &anyhow::Error| {
+        UserError::first_hint(err).unwrap_or_else(|| "set the token again".into())
+    };
+    let cargo_token = match settings::cargo_token(registry, home, shell) {
+        Ok(Some((token, source))) => {
             checks.push(Check::pass("token.cargo", "cargo has a token").source(source));
             Some(token)
         }
-        None => {
+        Ok(None) => {
             checks.push(
                 Check::warn(
                     "token.cargo",
@@ -501,9 +492,13 @@ fn check_tokens(
             );
             None
         }
+        Err(err) => {
+            checks.push(Check::fail("token.cargo", format!("{err:#}")).hint(problem(&err)));
+            None
+        }
     };
-    let api_token = match target::find_token(registry, home, shell) {
-        Ok((token, source)) => {
+    let api_token = match settings::token(registry, home, shell) {
+        Ok(Some((token, source))) => {
             let note = match &source {
                 TokenSource::CnbTokenEnv | TokenSource::Keyring => {
                     "cnbcargo's API calls have a token"
@@ -513,103 +508,63 @@ fn check_tokens(
             checks.push(Check::pass("token.api", note).source(source));
             Some(token)
         }
-        Err(_) => {
+        Ok(None) => {
             checks.push(
                 Check::fail("token.api", "no token for the CNB API")
                     .hint(format!("run `cnbcargo login`, or set `{}`", env::CNB_TOKEN)),
             );
             None
         }
+        Err(err) => {
+            checks.push(Check::fail("token.api", format!("{err:#}")).hint(problem(&err)));
+            None
+        }
     };
     (cargo_token, api_token)
 }
 
+/// The network checks, through the same client and the same paths the
+/// commands use; each request is bounded by `NETWORK_TIMEOUT`.
 mod online {
     use super::*;
-    use crate::api;
+    use crate::client::cnb::CnbApi;
+    use crate::client::sparse::{ConfigAnswer, SparseIndex};
+    use crate::client::{self, Http, Op};
     use crate::credentials::Secret;
 
-    fn client() -> Option<reqwest::blocking::Client> {
-        reqwest::blocking::Client::builder()
-            .user_agent(concat!("cnbcargo/", env!("CARGO_PKG_VERSION"), " (doctor)"))
-            .connect_timeout(NETWORK_TIMEOUT)
-            .timeout(NETWORK_TIMEOUT)
-            .build()
-            .ok()
-    }
-
-    /// Names the usual ways a request fails, so the message says what to fix.
-    fn explain(err: &reqwest::Error) -> (String, String) {
-        let mut text = err.to_string();
-        let mut source = std::error::Error::source(err);
-        while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        let lower = text.to_lowercase();
-        if err.is_timeout() {
-            (
-                format!("timed out after {} s", NETWORK_TIMEOUT.as_secs()),
-                "check the network, a firewall, or the proxy variables".into(),
-            )
-        } else if lower.contains("dns")
-            || lower.contains("failed to lookup")
-            || lower.contains("name or service not known")
-        {
-            (
-                "the host name does not resolve (DNS)".into(),
-                "check the host in the index URL and your DNS settings".into(),
-            )
-        } else if lower.contains("certificate")
-            || lower.contains("tls")
-            || lower.contains("handshake")
-        {
-            (
-                format!("TLS failed: {text}"),
-                "a proxy may intercept TLS; its CA must be trusted".into(),
-            )
-        } else if lower.contains("refused") {
-            (
-                "connection refused".into(),
-                "is the host and port right? is a proxy needed?".into(),
-            )
-        } else {
-            (text, "check the network".into())
-        }
+    /// A failed check from a client error, with the client's own hint.
+    fn failure(id: &'static str, action: &str, err: client::Error) -> Check {
+        let err = client::explain(err, action, Op::Read);
+        let hint = UserError::first_hint(&err).unwrap_or_else(|| "check the network".into());
+        Check::fail(id, format!("{err:#}")).hint(hint)
     }
 
     pub fn checks(
+        ctx: &Context,
         index: &IndexUrl,
         index_token: Option<Secret>,
         api_token: Option<Secret>,
         endpoint_flag: Option<&str>,
-        shell: &Shell,
     ) -> Vec<Check> {
-        let Some(client) = client() else {
-            return vec![
-                Check::fail("online", "cannot build an HTTP client").hint("run with `--offline`"),
-            ];
-        };
-        let config_url = match index.http_url().join("config.json") {
-            Ok(url) => url,
-            Err(e) => {
+        let shell = &ctx.shell;
+        let http = match ctx.http() {
+            Ok(http) => http,
+            Err(err) => {
                 return vec![
-                    Check::fail("index.reachable", format!("bad index URL: {e}"))
-                        .hint("run `cnbcargo init` with the registry's URL"),
+                    Check::fail("online", format!("cannot set up the HTTP client: {err:#}"))
+                        .hint("run with `--offline`"),
                 ];
             }
         };
-        let api = api::endpoint(endpoint_flag, index);
+        let timeout = Some(NETWORK_TIMEOUT.min(http.timeout()));
+        let api = settings::api_endpoint(endpoint_flag, index);
         std::thread::scope(|scope| {
             let index_checks =
-                scope.spawn(|| index_checks(&client, &config_url, index_token.as_ref()));
+                scope.spawn(|| index_checks(http, index, index_token, timeout, shell));
             let api_checks = scope.spawn(|| match (&api, &api_token, index.cnb_slug()) {
                 (Err(e), _, _) => vec![
                     Check::fail("api.token", e.to_string()).hint(
-                        e.hints()
-                            .first()
-                            .cloned()
+                        UserError::first_hint(e)
                             .unwrap_or_else(|| format!("set `{}`", env::CNB_API_ENDPOINT)),
                     ),
                 ],
@@ -621,38 +576,23 @@ mod online {
                     "api.token",
                     "the index URL has no CNB registry path; the API cannot be checked",
                 )],
-                (Ok(base), Some(token), Some(slug)) => {
-                    let api = api::CnbApi::new(client.clone(), base.clone(), slug, token.clone());
-                    match api.probe(shell) {
+                (Ok((base, _)), Some(token), Some(slug)) => {
+                    let shown = client::redact(base);
+                    let api = CnbApi::new(http, base.clone(), slug, token.clone());
+                    match api.probe(timeout, shell) {
                         Ok(()) => vec![
                             Check::pass(
                                 "api.token",
                                 format!("the CNB API accepts the token and can read `{slug}`"),
                             )
-                            .source(base),
+                            .source(shown),
                         ],
                         Err(err) => {
-                            let (message, hint) = match err.status() {
-                                Some(401) => (
-                                    "the CNB API refused the token (401)".to_string(),
-                                    "run `cnbcargo login` again, or set `CNB_TOKEN`".to_string(),
-                                ),
-                                Some(403) => (
-                                    format!("the token may not read `{slug}` (403)"),
-                                    "the token needs the `registry-package:r` scope".to_string(),
-                                ),
-                                Some(404) => (
-                                    format!("the CNB API does not know `{slug}` (404)"),
-                                    "check the registry path in the index URL".to_string(),
-                                ),
-                                _ => match &err {
-                                    api::ApiError::Transport { source, .. } => explain(source),
-                                    other => {
-                                        (other.to_string(), "check `CNB_API_ENDPOINT`".to_string())
-                                    }
-                                },
+                            let action = match err.status() {
+                                Some(404) => format!("the CNB API does not know `{slug}`"),
+                                _ => "the CNB API check failed".to_string(),
                             };
-                            vec![Check::fail("api.token", message).source(base).hint(hint)]
+                            vec![failure("api.token", &action, err).source(shown)]
                         }
                     }
                 }
@@ -664,39 +604,30 @@ mod online {
     }
 
     fn index_checks(
-        client: &reqwest::blocking::Client,
-        url: &url::Url,
-        token: Option<&Secret>,
+        http: &Http,
+        index: &IndexUrl,
+        token: Option<Secret>,
+        timeout: Option<std::time::Duration>,
+        shell: &Shell,
     ) -> Vec<Check> {
+        let url = client::redact(&index.join("config.json"));
+        let has_token = token.is_some();
+        let sparse = SparseIndex::new(http, index.clone(), token);
         let mut checks = Vec::new();
-        let anonymous = match client
-            .get(url.clone())
-            .header("cargo-protocol", "version=1")
-            .send()
-        {
-            Ok(response) => response,
+        match sparse.config(false, timeout, shell) {
             Err(err) => {
-                let (message, hint) = explain(&err);
-                return vec![
-                    Check::fail("index.reachable", format!("`{url}`: {message}")).hint(hint),
-                ];
+                return vec![failure(
+                    "index.reachable",
+                    &format!("`{url}` is not a working registry index"),
+                    err,
+                )];
             }
-        };
-        let status = anonymous.status().as_u16();
-        let challenge = anonymous
-            .headers()
-            .get(reqwest::header::WWW_AUTHENTICATE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        match status {
-            200 => {
-                checks.push(Check::pass("index.reachable", format!("`{url}` answers")));
-                let auth_required = anonymous
-                    .json::<serde_json::Value>()
-                    .ok()
-                    .and_then(|v| v.get("auth-required").and_then(|a| a.as_bool()))
-                    .unwrap_or(false);
-                checks.push(if auth_required {
+            Ok(ConfigAnswer::Config(config)) => {
+                checks.push(Check::pass(
+                    "index.reachable",
+                    format!("`{url}` answers with a registry config"),
+                ));
+                checks.push(if config.auth_required {
                     Check::pass("index.auth", "`auth-required` is set")
                 } else {
                     Check::warn(
@@ -706,7 +637,7 @@ mod online {
                 });
                 return checks;
             }
-            401 => {
+            Ok(ConfigAnswer::Unauthorized { challenge }) => {
                 checks.push(Check::pass(
                     "index.reachable",
                     format!("`{url}` answers (401 without a token)"),
@@ -727,41 +658,45 @@ mod online {
                     ),
                 }
             }
-            other => {
-                checks.push(
-                    Check::fail("index.reachable", format!("`{url}` answered {other}"))
-                        .hint("check the registry path in the index URL"),
-                );
-                return checks;
-            }
         }
-        let Some(token) = token else {
+        if !has_token {
             checks.push(
                 Check::fail("index.token", "no token to answer the challenge with")
                     .hint("run `cnbcargo login`"),
             );
             return checks;
-        };
-        match client
-            .get(url.clone())
-            .header("cargo-protocol", "version=1")
-            .header(reqwest::header::AUTHORIZATION, token.expose())
-            .send()
-        {
-            Ok(r) if r.status().is_success() => {
+        }
+        if let Err(e) = index.check_token_allowed() {
+            checks.push(
+                Check::fail("index.token", e.to_string()).hint(
+                    e.hints()
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "use `https://`".into()),
+                ),
+            );
+            return checks;
+        }
+        match sparse.config(true, timeout, shell) {
+            Ok(ConfigAnswer::Config(config)) if config.api.is_none() => checks.push(
+                Check::warn(
+                    "index.token",
+                    "the index accepts the token, but its `config.json` has no `api`",
+                )
+                .hint("`cargo publish` and `cargo yank` need the registry's `api` URL"),
+            ),
+            Ok(ConfigAnswer::Config(_)) => {
                 checks.push(Check::pass("index.token", "the index accepts the token"))
             }
-            Ok(r) => checks.push(
-                Check::fail(
-                    "index.token",
-                    format!("the index refused the token ({})", r.status().as_u16()),
-                )
-                .hint("the token is wrong or expired: run `cnbcargo login` again"),
+            Ok(ConfigAnswer::Unauthorized { .. }) => checks.push(
+                Check::fail("index.token", "the index refused the token (401)")
+                    .hint("the token is wrong or expired: run `cnbcargo login` again"),
             ),
-            Err(err) => {
-                let (message, hint) = explain(&err);
-                checks.push(Check::fail("index.token", message).hint(hint));
-            }
+            Err(err) => checks.push(failure(
+                "index.token",
+                "the index did not accept the token",
+                err,
+            )),
         }
         checks
     }

@@ -1,42 +1,59 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 
-use crate::cargo::Cargo;
 use crate::cargo_config::edit::{self, Change, CnbBlock};
 use crate::cargo_config::{self, write};
 use crate::cli::InitArgs;
+use crate::context::Context;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
 use crate::shell::Shell;
 
-pub fn run(args: &InitArgs, shell: &Shell) -> Result<()> {
+pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
     validate_registry_name(&args.name)?;
     let target = match &args.target {
         Some(target) => target.clone(),
         None => ask_target()?,
     };
     let index = IndexUrl::parse_target(&target)?;
-    let cwd = super::current_dir()?;
-    let path = config_path(args.global, &cwd)?;
+    let path = config_path(args.global, ctx)?;
     shell.verbose(format!("editing `{}`", path.display()));
 
     let cargo_dir = path
         .parent()
         .expect("a config path has a parent")
         .to_path_buf();
-    // Concurrent runs take turns on the directory; a dry run changes nothing
-    // and needs no lock (nor the directory).
-    let _lock = if !args.dry_run && cargo_dir.is_dir() {
-        Some(write::DirLock::acquire(&cargo_dir)?)
-    } else {
+    // Concurrent runs take turns on the directory (made first when
+    // missing, so that they all lock the same one); a dry run changes
+    // nothing and needs no lock (nor the directory).
+    let lock = if args.dry_run {
         None
+    } else {
+        Some(write::DirLock::acquire(&cargo_dir)?)
     };
-    let original = read_config(&path)?;
+    let result = edit_and_write(args, &path, &index, lock.as_ref(), shell);
+    if result.is_err()
+        && let Some(lock) = &lock
+    {
+        lock.remove_if_unused();
+    }
+    result
+}
+
+fn edit_and_write(
+    args: &InitArgs,
+    path: &Path,
+    index: &IndexUrl,
+    lock: Option<&write::DirLock>,
+    shell: &Shell,
+) -> Result<()> {
+    let original = read_config(path)?;
     let block = CnbBlock {
         name: &args.name,
-        index: &index,
+        index,
         set_default: !args.no_default,
     };
     let edited = edit::add_cnb_block(&original, &block).map_err(|e| {
@@ -61,22 +78,18 @@ pub fn run(args: &InitArgs, shell: &Shell) -> Result<()> {
         );
         return Ok(());
     }
-    if args.dry_run {
-        shell.out(&unified_diff(&path, &original, &edited.text));
+    let Some(lock) = lock else {
+        shell.out(&unified_diff(path, &original, &edited.text));
         shell.note("dry run: nothing was written");
         return Ok(());
-    }
+    };
     let created = !path.exists();
-    if created {
-        std::fs::create_dir_all(&cargo_dir)
-            .with_context(|| format!("failed to create `{}`", cargo_dir.display()))?;
-    }
-    write::write_atomic(&path, edited.text.as_bytes())?;
+    write::write_atomic(lock, path, edited.text.as_bytes())?;
     shell.status(
         if created { "Created" } else { "Updated" },
         path.display().to_string(),
     );
-    report(shell, &edited.changes, &index);
+    report(shell, &edited.changes, index);
     shell.hint(format!(
         "run `cnbcargo login --registry {}` to give cargo your CNB token",
         edited.name
@@ -168,11 +181,13 @@ fn ask_target() -> Result<String> {
 /// The config file to edit: the workspace root's `.cargo/config.toml` (or
 /// its legacy `config`), else the current directory's; with `global`,
 /// `$CARGO_HOME`'s.
-fn config_path(global: bool, cwd: &Path) -> Result<PathBuf> {
+fn config_path(global: bool, ctx: &Context) -> Result<PathBuf> {
     let cargo_dir = if global {
-        cargo_config::cargo_home(cwd)?
+        ctx.cargo_home()?.to_path_buf()
     } else {
-        let root = Cargo::from_env()
+        let cwd = ctx.cwd()?;
+        let root = ctx
+            .cargo
             .workspace_root(cwd)
             .unwrap_or_else(|| cwd.to_path_buf());
         root.join(".cargo")
@@ -181,8 +196,8 @@ fn config_path(global: bool, cwd: &Path) -> Result<PathBuf> {
 }
 
 fn read_config(path: &Path) -> Result<String> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+    match crate::fs::read_regular(path)? {
+        Some(bytes) => String::from_utf8(bytes).map_err(|e| {
             let (line, column) = {
                 let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
                 let valid = std::str::from_utf8(valid).unwrap_or_default();
@@ -195,8 +210,7 @@ fn read_config(path: &Path) -> Result<String> {
             .hint("cargo config files are UTF-8 TOML; the file was not changed")
             .into()
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(e).with_context(|| format!("failed to read `{}`", path.display())),
+        None => Ok(String::new()),
     }
 }
 

@@ -3,23 +3,23 @@
 use anyhow::Result;
 use serde_json::json;
 
-use crate::api;
 use crate::cli::ListArgs;
-use crate::index;
-use crate::shell::Shell;
+use crate::client::{Op, explain};
+use crate::context::Context;
+use crate::shell::clean_line;
 use crate::spec::validate_crate_name;
-use crate::target::Target;
 
-pub fn run(args: &ListArgs, shell: &Shell) -> Result<()> {
+pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
     if let Some(name) = &args.name {
         validate_crate_name(name)?;
     }
-    let target = Target::resolve(args.registry.registry.as_deref(), shell)?;
-    let api = target.api(args.api.api_endpoint.as_deref(), shell)?;
+    let target = ctx.target(args.registry.registry.as_deref())?;
+    let api = ctx.api(&target, args.api.api_endpoint.as_deref())?;
     let Some(name) = &args.name else {
         let packages = api
             .packages(None, shell)
-            .map_err(|e| api::explain(e, "cannot list the registry's crates"))?;
+            .map_err(|e| explain(e, "cannot list the registry's crates", Op::Read))?;
         if args.json {
             let list: Vec<_> = packages
                 .iter()
@@ -31,7 +31,7 @@ pub fn run(args: &ListArgs, shell: &Shell) -> Result<()> {
                 .iter()
                 .map(|p| {
                     vec![
-                        p.name.clone(),
+                        clean_line(&p.name),
                         p.tag_total.map_or("-".into(), |n| n.to_string()),
                     ]
                 })
@@ -42,14 +42,24 @@ pub fn run(args: &ListArgs, shell: &Shell) -> Result<()> {
     };
     let tags = api
         .versions(name, shell)
-        .map_err(|e| api::explain(e, &format!("cannot list the versions of `{name}`")))?;
+        .map_err(|e| explain(e, format!("cannot list the versions of `{name}`"), Op::Read))?;
     // Yanked state lives in the index; the API gives sizes.
     let entries = if tags.is_empty() {
         Vec::new()
     } else {
-        index::versions(&target.client, &target.index, name, &target.token, shell)?
+        ctx.index(&target)?.versions(name, shell).map_err(|e| {
+            explain(
+                e,
+                format!("cannot read the index entry of `{name}`"),
+                Op::Read,
+            )
+        })?
     };
-    let yanked = |version: &str| entries.iter().find(|e| e.vers == version).map(|e| e.yanked);
+    let yanked_by_version: std::collections::HashMap<&str, bool> = entries
+        .iter()
+        .map(|e| (e.vers.as_str(), e.yanked))
+        .collect();
+    let yanked = |version: &str| yanked_by_version.get(version).copied();
     if args.json {
         let list: Vec<_> = tags
             .iter()
@@ -61,7 +71,7 @@ pub fn run(args: &ListArgs, shell: &Shell) -> Result<()> {
             .iter()
             .map(|t| {
                 vec![
-                    t.name.clone(),
+                    clean_line(&t.name),
                     t.size.map_or("-".into(), human_size),
                     match yanked(&t.name) {
                         Some(true) => "yes".into(),

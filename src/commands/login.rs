@@ -1,14 +1,18 @@
 use anyhow::Result;
 
-use crate::cargo::Cargo;
 use crate::cli::{LoginArgs, LogoutArgs};
+use crate::context::Context;
 use crate::credentials::{self, keyring_store};
-use crate::shell::Shell;
-use crate::target::resolve_registry;
 
-pub fn login(args: &LoginArgs, shell: &Shell) -> Result<()> {
-    let cargo = Cargo::from_env();
-    let registry = resolve_registry(args.registry.registry.as_deref(), shell)?;
+pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
+    let cargo = &ctx.cargo;
+    let registry = ctx.registry(args.registry.registry.as_deref())?;
+    // cargo would send the token to this index: not over plain http to
+    // another machine.
+    if let Some(index) = registry.index_url() {
+        index.check_token_allowed()?;
+    }
     let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name)?;
     shell.verbose(format!("read the token from {source}"));
     // The version gate runs inside, alongside cargo.
@@ -26,15 +30,16 @@ pub fn login(args: &LoginArgs, shell: &Shell) -> Result<()> {
     }
     shell.status(
         "Logged in",
-        format!("to `{}` ({})", registry.name, registry.index),
+        format!("to `{}` ({})", registry.name, registry.index_shown()),
     );
     Ok(())
 }
 
-pub fn logout(args: &LogoutArgs, shell: &Shell) -> Result<()> {
-    let cargo = Cargo::from_env();
+pub fn logout(args: &LogoutArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
+    let cargo = &ctx.cargo;
     cargo.check_version(shell)?;
-    let registry = resolve_registry(args.registry.registry.as_deref(), shell)?;
+    let registry = ctx.registry(args.registry.registry.as_deref())?;
     cargo.logout(&registry.name, shell)?;
     if keyring_store::enabled(false) {
         match keyring_store::delete(&registry.index) {

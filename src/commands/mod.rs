@@ -10,11 +10,3 @@ pub mod list;
 pub mod login;
 pub mod publish;
 pub mod yank;
-
-use std::path::PathBuf;
-
-use anyhow::{Context, Result};
-
-pub fn current_dir() -> Result<PathBuf> {
-    std::env::current_dir().context("cannot read the current directory")
-}

@@ -2,15 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context as _, Result};
 
-use crate::api::CnbApi;
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
+use crate::client::cnb::{CnbApi, Deleted};
+use crate::client::{Op, explain};
+use crate::context::{Context, Target};
 use crate::error::UserError;
-use crate::index;
 use crate::shell::Shell;
-use crate::target::Target;
+use crate::spec::validate_crate_name;
 
 /// A version no real crate uses and crates.io cannot have (cnbcargo's
 /// pre-release tag), so the proxy never lists it.
@@ -32,13 +33,14 @@ enum Plan {
     Refuse,
 }
 
-pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
-    let cargo = Cargo::from_env();
-    let cwd = super::current_dir()?;
+pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
+    let cargo = &ctx.cargo;
+    let cwd = ctx.cwd()?;
     // `cargo -V` runs while the package, registry and versions are looked
     // up; the gate is applied before anything is decided or uploaded.
     let version = cargo.version_in_background();
-    let package = locate_package(&cargo, args, &cwd)?;
+    let package = locate_package(cargo, args, cwd)?;
     let registry_name = match (&args.registry.registry, &package.publish) {
         (Some(name), _) => Some(name.clone()),
         (None, Some(list)) if list.len() == 1 => Some(list[0].clone()),
@@ -53,7 +55,7 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
         }
         _ => None,
     };
-    let target = Target::resolve(registry_name.as_deref(), shell)?;
+    let target = ctx.target(registry_name.as_deref())?;
     let registry = target.registry.name.clone();
     if let Some(allowed) = &package.publish
         && !allowed.contains(&registry)
@@ -66,19 +68,20 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
         .hint("add the registry to `package.publish` in Cargo.toml")
         .into());
     }
-    let api = target.api(args.api.api_endpoint.as_deref(), shell)?;
+    let api = ctx.api(&target, args.api.api_endpoint.as_deref())?;
+    let index = ctx.index(&target)?;
     let spec = format!("{}@{}", package.name, package.version);
 
     // What the registry holds (API) and what cargo will see (index), fetched together.
     let (local, listed) = std::thread::scope(|scope| {
         let listed = scope.spawn(|| {
-            index::versions(
-                &target.client,
-                &target.index,
-                &package.name,
-                &target.token,
-                shell,
-            )
+            index.versions(&package.name, shell).map_err(|e| {
+                explain(
+                    e,
+                    format!("cannot read the index entry of `{}`", package.name),
+                    Op::Read,
+                )
+            })
         });
         let local = api.version_names(&package.name, shell);
         (local, listed.join())
@@ -123,9 +126,9 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
                 shell.note("dry run: nothing was uploaded");
                 return Ok(());
             }
-            publish_real(&cargo, args, &target, shell)?;
+            publish_real(cargo, args, &target, shell)?;
             if stale_placeholder && !args.keep_placeholder {
-                remove_placeholder(&cargo, &api, &target, &package.name, shell);
+                remove_placeholder(cargo, &api, &target, &package.name, shell);
             }
             Ok(())
         }
@@ -148,13 +151,13 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
                 shell.note("dry run: nothing was uploaded");
                 return Ok(());
             }
-            publish_placeholder(&cargo, &target, &package.name, shell)?;
+            publish_placeholder(cargo, &target, &package.name, shell)?;
             shell.status("Published", format!("the placeholder `{placeholder}`"));
-            if let Err(err) = publish_real(&cargo, args, &target, shell) {
+            if let Err(err) = publish_real(cargo, args, &target, shell) {
                 let state = if args.keep_placeholder {
                     format!("the registry holds the placeholder `{placeholder}` (kept, as asked)")
                 } else {
-                    match remove_placeholder(&cargo, &api, &target, &package.name, shell) {
+                    match remove_placeholder(cargo, &api, &target, &package.name, shell) {
                         Removal::Deleted => "the placeholder was deleted: the registry is as it was before".to_string(),
                         Removal::Yanked => format!("the registry holds the placeholder `{placeholder}`, yanked"),
                         Removal::Failed => format!("the registry holds the placeholder `{placeholder}`; delete it with `cnbcargo delete {placeholder}`"),
@@ -165,7 +168,7 @@ pub fn run(args: &PublishArgs, shell: &Shell) -> Result<()> {
             if args.keep_placeholder {
                 shell.note(format!("kept the placeholder `{placeholder}` (`--keep-placeholder`)"));
             } else {
-                remove_placeholder(&cargo, &api, &target, &package.name, shell);
+                remove_placeholder(cargo, &api, &target, &package.name, shell);
             }
             Ok(())
         }
@@ -236,6 +239,13 @@ fn read_manifest(path: &Path) -> Option<Package> {
 }
 
 fn check_publishable(package: Package) -> Result<Package> {
+    // The name goes into index paths, API paths and the placeholder's
+    // manifest: it must be a name a registry accepts before anything else.
+    validate_crate_name(&package.name).map_err(|e| {
+        UserError::new(format!("cannot publish `{}`", package.name))
+            .hint("crates.io and CNB accept ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters")
+            .caused_by(e)
+    })?;
     if package.publish.as_ref().is_some_and(Vec::is_empty) {
         return Err(
             UserError::new(format!("`{}` has `package.publish = false`", package.name))
@@ -394,7 +404,7 @@ fn remove_placeholder(
 ) -> Removal {
     let placeholder = format!("{name}@{PLACEHOLDER_VERSION}");
     match api.delete_version(name, PLACEHOLDER_VERSION, shell) {
-        Ok(()) => {
+        Ok(Deleted::Now | Deleted::ByEarlierAttempt) => {
             shell.status("Deleted", format!("the placeholder `{placeholder}`"));
             Removal::Deleted
         }

@@ -2,18 +2,17 @@
 
 use anyhow::Result;
 
-use crate::cargo::Cargo;
 use crate::cli::YankArgs;
+use crate::context::Context;
 use crate::error::UserError;
-use crate::shell::Shell;
 use crate::spec::VersionMatch;
-use crate::target::Target;
 
-pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
+pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
     let specs = args.specs.parse()?;
-    let cargo = Cargo::from_env();
+    let cargo = &ctx.cargo;
     cargo.check_version(shell)?;
-    let target = Target::resolve(args.registry.registry.as_deref(), shell)?;
+    let target = ctx.target(args.registry.registry.as_deref())?;
 
     let mut versions: Vec<(String, String)> = Vec::new();
     let mut api = None;
@@ -25,7 +24,7 @@ pub fn run(args: &YankArgs, shell: &Shell) -> Result<()> {
         }
         let api = match &mut api {
             Some(api) => api,
-            None => api.insert(target.api(args.api.api_endpoint.as_deref(), shell)?),
+            None => api.insert(ctx.api(&target, args.api.api_endpoint.as_deref())?),
         };
         let available = api.version_names(&spec.name, shell)?;
         let selected = spec.select(&available);

@@ -394,7 +394,7 @@ fn unreadable_and_unwritable_paths_are_clear_errors() {
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(
-        err.contains("failed to read") && err.contains("config.toml"),
+        err.contains("not a regular file (a directory)") && err.contains("config.toml"),
         "{err}"
     );
     assert!(env.project().join(".cargo/config.toml").is_dir());

@@ -1,0 +1,315 @@
+//! CNB's OpenAPI for a Cargo registry: list and delete packages and
+//! versions. The registry is addressed by its slug (the index URL's path
+//! before `/-/packages`).
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
+use serde::Deserialize;
+use url::Url;
+
+use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, paginate, redact};
+use crate::credentials::Secret;
+use crate::shell::Shell;
+
+/// Characters left alone in a path segment; everything else, `+` and `/`
+/// included, is percent-encoded.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+const MEDIA_TYPE: &str = "application/vnd.cnb.api+json";
+const HEADERS: &[(&str, &str)] = &[("accept", MEDIA_TYPE)];
+pub const PAGE_SIZE: usize = 100;
+/// A bound on pages (100,000 items), so a server that never sends a short
+/// page cannot keep us looping; past it the listing is an error.
+pub const MAX_PAGES: usize = 1000;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PackageSummary {
+    pub name: String,
+    #[serde(default)]
+    pub tag_total: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tag {
+    /// The crate version.
+    pub name: String,
+    #[serde(default)]
+    pub size: Option<u64>,
+}
+
+/// How a delete ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    Now,
+    /// A first attempt timed out or failed after it may have reached the
+    /// server, and the retry found the version gone: the first one worked.
+    ByEarlierAttempt,
+}
+
+/// The version list is an object keyed by the package type,
+/// `{"cargo": [...], "package": "..."}`, not an array.
+fn parse_tag_page(body: &[u8]) -> Result<Vec<Tag>, String> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let serde_json::Value::Object(mut object) = value else {
+        return Err("expected an object keyed by `cargo`".to_string());
+    };
+    match object.remove("cargo") {
+        Some(list) => serde_json::from_value(list).map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    }
+}
+
+pub struct CnbApi<'h> {
+    http: &'h Http,
+    base: Url,
+    slug: Vec<String>,
+    token: Secret,
+}
+
+impl<'h> CnbApi<'h> {
+    /// `base` must have passed `client::check_endpoint`.
+    pub fn new(http: &'h Http, base: Url, slug: &str, token: Secret) -> CnbApi<'h> {
+        CnbApi {
+            http,
+            base,
+            slug: slug
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            token,
+        }
+    }
+
+    /// `{base}/{slug}/-/packages/{segments...}`: every segment is
+    /// percent-encoded, so a name or version cannot change the path.
+    pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, Error> {
+        let mut path = self.base.path().trim_end_matches('/').to_string();
+        for segment in self
+            .slug
+            .iter()
+            .map(String::as_str)
+            .chain(["-", "packages"])
+            .chain(segments.iter().copied())
+        {
+            // Dot segments would be resolved away, encoded or not.
+            if matches!(segment, "" | "." | "..") {
+                return Err(Error::Input(format!(
+                    "`{segment}` cannot be part of a CNB API path"
+                )));
+            }
+            path.push('/');
+            path.push_str(&utf8_percent_encode(segment, SEGMENT).to_string());
+        }
+        let mut url = self.base.clone();
+        url.set_path(&path);
+        url.set_query(None);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        Ok(url)
+    }
+
+    fn call(&self, method: Method, url: Url) -> Call<'_> {
+        Call {
+            method,
+            url,
+            auth: Auth::Bearer(&self.token),
+            headers: HEADERS,
+            // Every call made here is idempotent: reads, and deletes of a fixed version.
+            idempotent: true,
+            timeout: None,
+        }
+    }
+
+    /// A GET whose body is JSON; `None` on 404.
+    fn get_page(&self, url: Url, shell: &Shell) -> Result<Option<Vec<u8>>, Error> {
+        let answer = self.http.send(self.call(Method::GET, url), shell)?;
+        if answer.status().as_u16() == 404 {
+            return Ok(None);
+        }
+        answer.success_bytes(API_PAGE).map(Some)
+    }
+
+    /// Every version of a crate in the registry (not the proxy's); an
+    /// empty list when the registry has no such package.
+    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<Tag>, Error> {
+        let list = self.url(&["cargo", name, "-", "tags"], &[])?;
+        paginate(&list, PAGE_SIZE, MAX_PAGES, |page| {
+            let page = page.to_string();
+            let size = PAGE_SIZE.to_string();
+            let url = self.url(
+                &["cargo", name, "-", "tags"],
+                &[("page", &page), ("page_size", &size)],
+            )?;
+            let Some(body) = self.get_page(url.clone(), shell)? else {
+                return Ok(None);
+            };
+            parse_tag_page(&body)
+                .map(Some)
+                .map_err(|reason| Error::Decode {
+                    url: redact(&url),
+                    reason,
+                })
+        })
+    }
+
+    /// The version numbers of a crate in the registry, with errors
+    /// explained for the user.
+    pub fn version_names(&self, name: &str, shell: &Shell) -> anyhow::Result<Vec<String>> {
+        let tags = self.versions(name, shell).map_err(|e| {
+            super::explain(
+                e,
+                format!("cannot list the versions of `{name}`"),
+                super::Op::Read,
+            )
+        })?;
+        Ok(tags.into_iter().map(|t| t.name).collect())
+    }
+
+    /// The registry's crates, optionally filtered by a keyword.
+    pub fn packages(
+        &self,
+        keyword: Option<&str>,
+        shell: &Shell,
+    ) -> Result<Vec<PackageSummary>, Error> {
+        let list = self.url(&[], &[])?;
+        paginate(&list, PAGE_SIZE, MAX_PAGES, |page| {
+            let page = page.to_string();
+            let size = PAGE_SIZE.to_string();
+            let mut query = vec![
+                ("type", "cargo"),
+                ("page", page.as_str()),
+                ("page_size", size.as_str()),
+            ];
+            if let Some(keyword) = keyword {
+                query.push(("name", keyword));
+            }
+            let url = self.url(&[], &query)?;
+            let answer = self.http.send(self.call(Method::GET, url.clone()), shell)?;
+            let body = answer.success_bytes(API_PAGE)?;
+            serde_json::from_slice::<Vec<PackageSummary>>(&body)
+                .map(Some)
+                .map_err(|e| Error::Decode {
+                    url: redact(&url),
+                    reason: e.to_string(),
+                })
+        })
+    }
+
+    /// One cheap authenticated read: can the token read this registry?
+    pub fn probe(&self, timeout: Option<std::time::Duration>, shell: &Shell) -> Result<(), Error> {
+        let url = self.url(&[], &[("type", "cargo"), ("page", "1"), ("page_size", "1")])?;
+        let mut call = self.call(Method::GET, url.clone());
+        call.timeout = timeout;
+        call.idempotent = false;
+        let body = self.http.send(call, shell)?.success_bytes(API_PAGE)?;
+        serde_json::from_slice::<Vec<serde_json::Value>>(&body)
+            .map(|_| ())
+            .map_err(|e| Error::Decode {
+                url: redact(&url),
+                reason: format!("expected a JSON list of packages: {e}"),
+            })
+    }
+
+    fn delete(&self, url: Url, shell: &Shell) -> Result<Deleted, Error> {
+        let answer = self.http.send(self.call(Method::DELETE, url), shell)?;
+        let status = answer.status();
+        if status.is_success() {
+            // The body is not used; read a little so the connection can be reused.
+            let _ = answer.bytes(ERROR_BODY);
+            return Ok(Deleted::Now);
+        }
+        if status.as_u16() == 404 && answer.attempts > 1 {
+            shell.verbose("the retried delete found nothing: the earlier attempt had deleted it");
+            return Ok(Deleted::ByEarlierAttempt);
+        }
+        Err(answer.into_error())
+    }
+
+    pub fn delete_version(
+        &self,
+        name: &str,
+        version: &str,
+        shell: &Shell,
+    ) -> Result<Deleted, Error> {
+        self.delete(self.url(&["cargo", name, "-", "tag", version], &[])?, shell)
+    }
+
+    pub fn delete_package(&self, name: &str, shell: &Shell) -> Result<Deleted, Error> {
+        self.delete(self.url(&["cargo", name], &[])?, shell)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api_at<'h>(http: &'h Http, base: &str, slug: &str) -> CnbApi<'h> {
+        CnbApi::new(
+            http,
+            Url::parse(base).unwrap(),
+            slug,
+            Secret::new("t".into()),
+        )
+    }
+
+    #[test]
+    fn segments_are_percent_encoded() {
+        let http = Http::new().unwrap();
+        let api = api_at(&http, "https://api.cnb.cool", "acme/sub/crates");
+        assert_eq!(
+            api.url(&["cargo", "my-crate", "-", "tag", "1.0.0+build.5"], &[])
+                .unwrap()
+                .as_str(),
+            "https://api.cnb.cool/acme/sub/crates/-/packages/cargo/my-crate/-/tag/1.0.0%2Bbuild.5"
+        );
+        assert_eq!(
+            api.url(&["cargo", "a/b"], &[]).unwrap().as_str(),
+            "https://api.cnb.cool/acme/sub/crates/-/packages/cargo/a%2Fb"
+        );
+        assert_eq!(
+            api.url(&["cargo", "x?y#z"], &[("page", "1")])
+                .unwrap()
+                .as_str(),
+            "https://api.cnb.cool/acme/sub/crates/-/packages/cargo/x%3Fy%23z?page=1"
+        );
+        assert!(api.url(&["cargo", ".."], &[]).is_err());
+        let prefixed = api_at(&http, "http://127.0.0.1:9/api/", "a/b");
+        assert_eq!(
+            prefixed
+                .url(&[], &[("type", "cargo"), ("name", "a&b")])
+                .unwrap()
+                .as_str(),
+            "http://127.0.0.1:9/api/a/b/-/packages?type=cargo&name=a%26b"
+        );
+    }
+
+    #[test]
+    fn version_list_is_read_from_the_cargo_key() {
+        let page = parse_tag_page(
+            br#"{"cargo":[{"name":"1.0.0","size":10,"status":"normal","digest":"x","last_pusher":{}}],"package":"x"}"#,
+        )
+        .unwrap();
+        assert_eq!(page[0].name, "1.0.0");
+        assert_eq!(page[0].size, Some(10));
+        assert!(parse_tag_page(br#"[{"name":"1.0.0"}]"#).is_err());
+        assert!(parse_tag_page(b"not json").is_err());
+        assert!(parse_tag_page(br#"{"cargo":"x"}"#).is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn response_parsing_never_panics(body in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            let _ = parse_tag_page(&body);
+        }
+
+        #[test]
+        fn json_shaped_responses_never_panic(body in "[\\[\\]{}\":,a-z0-9 ]{0,80}") {
+            let _ = parse_tag_page(body.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,826 @@
+//! The one HTTP client for registries: cargo's sparse index
+//! ([`sparse`]), CNB's OpenAPI ([`cnb`]) and, later, cargo's Web API.
+//!
+//! Everything a hostile or broken server could abuse is handled here, once:
+//! - URLs are built with `url`, path segments percent-encoded; endpoints with
+//!   a query, a fragment or user info are refused ([`check_endpoint`]).
+//! - A token is attached only to `https://` or to loopback `http://`.
+//! - Redirects are followed only within the same origin, so a token never
+//!   follows one to another host or port.
+//! - Every body is read with a cap ([`Limit`]); past it the read stops with
+//!   an error instead of filling memory.
+//! - Idempotent requests are retried, boundedly, with backoff.
+//! - Text from the server is stripped of control characters and of the
+//!   token before it reaches an error message.
+//!
+//! Errors are one type, [`Error`]; callers add what they were doing with
+//! [`explain`], which also holds every hint about network failures.
+
+pub mod cnb;
+pub mod sparse;
+
+use std::io::Read;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::header::{self, HeaderMap};
+use reqwest::{Method, StatusCode};
+use url::{Host, Url};
+
+use crate::credentials::Secret;
+use crate::env;
+use crate::error::UserError;
+use crate::shell::{self, Shell};
+
+/// Attempts for an idempotent request: the first and this many retries.
+pub const MAX_RETRIES: u32 = 3;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Redirects followed within one origin before giving up.
+const MAX_REDIRECTS: usize = 5;
+/// The most of a server's own words shown in a message.
+const MAX_DETAIL_CHARS: usize = 300;
+
+/// The most cnbcargo reads of one kind of answer. Real answers are far
+/// smaller; the caps only stop a broken or hostile server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub bytes: u64,
+    pub what: &'static str,
+}
+
+/// `config.json` is a few hundred bytes.
+pub const INDEX_CONFIG: Limit = Limit {
+    bytes: 1 << 20,
+    what: "an index's `config.json`",
+};
+/// crates.io's largest index files are a few MiB; cnbcargo streams them
+/// line by line, so this bounds time, not memory.
+pub const INDEX_FILE: Limit = Limit {
+    bytes: 64 << 20,
+    what: "a crate's index file",
+};
+/// One line of an index file (one version).
+pub const INDEX_LINE: Limit = Limit {
+    bytes: 1 << 20,
+    what: "one line of an index file",
+};
+/// A page of 100 items of CNB's API is tens of KiB.
+pub const API_PAGE: Limit = Limit {
+    bytes: 4 << 20,
+    what: "a page of the CNB API",
+};
+/// Error answers are read this far and the rest is dropped.
+pub const ERROR_BODY: Limit = Limit {
+    bytes: 64 << 10,
+    what: "an error answer",
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("could not reach `{url}` ({kind})")]
+    Transport {
+        url: String,
+        kind: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("`{method} {url}` answered {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Status {
+        method: Method,
+        url: String,
+        status: u16,
+        /// The server's own words (`errmsg`, `detail`), cleaned.
+        detail: Option<String>,
+    },
+    #[error("the answer from `{url}` is larger than {}, the most cnbcargo reads for {}", human_bytes(limit.bytes), limit.what)]
+    TooLarge { url: String, limit: Limit },
+    #[error("`{url}` redirects to `{location}`, another origin; cnbcargo does not follow it")]
+    Redirect { url: String, location: String },
+    #[error(
+        "refusing to send a token to `{url}` over plain `http://`: it would travel in clear to a host that is not this machine"
+    )]
+    Insecure { url: String },
+    #[error("unexpected answer from `{url}`: {reason}")]
+    Decode { url: String, reason: String },
+    /// A request cnbcargo refuses to build (a dot segment in a path).
+    #[error("{0}")]
+    Input(String),
+    #[error(
+        "`{url}` still answered full pages after {pages} pages ({items} items); stopped rather than work on a partial list"
+    )]
+    TooManyPages {
+        url: String,
+        pages: usize,
+        items: usize,
+    },
+}
+
+impl Error {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+pub fn human_bytes(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// What a request is for, so a refusal gets the right hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Read,
+    Delete,
+}
+
+/// Turns a client error into a message saying what failed and what the
+/// user can do. The one place that explains HTTP failures.
+pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
+    let action = action.into();
+    let hinted = match (&err, err.status()) {
+        (_, Some(401)) => UserError::new(format!("{action}: the server refused the token (401)")).hint(
+            format!(
+                "the token is missing, expired or wrong: run `cnbcargo login` again, or set `{}`",
+                env::CNB_TOKEN
+            ),
+        ),
+        (_, Some(403)) if op == Op::Delete => {
+            let mut e = UserError::new(format!("{action}: the token may not delete packages (403)"))
+                .hint("deleting needs a token with the `registry-package-delete:rw` scope and the Administrator role on the registry");
+            if env::in_ci() {
+                e = e.hint(
+                    "a pipeline's `CNB_TOKEN` usually lacks that scope: use a personal access token",
+                );
+            }
+            e
+        }
+        (_, Some(403)) => UserError::new(format!("{action}: the token lacks a scope or role for this (403)"))
+            .hint("reading needs `registry-package:r`, publishing `registry-package:rw`; check the token's scopes and your role"),
+        (_, Some(404)) => UserError::new(format!("{action}: not found (404)"))
+            .hint("check the crate name and version, and the registry path in the index URL"),
+        (_, Some(status)) if status >= 500 => UserError::new(action)
+            .hint("the server failed; try again later"),
+        (Error::Insecure { .. }, _) => UserError::new(action).hint(
+            "use the registry's `https://` URL; plain `http://` is only for loopback hosts (127.0.0.1, ::1, localhost)",
+        ),
+        (Error::TooLarge { .. }, _) => UserError::new(action)
+            .hint("no registry answer is that large: check that the URL points at the registry"),
+        (Error::Redirect { .. }, _) => UserError::new(action).hint(
+            "if you trust the new location, use it directly (in the index URL, `--api-endpoint` or `CNB_API_ENDPOINT`)",
+        ),
+        (Error::TooManyPages { .. }, _) => UserError::new(action)
+            .hint("the server may ignore the `page` parameter; check that the URL points at CNB's API"),
+        (Error::Input(_), _) => UserError::new(action),
+        (Error::Decode { .. }, _) => UserError::new(action)
+            .hint("check that the URL points at the registry (and `CNB_API_ENDPOINT` at CNB's API)"),
+        (Error::Transport { kind: "timed out", .. }, _) => UserError::new(action).hint(format!(
+            "the server is slow or unreachable; `{}` sets the timeout in seconds (now {})",
+            env::CNBCARGO_HTTP_TIMEOUT,
+            request_timeout().as_secs_f64()
+        )),
+        (Error::Transport { kind: "TLS failed", .. }, _) => UserError::new(action)
+            .hint("a proxy may intercept TLS, and its CA must then be trusted; or the server does not speak https"),
+        (Error::Transport { kind: "connection refused", .. }, _) => UserError::new(action)
+            .hint("nothing answers there: are the host and port right? is a proxy needed?"),
+        (Error::Transport { kind: "the host name does not resolve (DNS)", .. }, _) => UserError::new(action)
+            .hint("check the host in the URL and your DNS settings"),
+        (Error::Transport { .. }, _) => UserError::new(action)
+            .hint("check the network, the proxy variables (`cnbcargo doctor` lists them) and the URL"),
+        (Error::Status { .. }, _) => UserError::new(action),
+    };
+    hinted.caused_by(err).into()
+}
+
+/// The whole-request timeout: `CNBCARGO_HTTP_TIMEOUT` seconds when set
+/// (slow links, and tests that must not wait 30 s), else 30 s.
+pub fn request_timeout() -> Duration {
+    env::var_non_empty(env::CNBCARGO_HTTP_TIMEOUT)
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map_or(REQUEST_TIMEOUT, Duration::from_secs_f64)
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `https://`, or `http://` to this machine: where a token may go.
+pub fn may_carry_token(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
+/// A URL for messages: user info is replaced by `***`, so a password
+/// written into a URL is never echoed.
+pub fn redact(url: &Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("***");
+    shown.to_string()
+}
+
+/// `redact` for text that may not even parse as a URL (a config value).
+pub fn redact_text(text: &str) -> String {
+    let Some(scheme_end) = text.find("://") else {
+        return text.to_string();
+    };
+    let rest = &text[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}***@{}", &text[..scheme_end + 3], &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+/// Checks a base URL that cnbcargo will send a token to: `http(s)`, a
+/// host, no user info, no query, no fragment, and plain http only to a
+/// loopback host. `what` names it in messages (`the API endpoint from
+/// `CNB_API_ENDPOINT``).
+pub fn check_endpoint(text: &str, what: &str) -> Result<Url, UserError> {
+    let shown = redact_text(text);
+    let url = Url::parse(text).map_err(|e| {
+        UserError::new(format!(
+            "{what} is not a URL: `{}` ({e})",
+            shell::clean_line(&shown)
+        ))
+    })?;
+    let shown = redact(&url);
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UserError::new(format!(
+            "{what} must be an `https://` URL, not `{shown}`"
+        )));
+    }
+    if url.host().is_none() {
+        return Err(UserError::new(format!("{what} has no host: `{shown}`")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            UserError::new(format!("{what} carries a user name or password: `{shown}`")).hint(
+                "remove them from the URL: cnbcargo sends the token itself, and never shows a password",
+            ),
+        );
+    }
+    if url.query().is_some() {
+        return Err(UserError::new(format!(
+            "{what} has a query (`?...`), which a base URL cannot have: `{shown}`"
+        ))
+        .hint("drop everything from `?` on"));
+    }
+    if url.fragment().is_some() {
+        return Err(UserError::new(format!(
+            "{what} has a fragment (`#...`), which a base URL cannot have: `{shown}`"
+        ))
+        .hint("drop everything from `#` on"));
+    }
+    if !may_carry_token(&url) {
+        return Err(UserError::new(format!(
+            "refusing {what} `{shown}`: plain `http://` would send the token in clear"
+        ))
+        .hint("use `https://`; plain http is only accepted for loopback hosts (127.0.0.1, ::1, localhost)"));
+    }
+    Ok(url)
+}
+
+/// How a token is sent.
+#[derive(Clone, Copy)]
+pub enum Auth<'a> {
+    None,
+    /// cargo's way: the token as the whole `Authorization` value.
+    Raw(&'a Secret),
+    /// CNB's API: `Bearer <token>`.
+    Bearer(&'a Secret),
+}
+
+impl<'a> Auth<'a> {
+    fn secret(&self) -> Option<&'a Secret> {
+        match self {
+            Auth::None => None,
+            Auth::Raw(s) | Auth::Bearer(s) => Some(s),
+        }
+    }
+}
+
+/// One request, as the client sends it.
+pub struct Call<'a> {
+    pub method: Method,
+    pub url: Url,
+    pub auth: Auth<'a>,
+    pub headers: &'a [(&'static str, &'static str)],
+    /// Retried on connection errors, timeouts, 429 and 5xx.
+    pub idempotent: bool,
+    /// Shorter than the client's timeout, for checks that must be quick.
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> Call<'a> {
+    pub fn get(url: Url, auth: Auth<'a>) -> Call<'a> {
+        Call {
+            method: Method::GET,
+            url,
+            auth,
+            headers: &[],
+            idempotent: true,
+            timeout: None,
+        }
+    }
+}
+
+/// An answer whose body is still to be read.
+pub struct Answer<'a> {
+    pub response: Response,
+    pub url: Url,
+    pub method: Method,
+    /// How many times the request was sent.
+    pub attempts: u32,
+    secret: Option<&'a Secret>,
+}
+
+impl Answer<'_> {
+    pub fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        self.response.headers()
+    }
+
+    /// The whole body, at most `limit`: past it, an error.
+    pub fn bytes(self, limit: Limit) -> Result<Vec<u8>, Error> {
+        let url = redact(&self.url);
+        read_capped(self.response, limit, &url)
+    }
+
+    /// For a status that is not success: the error, with the server's own
+    /// words (cleaned, the token scrubbed) when it gave any.
+    pub fn into_error(self) -> Error {
+        let status = self.status().as_u16();
+        let method = self.method.clone();
+        let url = redact(&self.url);
+        if self.status().is_redirection() {
+            let location = self
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Error::Redirect {
+                url,
+                location: server_text(&redact_text(&location), self.secret),
+            };
+        }
+        let secret = self.secret;
+        let body = read_truncated(self.response, ERROR_BODY);
+        Error::Status {
+            method,
+            url,
+            status,
+            detail: error_detail(&body).map(|d| server_text(&d, secret)),
+        }
+    }
+
+    /// The body when the status is a success, else the error.
+    pub fn success_bytes(self, limit: Limit) -> Result<Vec<u8>, Error> {
+        if self.status().is_success() {
+            self.bytes(limit)
+        } else {
+            Err(self.into_error())
+        }
+    }
+}
+
+/// What a server says in an error body: CNB's `errmsg`, cargo's
+/// `errors[].detail`, or `message`.
+fn error_detail(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = value
+        .get("errmsg")
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            let details: Vec<&str> = value
+                .get("errors")?
+                .as_array()?
+                .iter()
+                .filter_map(|e| e.get("detail")?.as_str())
+                .collect();
+            (!details.is_empty()).then(|| details.join("; "))
+        })
+        .or_else(|| value.get("message")?.as_str().map(str::to_string))?;
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// Server text made fit for a message: one line, no control characters,
+/// the token (should the server echo it) replaced, and shortened.
+pub fn server_text(text: &str, secret: Option<&Secret>) -> String {
+    let mut text = shell::clean_line(text);
+    if let Some(secret) = secret
+        && !secret.expose().is_empty()
+    {
+        text = text.replace(secret.expose(), "***");
+    }
+    let text = text.trim();
+    if text.chars().count() > MAX_DETAIL_CHARS {
+        format!(
+            "{}...",
+            text.chars().take(MAX_DETAIL_CHARS).collect::<String>()
+        )
+    } else {
+        text.to_string()
+    }
+}
+
+fn read_capped(response: Response, limit: Limit, url: &str) -> Result<Vec<u8>, Error> {
+    let too_large = || Error::TooLarge {
+        url: url.to_string(),
+        limit,
+    };
+    // A declared length past the cap needs no reading at all.
+    if response
+        .content_length()
+        .is_some_and(|len| len > limit.bytes)
+    {
+        return Err(too_large());
+    }
+    let capacity = response
+        .content_length()
+        .unwrap_or(8 << 10)
+        .min(limit.bytes) as usize;
+    let mut body = Vec::with_capacity(capacity);
+    response
+        .take(limit.bytes + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| body_error(e, url))?;
+    if body.len() as u64 > limit.bytes {
+        return Err(too_large());
+    }
+    Ok(body)
+}
+
+/// Reads up to `limit` and drops the rest (for error answers).
+fn read_truncated(response: Response, limit: Limit) -> Vec<u8> {
+    let mut body = Vec::new();
+    let _ = response.take(limit.bytes).read_to_end(&mut body);
+    body
+}
+
+/// A failure while reading a body: the reqwest error inside, when there
+/// is one, says whether it timed out.
+fn body_error(err: std::io::Error, url: &str) -> Error {
+    let kind = err.kind();
+    match err.into_inner().map(|e| e.downcast::<reqwest::Error>()) {
+        Some(Ok(inner)) => Error::Transport {
+            url: url.to_string(),
+            kind: err_kind(&inner),
+            source: inner.without_url(),
+        },
+        _ => Error::Decode {
+            url: url.to_string(),
+            reason: format!("broken response body ({kind})"),
+        },
+    }
+}
+
+/// A short name for a transport failure, for messages: the usual ways a
+/// request fails are named, so the message says what to fix.
+pub fn err_kind(err: &reqwest::Error) -> &'static str {
+    let mut chain = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(err);
+    while let Some(cause) = source {
+        chain.push_str(&cause.to_string().to_lowercase());
+        chain.push(' ');
+        source = cause.source();
+    }
+    if err.is_timeout() {
+        "timed out"
+    } else if ["certificate", "tls", "handshake", "corrupt message"]
+        .iter()
+        .any(|k| chain.contains(k))
+    {
+        "TLS failed"
+    } else if ["dns", "failed to lookup", "name or service not known"]
+        .iter()
+        .any(|k| chain.contains(k))
+    {
+        "the host name does not resolve (DNS)"
+    } else if chain.contains("refused") {
+        "connection refused"
+    } else if err.is_connect() {
+        "connection failed"
+    } else if err.is_redirect() {
+        "too many redirects"
+    } else if err.is_decode() || err.is_body() {
+        "broken response body"
+    } else {
+        "request failed"
+    }
+}
+
+fn retryable_status(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+fn retryable_error(err: &reqwest::Error) -> bool {
+    err.is_connect() || err.is_timeout() || err.is_request()
+}
+
+/// How long the server asked us to wait, capped.
+fn retry_after(response: &Response) -> Option<Duration> {
+    let seconds: u64 = response
+        .headers()
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_BACKOFF))
+}
+
+/// The HTTP client: one per run, shared by every request.
+#[derive(Clone)]
+pub struct Http {
+    client: Client,
+    timeout: Duration,
+}
+
+impl Http {
+    pub fn new() -> anyhow::Result<Http> {
+        let timeout = request_timeout();
+        let mut builder = Client::builder()
+            .user_agent(concat!("cnbcargo/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT.min(timeout))
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    attempt.error("too many redirects")
+                } else if same_origin {
+                    attempt.follow()
+                } else {
+                    // Handed back as the 3xx answer, which becomes `Error::Redirect`.
+                    attempt.stop()
+                }
+            }))
+            // Proxies come from `env`, the one place variables are read.
+            .no_proxy();
+        for proxy in proxies()? {
+            builder = builder.proxy(proxy);
+        }
+        let client = builder.build().map_err(|e| {
+            UserError::new("cannot set up the HTTP client").caused_by(e.without_url())
+        })?;
+        Ok(Http { client, timeout })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    fn build(&self, call: &Call<'_>) -> RequestBuilder {
+        let mut request = self.client.request(call.method.clone(), call.url.clone());
+        for (name, value) in call.headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(timeout) = call.timeout {
+            request = request.timeout(timeout);
+        }
+        match call.auth {
+            Auth::None => request,
+            Auth::Raw(token) => request.header(header::AUTHORIZATION, token.expose()),
+            Auth::Bearer(token) => request.bearer_auth(token.expose()),
+        }
+    }
+
+    /// Sends a request; an idempotent one is sent again on connection
+    /// errors, timeouts, 429 and 5xx, at most `MAX_RETRIES` times. The
+    /// answer's body is left to read with a cap.
+    pub fn send<'a>(&self, call: Call<'a>, shell: &Shell) -> Result<Answer<'a>, Error> {
+        let shown = redact(&call.url);
+        if call.auth.secret().is_some() && !may_carry_token(&call.url) {
+            return Err(Error::Insecure { url: shown });
+        }
+        if let Some(secret) = call.auth.secret() {
+            // A token that cannot be a header value would fail inside the
+            // HTTP library with a message about a "builder error".
+            if crate::credentials::check_token_chars(secret.expose()).is_err() {
+                return Err(Error::Decode {
+                    url: shown,
+                    reason: "the token holds characters that cannot be sent".into(),
+                });
+            }
+        }
+        shell.debug(format!("{} {shown}", call.method));
+        let mut backoff = FIRST_BACKOFF;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.build(&call).send();
+            let retry = match &result {
+                Ok(response) if retryable_status(response.status()) => {
+                    Some(retry_after(response).unwrap_or(backoff))
+                }
+                Err(err) if retryable_error(err) => Some(backoff),
+                _ => None,
+            };
+            match retry {
+                Some(wait) if call.idempotent && attempt <= MAX_RETRIES => {
+                    let why = match &result {
+                        Ok(response) => format!("status {}", response.status().as_u16()),
+                        Err(err) => err_kind(err).to_string(),
+                    };
+                    shell.verbose(format!(
+                        "{} {shown}: {why}; retrying in {} ms ({attempt}/{MAX_RETRIES})",
+                        call.method,
+                        wait.as_millis()
+                    ));
+                    std::thread::sleep(wait);
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+                _ => {
+                    return match result {
+                        Ok(response) => Ok(Answer {
+                            response,
+                            url: call.url,
+                            method: call.method,
+                            attempts: attempt,
+                            secret: call.auth.secret(),
+                        }),
+                        Err(source) => Err(Error::Transport {
+                            url: shown,
+                            kind: err_kind(&source),
+                            source: source.without_url(),
+                        }),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// Proxies from the standard variables, read through `env`.
+fn proxies() -> anyhow::Result<Vec<reqwest::Proxy>> {
+    let no_proxy =
+        env::first_of(&env::NO_PROXY).and_then(|(_, value)| reqwest::NoProxy::from_string(&value));
+    let mut out = Vec::new();
+    let wanted = [
+        (env::first_of(&env::HTTPS_PROXY), "https"),
+        (env::first_of(&env::HTTP_PROXY), "http"),
+        (env::first_of(&env::ALL_PROXY), "all"),
+    ];
+    for (found, scheme) in wanted {
+        let Some((name, value)) = found else { continue };
+        let proxy = match scheme {
+            "https" => reqwest::Proxy::https(&value),
+            "http" => reqwest::Proxy::http(&value),
+            _ => reqwest::Proxy::all(&value),
+        }
+        .map_err(|_| {
+            UserError::new(format!(
+                "`{name}` is not a proxy URL: `{}`",
+                shell::clean_line(&redact_text(&value))
+            ))
+            .hint(format!("fix or unset `{name}`"))
+        })?;
+        out.push(proxy.no_proxy(no_proxy.clone()));
+    }
+    Ok(out)
+}
+
+/// Pages through a list: `fetch(page)` returns one page; a page shorter
+/// than `page_size` ends it. A server that keeps sending full pages gets
+/// an error after `max_pages`, never a silently cut list.
+pub fn paginate<T>(
+    url: &Url,
+    page_size: usize,
+    max_pages: usize,
+    mut fetch: impl FnMut(usize) -> Result<Option<Vec<T>>, Error>,
+) -> Result<Vec<T>, Error> {
+    let mut items = Vec::new();
+    for page in 1..=max_pages {
+        let Some(batch) = fetch(page)? else { break };
+        let full = batch.len() >= page_size;
+        items.extend(batch);
+        if !full {
+            return Ok(items);
+        }
+    }
+    if items.is_empty() {
+        return Ok(items);
+    }
+    Err(Error::TooManyPages {
+        url: redact(url),
+        pages: max_pages,
+        items: items.len(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        let ok = |t: &str| check_endpoint(t, "the endpoint").map(|u| u.to_string());
+        let err = |t: &str| check_endpoint(t, "the endpoint").unwrap_err().to_string();
+        assert_eq!(ok("https://api.cnb.cool").unwrap(), "https://api.cnb.cool/");
+        assert_eq!(
+            ok("http://127.0.0.1:9/x/").unwrap(),
+            "http://127.0.0.1:9/x/"
+        );
+        assert_eq!(ok("http://[::1]:9").unwrap(), "http://[::1]:9/");
+        assert!(err("http://api.example.com").contains("in clear"));
+        assert!(err("http://0.0.0.0:80").contains("in clear"));
+        assert!(err("https://a.example/?x=1").contains("query"));
+        assert!(err("https://a.example/#frag").contains("fragment"));
+        assert!(err("ftp://a.example/").contains("https://"));
+        let e = err("https://user:hunter2@a.example/");
+        assert!(
+            e.contains("user name or password") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = err("https://user:hunter2@[bad/");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_text("sparse+https://u:p@h.example/x@y/"),
+            "sparse+https://***@h.example/x@y/"
+        );
+        assert_eq!(
+            redact_text("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
+        assert_eq!(redact_text("no url"), "no url");
+        let url = Url::parse("https://u:p@h.example/").unwrap();
+        assert_eq!(redact(&url), "https://***@h.example/");
+    }
+
+    #[test]
+    fn server_text_is_cleaned_and_scrubbed() {
+        let secret = Secret::new("tok123".into());
+        assert_eq!(
+            server_text("\x1b[2Jbad token tok123\nhint: x", Some(&secret)),
+            "bad token *** hint: x"
+        );
+        assert!(server_text(&"x".repeat(1000), None).len() < 400);
+    }
+
+    #[test]
+    fn error_details() {
+        assert_eq!(
+            error_detail(br#"{"errcode":1,"errmsg":"nope"}"#).as_deref(),
+            Some("nope")
+        );
+        assert_eq!(
+            error_detail(br#"{"errors":[{"detail":"a"},{"detail":"b"}]}"#).as_deref(),
+            Some("a; b")
+        );
+        assert_eq!(error_detail(b"<html>"), None);
+    }
+
+    #[test]
+    fn pagination_never_cuts_silently() {
+        let url = Url::parse("https://x.example/").unwrap();
+        let all = paginate(&url, 2, 10, |page| {
+            Ok(Some(if page < 3 { vec![page; 2] } else { vec![page] }))
+        })
+        .unwrap();
+        assert_eq!(all, [1, 1, 2, 2, 3]);
+        let endless = paginate(&url, 2, 10, |page| Ok(Some(vec![page; 2])));
+        assert!(matches!(
+            endless,
+            Err(Error::TooManyPages {
+                pages: 10,
+                items: 20,
+                ..
+            })
+        ));
+    }
+}

@@ -1,0 +1,204 @@
+//! cargo's sparse index, read as cargo reads it: `config.json`, and a
+//! crate's file with the token cargo would send (raw, no `Bearer`).
+
+use std::io::{BufRead, BufReader, Read};
+use std::time::Duration;
+
+use reqwest::header;
+use serde::Deserialize;
+
+use super::{Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, redact, server_text};
+use crate::credentials::Secret;
+use crate::registry_url::IndexUrl;
+use crate::shell::Shell;
+use crate::spec::validate_crate_name;
+
+const HEADERS: &[(&str, &str)] = &[("cargo-protocol", "version=1")];
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndexEntry {
+    pub vers: String,
+    #[serde(default)]
+    pub yanked: bool,
+}
+
+/// The parts of `config.json` cnbcargo uses.
+#[derive(Debug, Clone, Deserialize)]
+pub struct IndexConfig {
+    /// Required, so that an answer without it is not taken for a registry's.
+    #[allow(dead_code, reason = "only its presence is checked")]
+    pub dl: String,
+    #[serde(default)]
+    pub api: Option<String>,
+    #[serde(default, rename = "auth-required")]
+    pub auth_required: bool,
+}
+
+/// What `config.json` answered.
+#[derive(Debug)]
+pub enum ConfigAnswer {
+    Config(IndexConfig),
+    /// 401, with the `www-authenticate` challenge if there was one.
+    Unauthorized {
+        challenge: Option<String>,
+    },
+}
+
+/// `1/a`, `2/ab`, `3/a/abc`, `ab/cd/abcd...`, from the lower-cased name.
+/// The name is checked first, so it cannot add path segments, and a
+/// multi-byte character cannot be cut in half.
+pub fn file_path(name: &str) -> Result<String, crate::error::UserError> {
+    validate_crate_name(name)?;
+    let name = name.to_ascii_lowercase();
+    Ok(match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    })
+}
+
+pub struct SparseIndex<'h> {
+    http: &'h Http,
+    index: IndexUrl,
+    token: Option<Secret>,
+}
+
+impl<'h> SparseIndex<'h> {
+    pub fn new(http: &'h Http, index: IndexUrl, token: Option<Secret>) -> SparseIndex<'h> {
+        SparseIndex { http, index, token }
+    }
+
+    fn auth(&self) -> Auth<'_> {
+        self.token.as_ref().map_or(Auth::None, Auth::Raw)
+    }
+
+    /// `config.json`, anonymously or with the token; `timeout` shortens
+    /// the client's for quick checks.
+    pub fn config(
+        &self,
+        with_token: bool,
+        timeout: Option<Duration>,
+        shell: &Shell,
+    ) -> Result<ConfigAnswer, Error> {
+        let url = self.index.join("config.json");
+        let call = Call {
+            auth: if with_token { self.auth() } else { Auth::None },
+            headers: HEADERS,
+            timeout,
+            idempotent: false,
+            ..Call::get(url.clone(), Auth::None)
+        };
+        let answer = self.http.send(call, shell)?;
+        if answer.status().as_u16() == 401 {
+            let challenge = answer
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .map(|v| server_text(&String::from_utf8_lossy(v.as_bytes()), None));
+            return Ok(ConfigAnswer::Unauthorized { challenge });
+        }
+        let body = answer.success_bytes(INDEX_CONFIG)?;
+        let config: IndexConfig = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            url: redact(&url),
+            reason: if body.trim_ascii_start().starts_with(b"<") {
+                "an HTML page, not a registry's `config.json`".to_string()
+            } else {
+                format!("not a registry's `config.json` ({e})")
+            },
+        })?;
+        Ok(ConfigAnswer::Config(config))
+    }
+
+    /// The versions the index lists for `name` (on CNB: the registry's
+    /// own, or the crates.io proxy's when the registry has none); empty
+    /// when the index does not know the crate. The file is read line by
+    /// line, so its size does not become memory.
+    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<IndexEntry>, Error> {
+        let path = file_path(name).map_err(|e| Error::Decode {
+            url: redact(self.index.http_url()),
+            reason: e.to_string(),
+        })?;
+        let url = self.index.join(&path);
+        let call = Call {
+            headers: HEADERS,
+            ..Call::get(url.clone(), self.auth())
+        };
+        let answer = self.http.send(call, shell)?;
+        match answer.status().as_u16() {
+            404 | 410 => return Ok(Vec::new()),
+            status if !(200..300).contains(&status) => return Err(answer.into_error()),
+            _ => {}
+        }
+        let shown = redact(&url);
+        let too_large = |limit| Error::TooLarge {
+            url: shown.clone(),
+            limit,
+        };
+        if answer
+            .response
+            .content_length()
+            .is_some_and(|len| len > INDEX_FILE.bytes)
+        {
+            return Err(too_large(INDEX_FILE));
+        }
+        let mut reader = BufReader::new(answer.response.take(INDEX_FILE.bytes + 1));
+        let mut entries = Vec::new();
+        let mut line = Vec::new();
+        let mut total = 0u64;
+        for number in 1.. {
+            line.clear();
+            let read = (&mut reader)
+                .take(INDEX_LINE.bytes + 1)
+                .read_until(b'\n', &mut line)
+                .map_err(|e| super::body_error(e, &shown))?;
+            if read == 0 {
+                break;
+            }
+            total += read as u64;
+            if total > INDEX_FILE.bytes {
+                return Err(too_large(INDEX_FILE));
+            }
+            if line.len() as u64 > INDEX_LINE.bytes {
+                return Err(too_large(INDEX_LINE));
+            }
+            if line.trim_ascii().is_empty() {
+                continue;
+            }
+            let entry: IndexEntry = serde_json::from_slice(&line).map_err(|e| Error::Decode {
+                url: shown.clone(),
+                reason: format!("line {number} is not an index entry: {e}"),
+            })?;
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_follow_cargo_layout() {
+        assert_eq!(file_path("a").unwrap(), "1/a");
+        assert_eq!(file_path("ab").unwrap(), "2/ab");
+        assert_eq!(file_path("abc").unwrap(), "3/a/abc");
+        assert_eq!(file_path("Serde").unwrap(), "se/rd/serde");
+    }
+
+    #[test]
+    fn names_that_are_not_crate_names_never_make_a_path() {
+        for name in ["krätze", "ää", "../../x?y#z", "", "a/b", "a b", "é"] {
+            assert!(file_path(name).is_err(), "{name}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn file_path_never_panics(name in "\\PC{0,70}") {
+            if let Ok(path) = file_path(&name) {
+                proptest::prop_assert!(path.ends_with(&name.to_ascii_lowercase()));
+            }
+        }
+    }
+}

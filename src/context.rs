@@ -1,0 +1,144 @@
+//! What every command works with, resolved once per run (cargo's
+//! `GlobalContext`): the working directory, `CARGO_HOME`, the config files
+//! cargo reads, the cargo to run, the HTTP client and the shell. Each is
+//! built on first use, so a command pays only for what it needs.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use anyhow::{Context as _, Result};
+
+use crate::cargo::Cargo;
+use crate::cargo_config::{self, ConfigStack, RegistryDef};
+use crate::client::Http;
+use crate::client::cnb::CnbApi;
+use crate::client::sparse::SparseIndex;
+use crate::credentials::Secret;
+use crate::env;
+use crate::error::UserError;
+use crate::registry_url::IndexUrl;
+use crate::settings::{self, TokenSource};
+use crate::shell::Shell;
+
+pub struct Context {
+    pub shell: Shell,
+    pub cargo: Cargo,
+    cwd: OnceLock<PathBuf>,
+    cargo_home: OnceLock<PathBuf>,
+    config: OnceLock<ConfigStack>,
+    http: OnceLock<Http>,
+}
+
+/// A registry with everything needed to talk to it.
+pub struct Target {
+    pub registry: RegistryDef,
+    pub index: IndexUrl,
+    pub token: Secret,
+    pub token_source: TokenSource,
+}
+
+impl Target {
+    /// For child cargo processes: the token through cargo's own variable
+    /// (never argv), when cargo could not find this token by itself.
+    pub fn cargo_env(&self) -> Option<(String, &Secret)> {
+        (!self.token_source.is_cargos_own())
+            .then(|| (env::registry_var(&self.registry.name, "TOKEN"), &self.token))
+    }
+}
+
+impl Context {
+    pub fn new(shell: Shell) -> Context {
+        Context {
+            shell,
+            cargo: Cargo::from_env(),
+            cwd: OnceLock::new(),
+            cargo_home: OnceLock::new(),
+            config: OnceLock::new(),
+            http: OnceLock::new(),
+        }
+    }
+
+    pub fn cwd(&self) -> Result<&Path> {
+        if let Some(cwd) = self.cwd.get() {
+            return Ok(cwd);
+        }
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        Ok(self.cwd.get_or_init(|| cwd))
+    }
+
+    /// `$CARGO_HOME`, else `~/.cargo`.
+    pub fn cargo_home(&self) -> Result<&Path> {
+        if let Some(home) = self.cargo_home.get() {
+            return Ok(home);
+        }
+        let home = cargo_config::cargo_home(self.cwd()?)?;
+        Ok(self.cargo_home.get_or_init(|| home))
+    }
+
+    /// The config files cargo reads from here, read once.
+    pub fn config(&self) -> Result<&ConfigStack> {
+        if let Some(stack) = self.config.get() {
+            return Ok(stack);
+        }
+        let stack = ConfigStack::discover(self.cwd()?, self.cargo_home()?)?;
+        for file in &stack.files {
+            self.shell.debug(format!("read `{}`", file.path.display()));
+        }
+        Ok(self.config.get_or_init(|| stack))
+    }
+
+    pub fn http(&self) -> Result<&Http> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        let http = Http::new()?;
+        Ok(self.http.get_or_init(|| http))
+    }
+
+    /// The registry to act on (see `settings::registry`).
+    pub fn registry(&self, requested: Option<&str>) -> Result<RegistryDef> {
+        settings::registry(self.config()?, requested, &self.shell)
+    }
+
+    /// The registry, its index (checked fit for a token) and its token.
+    pub fn target(&self, requested: Option<&str>) -> Result<Target> {
+        let registry = self.registry(requested)?;
+        let index = settings::index_for_token(&registry)?;
+        let (token, token_source) =
+            settings::require_token(&registry, self.cargo_home()?, &self.shell)?;
+        self.shell
+            .verbose(format!("using the token from {token_source}"));
+        Ok(Target {
+            registry,
+            index,
+            token,
+            token_source,
+        })
+    }
+
+    /// CNB's API for the target's registry.
+    pub fn api(&self, target: &Target, endpoint_flag: Option<&str>) -> Result<CnbApi<'_>> {
+        let (base, source) = settings::api_endpoint(endpoint_flag, &target.index)?;
+        let slug = target.index.cnb_slug().ok_or_else(|| {
+            UserError::new(format!(
+                "the index `{}` is not a CNB registry URL (`.../<group>/<registry>/-/packages/`)",
+                target.index
+            ))
+            .hint("CNB's API addresses registries by that path")
+        })?;
+        self.shell.verbose(format!(
+            "CNB API at `{}` ({source}), registry `{slug}`",
+            crate::client::redact(&base)
+        ));
+        Ok(CnbApi::new(self.http()?, base, slug, target.token.clone()))
+    }
+
+    /// The target's sparse index, read with its token.
+    pub fn index(&self, target: &Target) -> Result<SparseIndex<'_>> {
+        Ok(SparseIndex::new(
+            self.http()?,
+            target.index.clone(),
+            Some(target.token.clone()),
+        ))
+    }
+}

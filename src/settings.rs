@@ -1,0 +1,321 @@
+//! Every setting with more than one source has its precedence chain here,
+//! written once: the registry, its token and the CNB API endpoint. The
+//! functions take what they need (the config stack, the flag) and read
+//! the environment through `env`; `Context` calls them once per run.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use url::Url;
+
+use crate::cargo_config::{ConfigStack, RegistryDef};
+use crate::client;
+use crate::credentials::{self, Secret, keyring_store};
+use crate::env;
+use crate::error::UserError;
+use crate::registry_url::IndexUrl;
+use crate::shell::Shell;
+
+/// The registry to act on: `--registry`, else `registry.default`
+/// (`CARGO_REGISTRY_DEFAULT`, then the config files), else the only
+/// registry whose index looks like CNB's.
+pub fn registry(
+    stack: &ConfigStack,
+    requested: Option<&str>,
+    shell: &Shell,
+) -> Result<RegistryDef> {
+    let registries = stack.registries();
+    let listing = || {
+        if registries.is_empty() {
+            "no registries are configured".to_string()
+        } else {
+            let names: Vec<String> = registries
+                .iter()
+                .map(|r| format!("`{}` ({}, {})", r.name, r.index_shown(), r.origin))
+                .collect();
+            format!("configured: {}", names.join("; "))
+        }
+    };
+    if let Some(name) = requested {
+        return registries
+            .iter()
+            .find(|r| r.name == name)
+            .cloned()
+            .ok_or_else(|| {
+                UserError::new(format!(
+                    "registry `{name}` is not in cargo's config ({})",
+                    listing()
+                ))
+                .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
+                .into()
+            });
+    }
+    if let Some((name, origin)) = stack.registry_default()
+        && name != "crates-io"
+    {
+        return match registries.iter().find(|r| r.name == name) {
+            Some(registry) => {
+                shell.verbose(format!("using `registry.default = \"{name}\"` from {origin}"));
+                Ok(registry.clone())
+            }
+            None => Err(UserError::new(format!(
+                "`registry.default` ({origin}) names `{name}`, which has no `[registries.{name}]` index ({})",
+                listing()
+            ))
+            .hint("run `cnbcargo init` to configure the registry, or pass `--registry NAME`")
+            .into()),
+        };
+    }
+    let cnb: Vec<&RegistryDef> = registries
+        .iter()
+        .filter(|r| r.index_url().is_some_and(|u| u.looks_like_cnb()))
+        .collect();
+    match cnb.as_slice() {
+        [only] => {
+            shell.verbose(format!(
+                "using `{}`, the only CNB registry configured",
+                only.name
+            ));
+            Ok((*only).clone())
+        }
+        [] => Err(UserError::new(format!(
+            "no CNB registry is configured here ({})",
+            listing()
+        ))
+        .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
+        .into()),
+        _ => Err(UserError::new(format!(
+            "several CNB registries are configured and none is `registry.default` ({})",
+            listing()
+        ))
+        .hint("pass `--registry NAME`")
+        .into()),
+    }
+}
+
+/// The index a registry's token may be used with: a sparse `http(s)`
+/// index, and plain http only on this machine.
+pub fn index_for_token(registry: &RegistryDef) -> Result<IndexUrl> {
+    let index = IndexUrl::from_config(&registry.index).map_err(|e| {
+        UserError::new(format!(
+            "registry `{}` ({}) cannot be used",
+            registry.name, registry.origin
+        ))
+        .caused_by(e)
+    })?;
+    index.check_token_allowed()?;
+    Ok(index)
+}
+
+/// Where the API token came from; `-v` names it, never the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSource {
+    CnbTokenEnv,
+    Keyring,
+    CargoEnv(String),
+    CargoCredentials(PathBuf),
+}
+
+impl TokenSource {
+    /// cargo finds this token by itself; the others must be handed to it.
+    pub fn is_cargos_own(&self) -> bool {
+        matches!(
+            self,
+            TokenSource::CargoEnv(_) | TokenSource::CargoCredentials(_)
+        )
+    }
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::CnbTokenEnv => write!(f, "`{}`", env::CNB_TOKEN),
+            TokenSource::Keyring => f.write_str("the OS keyring (from `cnbcargo login`)"),
+            TokenSource::CargoEnv(var) => write!(f, "`{var}`"),
+            TokenSource::CargoCredentials(path) => write!(f, "`{}`", path.display()),
+        }
+    }
+}
+
+/// `CNB_TOKEN`, else the keyring copy, else cargo's own token for the
+/// registry (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`).
+/// `Ok(None)` when there is none; a token that is not one is an error
+/// naming where it came from.
+pub fn token(
+    registry: &RegistryDef,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Result<Option<(Secret, TokenSource)>> {
+    if let Some(token) = credentials::cnb_token_env()? {
+        return Ok(Some((token, TokenSource::CnbTokenEnv)));
+    }
+    if keyring_store::enabled(false) {
+        match keyring_store::load(&registry.index) {
+            Ok(Some(token)) => {
+                let token = credentials::validate_token(
+                    zeroize::Zeroizing::new(token.expose().to_string()),
+                    &TokenSource::Keyring,
+                )?;
+                return Ok(Some((token, TokenSource::Keyring)));
+            }
+            Ok(None) => {}
+            Err(why) => shell.debug(format!("keyring not read: {why}")),
+        }
+    }
+    cargo_token(registry, cargo_home, shell)
+}
+
+/// `token`, required.
+pub fn require_token(
+    registry: &RegistryDef,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Result<(Secret, TokenSource)> {
+    token(registry, cargo_home, shell)?.ok_or_else(|| {
+        UserError::new(format!("no token for registry `{}`", registry.name))
+            .hint(format!(
+                "run `cnbcargo login --registry {}`, or set `{}`",
+                registry.name,
+                env::CNB_TOKEN
+            ))
+            .into()
+    })
+}
+
+/// The token cargo itself would send: `CARGO_REGISTRIES_<NAME>_TOKEN`,
+/// then `$CARGO_HOME/credentials.toml` (or the legacy `credentials`).
+pub fn cargo_token(
+    registry: &RegistryDef,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Result<Option<(Secret, TokenSource)>> {
+    let var = env::registry_var(&registry.name, "TOKEN");
+    if let Some(token) = env::var_non_empty(&var) {
+        let source = TokenSource::CargoEnv(var);
+        let token = credentials::validate_token(zeroize::Zeroizing::new(token), &source)?;
+        return Ok(Some((token, source)));
+    }
+    for file in ["credentials.toml", "credentials"] {
+        let path = cargo_home.join(file);
+        let Some(bytes) = crate::fs::read_regular(&path)? else {
+            continue;
+        };
+        let text = zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned());
+        let Ok(doc) = text.parse::<toml_edit::DocumentMut>() else {
+            shell.warn(format!("`{}` is not valid TOML; skipped", path.display()));
+            continue;
+        };
+        if let Some(token) = doc
+            .get("registries")
+            .and_then(|r| r.get(&registry.name))
+            .and_then(|r| r.get("token"))
+            .and_then(|t| t.as_str())
+        {
+            let source = TokenSource::CargoCredentials(path);
+            let token =
+                credentials::validate_token(zeroize::Zeroizing::new(token.to_string()), &source)?;
+            return Ok(Some((token, source)));
+        }
+    }
+    Ok(None)
+}
+
+/// Where the API endpoint came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointSource {
+    Flag,
+    Env,
+    Derived,
+}
+
+/// `--api-endpoint`, else `CNB_API_ENDPOINT`, else `https://api.<domain>`
+/// for an index on `cargo.<domain>`; checked by `client::check_endpoint`.
+pub fn api_endpoint(flag: Option<&str>, index: &IndexUrl) -> Result<(Url, EndpointSource)> {
+    api_endpoint_from(flag, env::var_non_empty(env::CNB_API_ENDPOINT), index)
+}
+
+/// `api_endpoint` with the environment variable's value passed in.
+fn api_endpoint_from(
+    flag: Option<&str>,
+    from_env: Option<String>,
+    index: &IndexUrl,
+) -> Result<(Url, EndpointSource)> {
+    let (text, what, source) = match (flag, from_env) {
+        (Some(text), _) => (
+            text.to_string(),
+            "the API endpoint from `--api-endpoint`".to_string(),
+            EndpointSource::Flag,
+        ),
+        (None, Some(text)) => (
+            text,
+            format!("the API endpoint from `{}`", env::CNB_API_ENDPOINT),
+            EndpointSource::Env,
+        ),
+        (None, None) => {
+            let host = index.http_url().host_str().unwrap_or_default();
+            return match host.strip_prefix("cargo.") {
+                Some(domain) if !domain.is_empty() => Ok((
+                    client::check_endpoint(&format!("https://api.{domain}/"), "the API endpoint")?,
+                    EndpointSource::Derived,
+                )),
+                _ => Err(UserError::new(format!(
+                    "cannot tell the CNB API endpoint for the index on `{host}`"
+                ))
+                .hint(format!(
+                    "pass `--api-endpoint https://api.<domain>` or set `{}`",
+                    env::CNB_API_ENDPOINT
+                ))
+                .into()),
+            };
+        }
+    };
+    Ok((client::check_endpoint(&text, &what)?, source))
+}
+
+impl std::fmt::Display for EndpointSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndpointSource::Flag => f.write_str("`--api-endpoint`"),
+            EndpointSource::Env => write!(f, "`{}`", env::CNB_API_ENDPOINT),
+            EndpointSource::Derived => f.write_str("derived from the index host"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_is_derived_from_the_index_host() {
+        let index = IndexUrl::parse_target("acme/crates").unwrap();
+        let url = |flag: Option<&str>, from_env: Option<&str>| {
+            api_endpoint_from(flag, from_env.map(str::to_string), &index)
+                .map(|(u, _)| u.to_string())
+        };
+        assert_eq!(url(None, None).unwrap(), "https://api.cnb.cool/");
+        assert_eq!(
+            url(Some("http://127.0.0.1:9"), Some("https://ignored/")).unwrap(),
+            "http://127.0.0.1:9/"
+        );
+        assert_eq!(
+            url(None, Some("https://api.example.com")).unwrap(),
+            "https://api.example.com/"
+        );
+        assert!(url(None, Some("ftp://x")).is_err());
+        let err = url(None, Some("http://api.example.com"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`CNB_API_ENDPOINT`") && err.contains("in clear"),
+            "{err}"
+        );
+        let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
+        let err = api_endpoint_from(None, None, &other).unwrap_err();
+        assert!(
+            UserError::first_hint(&err)
+                .unwrap()
+                .contains("--api-endpoint")
+        );
+    }
+}
