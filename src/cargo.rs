@@ -32,7 +32,7 @@ pub struct Cargo {
 impl Cargo {
     /// `$CARGO`, else `cargo` from `PATH`.
     pub fn from_env() -> Cargo {
-        match std::env::var_os(env::CARGO).filter(|p| !p.is_empty()) {
+        match env::var_os(env::CARGO) {
             Some(program) => Cargo {
                 program,
                 from_env: true,

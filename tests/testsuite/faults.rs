@@ -80,7 +80,10 @@ fn malformed_json_is_a_clear_error() {
     let out = run(env.cnbcargo().args(["list", "garbled"]));
     assert_failure(&out, 1);
     let err = stderr(&out);
-    assert!(err.contains("unexpected answer from `http://127.0.0.1"), "{err}");
+    assert!(
+        err.contains("unexpected answer from `http://127.0.0.1"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     // An array where the object keyed by `cargo` belongs is refused too.
     registry.fault_next(
