@@ -21,7 +21,7 @@ pub mod sparse;
 
 use std::io::Read;
 use std::net::IpAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use reqwest::header::{self, HeaderMap};
@@ -86,7 +86,7 @@ pub enum Error {
         url: String,
         kind: &'static str,
         #[source]
-        source: reqwest::Error,
+        source: Option<reqwest::Error>,
     },
     #[error("`{method} {url}` answered {status}{}", detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Status {
@@ -350,7 +350,11 @@ impl<'a> Call<'a> {
 
 /// An answer whose body is still to be read.
 pub struct Answer<'a> {
-    pub response: Response,
+    response: Response,
+    /// When reading the body must have ended: the HTTP library's timeout
+    /// applies to each read, so a server trickling bytes would otherwise
+    /// hold a read open for ever.
+    deadline: Instant,
     pub url: Url,
     pub method: Method,
     /// How many times the request was sent.
@@ -367,10 +371,39 @@ impl Answer<'_> {
         self.response.headers()
     }
 
+    pub fn content_length(&self) -> Option<u64> {
+        self.response.content_length()
+    }
+
+    /// The body as a reader that stops at the deadline.
+    pub fn reader(self) -> impl Read {
+        DeadlineReader {
+            inner: self.response,
+            deadline: self.deadline,
+        }
+    }
+
     /// The whole body, at most `limit`: past it, an error.
     pub fn bytes(self, limit: Limit) -> Result<Vec<u8>, Error> {
         let url = redact(&self.url);
-        read_capped(self.response, limit, &url)
+        let too_large = || Error::TooLarge {
+            url: url.clone(),
+            limit,
+        };
+        // A declared length past the cap needs no reading at all.
+        if self.content_length().is_some_and(|len| len > limit.bytes) {
+            return Err(too_large());
+        }
+        let capacity = self.content_length().unwrap_or(8 << 10).min(limit.bytes) as usize;
+        let mut body = Vec::with_capacity(capacity);
+        self.reader()
+            .take(limit.bytes + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| body_error(e, &url))?;
+        if body.len() as u64 > limit.bytes {
+            return Err(too_large());
+        }
+        Ok(body)
     }
 
     /// For a status that is not success: the error, with the server's own
@@ -391,7 +424,8 @@ impl Answer<'_> {
             };
         }
         let secret = self.secret;
-        let body = read_truncated(self.response, ERROR_BODY);
+        let mut body = Vec::new();
+        let _ = self.reader().take(ERROR_BODY.bytes).read_to_end(&mut body);
         Error::Status {
             method,
             url,
@@ -451,49 +485,40 @@ pub fn server_text(text: &str, secret: Option<&Secret>) -> String {
     }
 }
 
-fn read_capped(response: Response, limit: Limit, url: &str) -> Result<Vec<u8>, Error> {
-    let too_large = || Error::TooLarge {
-        url: url.to_string(),
-        limit,
-    };
-    // A declared length past the cap needs no reading at all.
-    if response
-        .content_length()
-        .is_some_and(|len| len > limit.bytes)
-    {
-        return Err(too_large());
-    }
-    let capacity = response
-        .content_length()
-        .unwrap_or(8 << 10)
-        .min(limit.bytes) as usize;
-    let mut body = Vec::with_capacity(capacity);
-    response
-        .take(limit.bytes + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| body_error(e, url))?;
-    if body.len() as u64 > limit.bytes {
-        return Err(too_large());
-    }
-    Ok(body)
+/// A reader that fails with a timeout once its deadline has passed.
+struct DeadlineReader<R> {
+    inner: R,
+    deadline: Instant,
 }
 
-/// Reads up to `limit` and drops the rest (for error answers).
-fn read_truncated(response: Response, limit: Limit) -> Vec<u8> {
-    let mut body = Vec::new();
-    let _ = response.take(limit.bytes).read_to_end(&mut body);
-    body
+impl<R: Read> Read for DeadlineReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if Instant::now() > self.deadline {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the answer took longer than the timeout",
+            ));
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// A failure while reading a body: the reqwest error inside, when there
 /// is one, says whether it timed out.
-fn body_error(err: std::io::Error, url: &str) -> Error {
+pub(crate) fn body_error(err: std::io::Error, url: &str) -> Error {
     let kind = err.kind();
+    if kind == std::io::ErrorKind::TimedOut {
+        return Error::Transport {
+            url: url.to_string(),
+            kind: "timed out",
+            source: None,
+        };
+    }
     match err.into_inner().map(|e| e.downcast::<reqwest::Error>()) {
         Some(Ok(inner)) => Error::Transport {
             url: url.to_string(),
             kind: err_kind(&inner),
-            source: inner.without_url(),
+            source: Some(inner.without_url()),
         },
         _ => Error::Decode {
             url: url.to_string(),
@@ -635,10 +660,12 @@ impl Http {
             }
         }
         shell.debug(format!("{} {shown}", call.method));
+        let timeout = call.timeout.unwrap_or(self.timeout);
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
             attempt += 1;
+            let started = Instant::now();
             let result = self.build(&call).send();
             let retry = match &result {
                 Ok(response) if retryable_status(response.status()) => {
@@ -665,6 +692,7 @@ impl Http {
                     return match result {
                         Ok(response) => Ok(Answer {
                             response,
+                            deadline: started + timeout,
                             url: call.url,
                             method: call.method,
                             attempts: attempt,
@@ -673,7 +701,7 @@ impl Http {
                         Err(source) => Err(Error::Transport {
                             url: shown,
                             kind: err_kind(&source),
-                            source: source.without_url(),
+                            source: Some(source.without_url()),
                         }),
                     };
                 }

@@ -135,13 +135,12 @@ impl<'h> SparseIndex<'h> {
             limit,
         };
         if answer
-            .response
             .content_length()
             .is_some_and(|len| len > INDEX_FILE.bytes)
         {
             return Err(too_large(INDEX_FILE));
         }
-        let mut reader = BufReader::new(answer.response.take(INDEX_FILE.bytes + 1));
+        let mut reader = BufReader::new(answer.reader().take(INDEX_FILE.bytes + 1));
         let mut entries = Vec::new();
         let mut line = Vec::new();
         let mut total = 0u64;
