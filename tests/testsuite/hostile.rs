@@ -47,6 +47,19 @@ fn cnbcargo(env: &TestEnv, args: &[&str]) -> Output {
     run_with_deadline(env.cnbcargo().args(args))
 }
 
+/// `assert_failure`/`assert_success` with only the end of long outputs.
+#[track_caller]
+fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit {code}, got {}\n--- stdout (end)\n{}\n--- stderr (end)\n{}",
+        out.status,
+        tail(&stdout(out)),
+        tail(&stderr(out))
+    );
+}
+
 #[track_caller]
 fn assert_stderr_has(out: &Output, words: &[&str]) {
     let err = stderr(out);
@@ -162,7 +175,7 @@ fn huge_version_list_is_refused() {
     env.env("CNBCARGO_HTTP_TIMEOUT", "5");
     registry.fault_next("/cargo/bigtags/-/tags", 4, FaultKind::HugeBody(200 * MIB));
     let out = cnbcargo(&env, &["list", "bigtags"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["larger than"]);
 }
 
@@ -172,7 +185,7 @@ fn endless_chunked_version_list_is_cut_off() {
     env.env("CNBCARGO_HTTP_TIMEOUT", "2");
     registry.fault_next("/cargo/endless/-/tags", 4, FaultKind::EndlessChunked);
     let out = cnbcargo(&env, &["list", "endless"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     let err = stderr(&out);
     assert!(
         err.contains("larger than") || err.contains("timed out"),
@@ -191,7 +204,7 @@ fn huge_index_file_is_refused() {
         FaultKind::HugeBody(200 * MIB),
     );
     let out = cnbcargo(&env, &["list", "bigindex"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["larger than"]);
 }
 
@@ -207,7 +220,7 @@ fn plain_http_api_endpoint_off_loopback_gets_no_token() {
         format!("http://0.0.0.0:{}", registry.api_port()),
     );
     let out = cnbcargo(&env, &["list"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["http://"]);
     let sent: Vec<String> = registry
         .api_requests()
@@ -232,7 +245,7 @@ fn plain_http_index_off_loopback_gets_no_token() {
         .env("CNB_API_ENDPOINT", registry.api_url());
     for args in [&["list", "plainidx"][..], &["list"]] {
         let out = cnbcargo(&env, args);
-        assert_failure(&out, 1);
+        assert_exit(&out, 1);
         assert_stderr_has(&out, &["http://"]);
     }
     let sent = carrying(&registry.index_requests(), token);
@@ -272,7 +285,7 @@ fn non_ascii_package_name_is_refused_before_publishing() {
             .args(["publish", "--", "--no-verify"])
             .current_dir(&lib),
     );
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_stderr_has(&out, &["not a valid crate name"]);
     assert!(registry.versions("krätze").is_empty());
@@ -287,7 +300,7 @@ fn path_like_package_name_is_refused_before_any_request() {
             .args(["publish", "--", "--no-verify"])
             .current_dir(&lib),
     );
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     assert_stderr_has(&out, &["not a valid crate name"]);
     let odd: Vec<String> = registry
@@ -311,7 +324,7 @@ fn a_delete_answered_after_the_timeout_is_reported_deleted() {
         FaultKind::AnswerLate(Duration::from_millis(1500)),
     );
     let out = cnbcargo(&env, &["delete", "slowdel@0.1.0", "--yes"]);
-    assert_success(&out);
+    assert_exit(&out, 0);
     assert_stderr_has(&out, &["Deleted"]);
     assert!(registry.versions("slowdel").is_empty());
 }
@@ -356,7 +369,7 @@ fn overlapping_delete_specs_list_each_version_once() {
             "--yes",
         ],
     );
-    assert_success(&out);
+    assert_exit(&out, 0);
     let err = stderr(&out);
     for version in ["0.1.0", "0.2.0", "0.3.0"] {
         assert_eq!(
@@ -374,7 +387,7 @@ fn endless_pages_stop(args: &[&str]) {
     let (registry, env) = hosting("pages", &["0.1.0"]);
     registry.set_endless_pages(true);
     let out = cnbcargo(&env, args);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["pages"]);
     let calls = registry.api_requests().len();
     assert!(calls <= 1100, "{calls} API requests");
@@ -407,7 +420,7 @@ fn control_characters_in_package_names_are_not_printed() {
             FaultKind::StatusBody(200, body.clone()),
         );
         let out = cnbcargo(&env, args);
-        assert_success(&out);
+        assert_exit(&out, 0);
         assert_no_terminal_controls(&out);
     }
 }
@@ -424,7 +437,7 @@ fn control_characters_in_api_errors_are_not_printed() {
         ),
     );
     let out = cnbcargo(&env, &["list", "ctl"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["boom"]);
     assert_no_terminal_controls(&out);
 }
@@ -479,7 +492,7 @@ fn fifo_refused(fifo: &str, args: &[&str], shown: &str) {
         stderr(&bounded.output)
     );
     let out = bounded.output;
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &[shown, "not a regular file"]);
 }
 
@@ -502,7 +515,7 @@ fn directory_as_cargo_config_is_refused() {
     let env = TestEnv::new();
     std::fs::create_dir_all(env.project().join(".cargo/config.toml")).unwrap();
     let out = cnbcargo(&env, &["init", "acme/crates"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &[".cargo/config.toml", "not a regular file"]);
 }
 
@@ -514,7 +527,7 @@ fn init_removes_stray_temp_files() {
     env.write("project/.cargo/config.toml", "[net]\nretry = 1\n");
     stray_temp_file(&env.project().join(".cargo/.cnbcargo-AbC123.tmp"));
     let out = cnbcargo(&env, &["init", "acme/crates"]);
-    assert_success(&out);
+    assert_exit(&out, 0);
     let left = temp_files(&env.project().join(".cargo"));
     assert!(left.is_empty(), "left behind: {left:?}");
 }
@@ -528,7 +541,7 @@ fn ci_removes_stray_temp_files() {
     );
     stray_temp_file(&env.project().join(".cnbcargo-XyZ789.tmp"));
     let out = cnbcargo(&env, &["ci"]);
-    assert_success(&out);
+    assert_exit(&out, 0);
     let left = temp_files(&env.project());
     assert!(left.is_empty(), "left behind: {left:?}");
 }
@@ -551,7 +564,7 @@ fn parallel_inits_into_a_new_directory_keep_every_registry() {
             runs.into_iter().map(|r| r.join().unwrap()).collect()
         });
         for out in &outputs {
-            assert_success(out);
+            assert_exit(out, 0);
         }
         let text = env.read("project/.cargo/config.toml");
         let doc: toml_edit::DocumentMut = text
@@ -623,13 +636,19 @@ fn doctor_fails_reachable(fault: FaultKind, timeout: Option<&str>) {
     registry.fault_next("config.json", 10, fault);
     let out = cnbcargo(&env, &["doctor", "--json"]);
     let report = doctor_report(&out);
+    let index_checks: Vec<&Value> = report["checks"]
+        .as_array()
+        .expect("a `checks` array")
+        .iter()
+        .filter(|c| c["id"].as_str().is_some_and(|id| id.starts_with("index.")))
+        .collect();
     assert_eq!(
         check_status(&report, "index.reachable"),
         "fail",
-        "{report:#}"
+        "{index_checks:#?}"
     );
     assert_eq!(report["ok"], false);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
 }
 
 #[test]
@@ -662,7 +681,7 @@ fn redirect_of_the_version_list_to_another_port_is_refused() {
         FaultKind::Redirect(307, trap.url("/steal")),
     );
     let out = cnbcargo(&env, &["list", "redir"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["redirect"]);
     let leaked: Vec<String> = trap
         .requests()
@@ -683,7 +702,7 @@ fn redirect_of_the_index_file_to_another_port_is_refused() {
         FaultKind::Redirect(302, trap.url("/steal")),
     );
     let out = cnbcargo(&env, &["list", "redirix"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["redirect"]);
     let leaked: Vec<String> = trap
         .requests()
@@ -706,7 +725,7 @@ fn headers_trickling_in_time_out() {
         FaultKind::SlowHeaders(Duration::from_millis(200)),
     );
     let out = cnbcargo(&env, &["list", "slowhead"]);
-    assert_failure(&out, 1);
+    assert_exit(&out, 1);
     assert_stderr_has(&out, &["timed out"]);
 }
 
@@ -762,4 +781,134 @@ fn token_echoed_by_the_server_is_never_shown() {
     }
     let refs: Vec<&Output> = outputs.iter().collect();
     assert_not_shown(&token, &refs);
+}
+
+// ------------------------------------------- the hostile registry itself
+
+/// One raw HTTP/1.1 GET on 127.0.0.1: (head, up to `max_body` bytes of
+/// body); the connection is dropped after that, as a client hanging up.
+fn raw_get(port: u16, path: &str, auth: &str, max_body: usize) -> (String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/vnd.cnb.api+json\r\n\
+         Authorization: {auth}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    let mut buf = [0u8; 16 << 10];
+    let head_end = loop {
+        if let Some(at) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the head ended");
+        bytes.extend_from_slice(&buf[..n]);
+    };
+    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
+    let mut body = bytes[head_end..].to_vec();
+    while body.len() < max_body {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    body.truncate(max_body);
+    (head, body)
+}
+
+/// The faults do what the tests above rely on, whatever the client.
+#[test]
+fn hostile_registry_self_check() {
+    let registry = TestRegistry::builder().token("tok").start();
+    registry.add_version("selfcheck", "0.1.0");
+    let tags = "/acme/crates/-/packages/cargo/selfcheck/-/tags?page=1&page_size=100";
+    let (api, port) = (registry.api_port(), registry.port());
+
+    registry.fault_next("selfcheck/-/tags", 1, FaultKind::HugeBody(1 << 40));
+    let (head, body) = raw_get(api, tags, "Bearer tok", 1 << 20);
+    assert!(head.contains("Content-Length: 1099511627776"), "{head}");
+    assert_eq!(body.len(), 1 << 20);
+
+    registry.fault_next("selfcheck/-/tags", 1, FaultKind::EndlessChunked);
+    let (head, body) = raw_get(api, tags, "Bearer tok", 1 << 20);
+    assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+    assert_eq!(body.len(), 1 << 20);
+
+    let trap = TrapServer::start();
+    registry.fault_next(
+        "selfcheck/-/tags",
+        1,
+        FaultKind::Redirect(307, trap.url("/x")),
+    );
+    let (head, _) = raw_get(api, tags, "Bearer tok", 0);
+    assert!(head.starts_with("HTTP/1.1 307"), "{head}");
+    assert!(
+        head.contains(&format!("Location: {}", trap.url("/x"))),
+        "{head}"
+    );
+    assert!(trap.requests().is_empty());
+
+    registry.fault_next(
+        "selfcheck/-/tags",
+        1,
+        FaultKind::SlowHeaders(Duration::from_millis(5)),
+    );
+    let started = std::time::Instant::now();
+    let (head, body) = raw_get(api, tags, "Bearer tok", 10);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(started.elapsed() >= Duration::from_millis(5 * head.len() as u64));
+    assert!(body.starts_with(b"{\"cargo\""));
+
+    registry.fault_next("selfcheck/-/tags", 1, FaultKind::EchoAuth(401));
+    let (head, body) = raw_get(api, tags, "Bearer tok", 1000);
+    assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["errmsg"], "bad token Bearer tok");
+    let index_file = format!("/acme/crates/-/packages/{}", index_path("selfcheck"));
+    registry.fault_next(&index_file, 1, FaultKind::EchoAuth(401));
+    let (_, body) = raw_get(port, &index_file, "tok", 1000);
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["errors"][0]["detail"], "bad token tok");
+
+    registry.fault_next(
+        "/-/tag/0.1.0",
+        1,
+        FaultKind::AnswerLate(Duration::from_millis(300)),
+    );
+    let late = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", api)).unwrap();
+        write!(
+            stream,
+            "DELETE /acme/crates/-/packages/cargo/selfcheck/-/tag/0.1.0 HTTP/1.1\r\n\
+             Host: x\r\nAccept: application/vnd.cnb.api+json\r\nAuthorization: Bearer tok\r\n\
+             Connection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    });
+    std::thread::sleep(Duration::from_millis(150));
+    assert!(
+        registry.versions("selfcheck").is_empty(),
+        "deleted before the answer"
+    );
+    assert!(late.join().unwrap().starts_with("HTTP/1.1 200"));
+
+    registry.set_endless_pages(true);
+    for path in [
+        "/acme/crates/-/packages/cargo/gone/-/tags?page=5000&page_size=100",
+        "/acme/crates/-/packages?type=cargo&page=5000&page_size=100",
+    ] {
+        let (_, body) = raw_get(api, path, "Bearer tok", 1 << 20);
+        let page: Value = serde_json::from_slice(&body).unwrap();
+        let items = page.get("cargo").unwrap_or(&page);
+        assert_eq!(items.as_array().unwrap().len(), 100, "{path}");
+    }
 }
