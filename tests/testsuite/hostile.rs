@@ -60,6 +60,19 @@ fn assert_exit(out: &Output, code: i32) {
     );
 }
 
+/// Any failure but a crash.
+#[track_caller]
+fn assert_fails(out: &Output) {
+    assert!(
+        !out.status.success(),
+        "expected a failure, got {}\n--- stdout (end)\n{}\n--- stderr (end)\n{}",
+        out.status,
+        tail(&stdout(out)),
+        tail(&stderr(out))
+    );
+    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+}
+
 #[track_caller]
 fn assert_stderr_has(out: &Output, words: &[&str]) {
     let err = stderr(out);
@@ -262,7 +275,7 @@ fn login_refuses_a_plain_http_index_off_loopback() {
     ));
     env.env("CNB_TOKEN", token);
     let out = cnbcargo(&env, &["login"]);
-    assert!(!out.status.success(), "{}", stderr(&out));
+    assert_fails(&out);
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     let credentials =
         std::fs::read_to_string(env.cargo_home().join("credentials.toml")).unwrap_or_default();
@@ -453,8 +466,8 @@ fn credentials_in_the_api_endpoint_are_never_shown() {
     );
     let list = cnbcargo(&env, &["list"]);
     let verbose = cnbcargo(&env, &["list", "-vv", "credapi"]);
-    assert!(!list.status.success(), "{}", stderr(&list));
-    assert!(!verbose.status.success(), "{}", stderr(&verbose));
+    assert_fails(&list);
+    assert_fails(&verbose);
     assert_not_shown("hunter3pw", &[&list, &verbose]);
 }
 
@@ -472,8 +485,8 @@ fn credentials_in_the_index_url_are_never_shown() {
     let list_verbose = cnbcargo(&env, &["list", "-vv", "credidx"]);
     let doctor = cnbcargo(&env, &["doctor"]);
     let doctor_json = cnbcargo(&env, &["doctor", "--json"]);
-    assert!(!list.status.success(), "{}", stderr(&list));
-    assert!(!list_verbose.status.success(), "{}", stderr(&list_verbose));
+    assert_fails(&list);
+    assert_fails(&list_verbose);
     assert_not_shown("hunter4pw", &[&list, &list_verbose, &doctor, &doctor_json]);
 }
 
