@@ -64,27 +64,60 @@ impl HttpRequest {
     }
 }
 
+/// Writes a streamed body; it returns when done, on a write error (the
+/// client hung up) or when its own safety net says stop.
+pub type BodyWriter = Box<dyn FnOnce(&mut dyn Write) -> std::io::Result<()> + Send>;
+
+/// How a streamed body is framed on the wire.
+pub enum Framing {
+    /// `Content-Length: N`; the writer should write N bytes (fewer when it
+    /// gives up, and then the connection is closed mid-body).
+    Length(u64),
+    /// `Transfer-Encoding: chunked`; each write is one chunk, and the
+    /// closing chunk follows when the writer returns `Ok`.
+    Chunked,
+}
+
 pub struct Reply {
     pub status: u16,
     pub body: Vec<u8>,
     pub headers: Vec<(&'static str, String)>,
+    /// A body made on the fly instead of `body`; the connection is closed
+    /// after it.
+    pub stream: Option<(Framing, BodyWriter)>,
+    /// Send the status line and headers one byte at a time, pausing this
+    /// long before each byte.
+    pub trickle_head: Option<Duration>,
 }
 
+/// The safety net of every streamed body: it stops after this long or
+/// this many bytes even if the client keeps reading.
+pub const STREAM_MAX_TIME: Duration = Duration::from_secs(10);
+pub const STREAM_MAX_BYTES: u64 = 1 << 30;
+const STREAM_CHUNK: usize = 64 << 10;
+
 impl Reply {
-    pub fn json(status: u16, body: Value) -> Reply {
+    /// A reply with these bytes as its body.
+    pub fn bytes(status: u16, body: Vec<u8>, headers: Vec<(&'static str, String)>) -> Reply {
         Reply {
             status,
-            body: body.to_string().into_bytes(),
-            headers: vec![("Content-Type", "application/json".to_string())],
+            body,
+            headers,
+            stream: None,
+            trickle_head: None,
         }
     }
 
-    pub fn empty(status: u16) -> Reply {
-        Reply {
+    pub fn json(status: u16, body: Value) -> Reply {
+        Reply::bytes(
             status,
-            body: Vec::new(),
-            headers: Vec::new(),
-        }
+            body.to_string().into_bytes(),
+            vec![("Content-Type", "application/json".to_string())],
+        )
+    }
+
+    pub fn empty(status: u16) -> Reply {
+        Reply::bytes(status, Vec::new(), Vec::new())
     }
 
     /// Not an answer: the connection is closed instead.
@@ -96,12 +129,83 @@ impl Reply {
     pub fn error(status: u16, detail: &str) -> Reply {
         Reply::json(status, json!({"errors": [{"detail": detail}]}))
     }
+
+    /// 200 with `Content-Length: len`, the body (spaces) made in chunks as
+    /// it is sent; never more than `STREAM_MAX_BYTES` nor `STREAM_MAX_TIME`.
+    pub fn huge(len: u64) -> Reply {
+        let mut reply = Reply::empty(200);
+        reply
+            .headers
+            .push(("Content-Type", "application/json".to_string()));
+        reply.stream = Some((
+            Framing::Length(len),
+            Box::new(move |out: &mut dyn Write| write_filler(out, Some(len))),
+        ));
+        reply
+    }
+
+    /// 200 with `Transfer-Encoding: chunked` and chunks until the client
+    /// hangs up (or the safety net stops it).
+    pub fn endless_chunked() -> Reply {
+        let mut reply = Reply::empty(200);
+        reply
+            .headers
+            .push(("Content-Type", "application/json".to_string()));
+        reply.stream = Some((
+            Framing::Chunked,
+            Box::new(|out: &mut dyn Write| write_filler(out, None)),
+        ));
+        reply
+    }
+}
+
+/// Writes `len` bytes of filler (or without end), in chunks, within the
+/// safety net; an error means the client hung up.
+fn write_filler(out: &mut dyn Write, len: Option<u64>) -> std::io::Result<()> {
+    let chunk = [b' '; STREAM_CHUNK];
+    let started = std::time::Instant::now();
+    let limit = len.unwrap_or(u64::MAX).min(STREAM_MAX_BYTES);
+    let mut sent = 0u64;
+    while sent < limit {
+        if started.elapsed() > STREAM_MAX_TIME {
+            return Err(std::io::Error::other("the stream's time limit"));
+        }
+        let n = (limit - sent).min(STREAM_CHUNK as u64) as usize;
+        out.write_all(&chunk[..n])?;
+        sent += n as u64;
+    }
+    if len.is_some_and(|len| sent < len) {
+        return Err(std::io::Error::other("the stream's size limit"));
+    }
+    Ok(())
+}
+
+/// Frames each write as one chunk.
+struct ChunkedWriter<'a>(&'a mut TcpStream);
+
+impl Write for ChunkedWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.0
+            .write_all(format!("{:x}\r\n", buf.len()).as_bytes())?;
+        self.0.write_all(buf)?;
+        self.0.write_all(b"\r\n")?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Idle connections are dropped after this, so no thread outlives a test
 /// by long even if a client never hangs up.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_BODY: usize = 64 << 20;
+/// A client that stops reading without hanging up blocks a write at most this long.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct HttpServer {
     stop: Arc<AtomicBool>,
@@ -153,6 +257,11 @@ impl Drop for HttpServer {
 fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         200 => "OK",
         204 => "No Content",
         304 => "Not Modified",
@@ -171,6 +280,7 @@ fn reason(status: u16) -> &'static str {
 
 fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, stop: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
@@ -189,12 +299,54 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, s
         for (name, value) in &reply.headers {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
-        if close {
-            head.push_str("Connection: close\r\n");
+        match &reply.stream {
+            Some((Framing::Length(len), _)) => {
+                head.push_str(&format!("Content-Length: {len}\r\nConnection: close\r\n"))
+            }
+            Some((Framing::Chunked, _)) => {
+                head.push_str("Transfer-Encoding: chunked\r\nConnection: close\r\n")
+            }
+            None => {
+                head.push_str(&format!("Content-Length: {}\r\n", reply.body.len()));
+                if close {
+                    head.push_str("Connection: close\r\n");
+                }
+            }
         }
         head.push_str("\r\n");
         let mut bytes = head.into_bytes();
+        if let Some(pause) = reply.trickle_head {
+            // Stops at the first failed write: the client hung up.
+            for byte in std::mem::take(&mut bytes) {
+                std::thread::sleep(pause);
+                if writer
+                    .write_all(&[byte])
+                    .and_then(|_| writer.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        if let Some((framing, write_body)) = reply.stream {
+            if writer.write_all(&bytes).is_err() {
+                return;
+            }
+            match framing {
+                Framing::Length(_) => {
+                    let _ = write_body(&mut writer);
+                }
+                Framing::Chunked => {
+                    let mut chunked = ChunkedWriter(&mut writer);
+                    if write_body(&mut chunked).is_ok() {
+                        let _ = writer.write_all(b"0\r\n\r\n");
+                    }
+                }
+            }
+            let _ = writer.flush();
+            let _ = writer.shutdown(std::net::Shutdown::Both);
+            return;
+        }
         if !head_only && reply.status != 304 {
             bytes.extend_from_slice(&reply.body);
         }

@@ -5,14 +5,18 @@
 pub mod http;
 pub mod openapi;
 pub mod registry;
+pub mod trap;
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 pub use registry as registry_mod;
 pub use registry::TestRegistry;
+#[allow(unused_imports, reason = "not every user of this module needs it")]
+pub use trap::TrapServer;
 
 /// The cnbcargo binary under test.
 pub fn cnbcargo_bin() -> PathBuf {
@@ -162,6 +166,110 @@ pub fn run_with_stdin(cmd: &mut Command, stdin: &[u8]) -> Output {
 
 pub fn run(cmd: &mut Command) -> Output {
     cmd.output().expect("spawn")
+}
+
+/// How long `run_with_deadline` lets a command run.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// What `run_bounded` saw.
+pub struct Bounded {
+    pub output: Output,
+    /// The command was still running at the deadline and was killed.
+    pub timed_out: bool,
+    pub elapsed: Duration,
+}
+
+/// Runs a command that might hang, in a process group of its own: past
+/// `deadline` the group is killed. Both streams are read as they come, so
+/// a command printing a lot never blocks on a full pipe.
+pub fn run_bounded(cmd: &mut Command, deadline: Duration) -> Bounded {
+    use std::io::Read;
+    use std::sync::mpsc;
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    fn drain(pipe: Option<impl Read + Send + 'static>) -> mpsc::Receiver<Vec<u8>> {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            let _ = tx.send(bytes);
+        });
+        rx
+    }
+    let out = drain(child.stdout.take());
+    let err = drain(child.stderr.take());
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > deadline {
+            timed_out = true;
+            // The whole group, cargo children included; the child is not
+            // reaped yet, so the group id is still ours.
+            #[cfg(unix)]
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+            let _ = child.kill();
+            break child.wait().expect("wait");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    // A grandchild still holding a pipe must not hang the test either.
+    let collect = |rx: mpsc::Receiver<Vec<u8>>| {
+        rx.recv_timeout(Duration::from_secs(5))
+            .unwrap_or_else(|_| b"<pipe still held open by a child process>".to_vec())
+    };
+    Bounded {
+        output: Output {
+            status,
+            stdout: collect(out),
+            stderr: collect(err),
+        },
+        timed_out,
+        elapsed,
+    }
+}
+
+/// `run`, for a command that might hang: fails the test when it is still
+/// running after `DEADLINE`.
+#[track_caller]
+pub fn run_with_deadline(cmd: &mut Command) -> Output {
+    run_within(cmd, DEADLINE)
+}
+
+/// `run`, failing the test when the command is still running after `deadline`.
+#[track_caller]
+pub fn run_within(cmd: &mut Command, deadline: Duration) -> Output {
+    let bounded = run_bounded(cmd, deadline);
+    assert!(
+        !bounded.timed_out,
+        "still running after {deadline:?}; killed\n--- stdout\n{}\n--- stderr\n{}",
+        tail(&stdout(&bounded.output)),
+        tail(&stderr(&bounded.output)),
+    );
+    bounded.output
+}
+
+/// The end of a long text, for assertion messages.
+pub fn tail(text: &str) -> &str {
+    let mut start = text.len().saturating_sub(4000);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    &text[start..]
 }
 
 pub fn stdout(output: &Output) -> String {

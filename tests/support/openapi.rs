@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use serde_json::{Value, json};
 
 use super::http::{HttpRequest, Method, Reply};
-use super::registry::{DELETE, READ, State, WRITE, fault_reply, log, percent_decode, take_fault};
+use super::registry::{DELETE, READ, State, WRITE, answer, log, percent_decode, take_fault};
 
 fn cnb_error(status: u16, errcode: i64, errmsg: &str) -> Reply {
     Reply::json(
@@ -26,7 +26,8 @@ fn query(url: &str, key: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
+/// The page number and page size a list request asks for.
+fn page_params(url: &str) -> (usize, usize) {
     let page: usize = query(url, "page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
@@ -35,6 +36,17 @@ fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
         .and_then(|p| p.parse().ok())
         .unwrap_or(10)
         .clamp(1, 100);
+    (page, size)
+}
+
+/// A full page of made-up items, unique across pages, for `endless_pages`.
+fn endless_page(url: &str, item: impl Fn(usize, usize) -> Value) -> Value {
+    let (page, size) = page_params(url);
+    Value::Array((0..size).map(|i| item(page, i)).collect())
+}
+
+fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
+    let (page, size) = page_params(url);
     items
         .iter()
         .skip((page - 1) * size)
@@ -44,16 +56,15 @@ fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
 }
 
 pub fn handle(request: HttpRequest, state: &Mutex<State>, base: &str) -> Reply {
-    let reply = match take_fault(state, &request.url) {
-        Some(kind) => fault_reply(kind, |status| {
-            cnb_error(status, status as i64, "injected failure")
-        }),
-        None => {
-            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
-            route(&mut st, &request, base)
-        }
-    };
-    log(state, request, reply.status);
+    let fault = take_fault(state, &request.url);
+    let reply = answer(
+        state,
+        &request,
+        fault,
+        |st| route(st, &request, base),
+        |status, message| cnb_error(status, status as i64, message),
+    );
+    log(state, request, reply.status, true);
     reply
 }
 
@@ -97,6 +108,15 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
             if query(url, "type").as_deref() != Some("cargo") {
                 return cnb_error(400, 10400, "type=cargo is required");
             }
+            if st.endless_pages {
+                return Reply::json(
+                    200,
+                    endless_page(
+                        url,
+                        |page, i| json!({"name": format!("endless-{page}-{i}"), "type": "cargo", "tag_total": 1}),
+                    ),
+                );
+            }
             let keyword = query(url, "name").unwrap_or_default();
             let packages: Vec<Value> = st
                 .crates
@@ -117,6 +137,13 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
             Some(_) => Reply::empty(200),
             None => cnb_error(404, 10404, "package not found"),
         },
+        (Method::GET, ["cargo", name, "-", "tags"]) if st.endless_pages => {
+            let tags = endless_page(url, |page, i| {
+                json!({"name": format!("{page}.{i}.0"), "size": 10, "status": "normal",
+                       "digest": "0".repeat(64), "last_pusher": {"username": "cnb"}})
+            });
+            Reply::json(200, json!({"cargo": tags, "package": name}))
+        }
         (Method::GET, ["cargo", name, "-", "tags"]) => match versions(st, name) {
             Some(tags) => Reply::json(200, json!({"cargo": page(&tags, url), "package": name})),
             None => cnb_error(404, 10404, "package not found"),

@@ -21,6 +21,8 @@ pub struct LoggedRequest {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub status: u16,
+    /// Whether it came to the OpenAPI's port (else the registry's).
+    pub api: bool,
 }
 
 impl LoggedRequest {
@@ -60,7 +62,27 @@ pub enum FaultKind {
     /// Answer normally, but only after this long.
     Delay(Duration),
     /// Answer 200 with this body instead.
-    Body(&'static str),
+    Body(String),
+    /// Answer 200 with `Content-Length: N`, the body made on the fly as it
+    /// is sent (never held in memory); stops when the client hangs up.
+    HugeBody(u64),
+    /// Answer 200 with `Transfer-Encoding: chunked` and chunks until the
+    /// client hangs up (at most ~10 s or ~1 GiB).
+    EndlessChunked,
+    /// Answer this status (301, 302, 307...) with `Location: <url>`.
+    Redirect(u16, String),
+    /// The normal answer, its status line and headers sent one byte per
+    /// this long; stops when the client hangs up.
+    SlowHeaders(Duration),
+    /// Do what the request asks (a DELETE really deletes), then wait this
+    /// long, then answer.
+    AnswerLate(Duration),
+    /// Answer this status with exactly this body (as JSON).
+    StatusBody(u16, String),
+    /// Answer this status with an error that quotes the request's
+    /// `Authorization` header back ("bad token <value>"), in the port's
+    /// error shape: a hostile server baiting the client into printing it.
+    EchoAuth(u16),
 }
 
 /// A fault to inject into the next requests that match a path fragment.
@@ -91,6 +113,8 @@ pub struct State {
     in_flight: usize,
     /// The most requests that were being handled at once.
     pub max_in_flight: usize,
+    /// The OpenAPI's package and version lists answer every page full.
+    pub endless_pages: bool,
 }
 
 pub struct TestRegistry {
@@ -203,6 +227,11 @@ impl TestRegistry {
         self.port
     }
 
+    /// The OpenAPI's port.
+    pub fn api_port(&self) -> u16 {
+        self.api_port
+    }
+
     /// `http://127.0.0.1:PORT/acme/crates/-/packages/`
     pub fn http_index(&self) -> String {
         format!("http://127.0.0.1:{}/{}/-/packages/", self.port, self.slug)
@@ -240,6 +269,29 @@ impl TestRegistry {
 
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.state().log.clone()
+    }
+
+    /// The requests the OpenAPI's port answered.
+    pub fn api_requests(&self) -> Vec<LoggedRequest> {
+        self.requests().into_iter().filter(|r| r.api).collect()
+    }
+
+    /// The requests the registry's port (index and Web API) answered.
+    pub fn index_requests(&self) -> Vec<LoggedRequest> {
+        self.requests().into_iter().filter(|r| !r.api).collect()
+    }
+
+    /// Forgets the requests logged so far (e.g. those of a test's set-up).
+    pub fn clear_log(&self) {
+        self.state().log.clear();
+    }
+
+    /// Hostile pagination: the OpenAPI's version list (`/-/tags`) and
+    /// package list answer every page, whatever its number, with a full
+    /// page of made-up unique items, so a client that pages "until a short
+    /// page" never stops.
+    pub fn set_endless_pages(&self, endless: bool) {
+        self.state().endless_pages = endless;
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -340,22 +392,67 @@ pub fn take_fault(state: &Mutex<State>, url: &str) -> Option<FaultKind> {
     fault
 }
 
-/// The reply for an injected fault, with `error` making the error body.
-pub fn fault_reply(kind: FaultKind, error: impl Fn(u16) -> Reply) -> Reply {
+/// The answer to a request: `route` gives the normal one (called with the
+/// state locked), `error(status, message)` makes the port's error body.
+/// Waits (`AnswerLate`) happen with the lock released.
+pub fn answer(
+    state: &Mutex<State>,
+    request: &HttpRequest,
+    fault: Option<FaultKind>,
+    route: impl FnOnce(&mut State) -> Reply,
+    error: impl Fn(u16, &str) -> Reply,
+) -> Reply {
+    let normal = move || {
+        let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+        route(&mut st)
+    };
+    match fault {
+        None => normal(),
+        Some(FaultKind::AnswerLate(wait)) => {
+            let reply = normal();
+            std::thread::sleep(wait);
+            reply
+        }
+        Some(FaultKind::SlowHeaders(pause)) => {
+            let mut reply = normal();
+            reply.trickle_head = Some(pause);
+            reply
+        }
+        Some(kind) => fault_reply(kind, request.header("authorization"), error),
+    }
+}
+
+/// The reply for an injected fault that replaces the answer, with
+/// `error(status, message)` making the error body.
+pub fn fault_reply(
+    kind: FaultKind,
+    authorization: Option<&str>,
+    error: impl Fn(u16, &str) -> Reply,
+) -> Reply {
+    let json = || vec![("Content-Type", "application/json".to_string())];
     match kind {
-        FaultKind::Status(status) => error(status),
+        FaultKind::Status(status) => error(status, "injected failure"),
         FaultKind::Reset => Reply::reset(),
-        FaultKind::Body(body) => Reply {
-            status: 200,
-            body: body.as_bytes().to_vec(),
-            headers: vec![("Content-Type", "application/json".to_string())],
-        },
+        FaultKind::Body(body) => Reply::bytes(200, body.into_bytes(), json()),
+        FaultKind::HugeBody(len) => Reply::huge(len),
+        FaultKind::EndlessChunked => Reply::endless_chunked(),
+        FaultKind::Redirect(status, location) => {
+            Reply::bytes(status, Vec::new(), vec![("Location", location)])
+        }
+        FaultKind::StatusBody(status, body) => Reply::bytes(status, body.into_bytes(), json()),
+        FaultKind::EchoAuth(status) => error(
+            status,
+            &format!("bad token {}", authorization.unwrap_or_default()),
+        ),
         FaultKind::Delay(_) => unreachable!("delays are taken in take_fault"),
+        FaultKind::AnswerLate(_) | FaultKind::SlowHeaders(_) => {
+            unreachable!("answered normally, in `answer`")
+        }
     }
 }
 
 /// Records a request once it is answered (every `take_fault` is paired with it).
-pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16) {
+pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16, api: bool) {
     let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
     st.in_flight -= 1;
     st.log.push(LoggedRequest {
@@ -364,18 +461,20 @@ pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16) {
         headers: request.headers,
         body: request.body,
         status,
+        api,
     });
 }
 
 fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> Reply {
     let fault = take_fault(state, &request.url);
     let auth = request.header("authorization").map(str::to_string);
-    let reply = match fault {
-        Some(kind) => fault_reply(kind, |status| Reply::error(status, "injected failure")),
-        None => {
-            let mut st = state.lock().unwrap_or_else(|e| e.into_inner());
+    let reply = answer(
+        state,
+        &request,
+        fault,
+        |st| {
             route(
-                &mut st,
+                st,
                 &request.method,
                 &request.url,
                 auth.as_deref(),
@@ -384,9 +483,10 @@ fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> 
                 base,
                 port,
             )
-        }
-    };
-    log(state, request, reply.status);
+        },
+        Reply::error,
+    );
+    log(state, request, reply.status, false);
     reply
 }
 
@@ -471,17 +571,9 @@ fn route(
             .find(|(n, _)| n.eq_ignore_ascii_case("if-none-match"))
             .map(|(_, v)| v.as_str());
         if if_none_match == Some(etag.as_str()) {
-            return Reply {
-                status: 304,
-                body: Vec::new(),
-                headers: vec![("ETag", etag)],
-            };
+            return Reply::bytes(304, Vec::new(), vec![("ETag", etag)]);
         }
-        return Reply {
-            status: 200,
-            body: text.into_bytes(),
-            headers: vec![("ETag", etag)],
-        };
+        return Reply::bytes(200, text.into_bytes(), vec![("ETag", etag)]);
     }
     Reply::error(404, "not found")
 }
@@ -493,11 +585,11 @@ fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
         (Method::DELETE, [name, vers, "yank"]) => set_yanked(st, name, vers, true),
         (Method::PUT, [name, vers, "unyank"]) => set_yanked(st, name, vers, false),
         (Method::GET, [name, vers, "download"]) => match find_version(st, name, vers) {
-            Some(v) => Reply {
-                status: 200,
-                body: v.crate_file.clone(),
-                headers: vec![("Content-Type", "application/gzip".to_string())],
-            },
+            Some(v) => Reply::bytes(
+                200,
+                v.crate_file.clone(),
+                vec![("Content-Type", "application/gzip".to_string())],
+            ),
             None => Reply::error(404, "no such crate version"),
         },
         _ => Reply::error(404, "not found"),

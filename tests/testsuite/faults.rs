@@ -75,7 +75,7 @@ fn malformed_json_is_a_clear_error() {
     registry.fault_next(
         "/cargo/garbled/-/tags",
         1,
-        FaultKind::Body("{\"cargo\": [ not json"),
+        FaultKind::Body("{\"cargo\": [ not json".into()),
     );
     let out = run(env.cnbcargo().args(["list", "garbled"]));
     assert_failure(&out, 1);
@@ -89,7 +89,7 @@ fn malformed_json_is_a_clear_error() {
     registry.fault_next(
         "/cargo/garbled/-/tags",
         1,
-        FaultKind::Body("[{\"name\":\"0.1.0\"}]"),
+        FaultKind::Body("[{\"name\":\"0.1.0\"}]".into()),
     );
     let out = run(env.cnbcargo().args(["list", "garbled"]));
     assert_failure(&out, 1);
@@ -106,7 +106,7 @@ fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
     registry.fault_next(
         "/api/v1/crates/new",
         1,
-        FaultKind::Body("{\"errors\":[{\"detail\":\"the registry's storage is full\"}]}"),
+        FaultKind::Body("{\"errors\":[{\"detail\":\"the registry's storage is full\"}]}".into()),
     );
     let out = run(env
         .cnbcargo()

@@ -12,6 +12,7 @@ mod doctor;
 mod e2e;
 mod faults;
 mod gate;
+mod hostile;
 mod init;
 mod login;
 mod publish;
