@@ -87,6 +87,20 @@ impl Context {
         Ok(self.config.get_or_init(|| stack))
     }
 
+    /// The workspace root of the project here, as cargo sees it, else the
+    /// current directory. cargo reads every config file on the way, and
+    /// would block for ever on a FIFO there: those are refused first.
+    pub fn workspace_root(&self) -> Result<PathBuf> {
+        let cwd = self.cwd()?;
+        for path in cargo_config::config_paths(cwd, self.cargo_home()?) {
+            crate::fs::check_regular(&path)?;
+        }
+        Ok(self
+            .cargo
+            .workspace_root(cwd)
+            .unwrap_or_else(|| cwd.to_path_buf()))
+    }
+
     pub fn http(&self) -> Result<&Http> {
         if let Some(http) = self.http.get() {
             return Ok(http);

@@ -31,11 +31,7 @@ fn pipeline(install: &str) -> Vec<String> {
 
 pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
-    let cwd = ctx.cwd()?;
-    let root = ctx
-        .cargo
-        .workspace_root(cwd)
-        .unwrap_or_else(|| cwd.to_path_buf());
+    let root = ctx.workspace_root()?;
     let path = root.join(".cnb.yaml");
     // Concurrent runs take turns; a dry run writes nothing and locks nothing.
     let lock = if args.dry_run {

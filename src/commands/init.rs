@@ -185,12 +185,7 @@ fn config_path(global: bool, ctx: &Context) -> Result<PathBuf> {
     let cargo_dir = if global {
         ctx.cargo_home()?.to_path_buf()
     } else {
-        let cwd = ctx.cwd()?;
-        let root = ctx
-            .cargo
-            .workspace_root(cwd)
-            .unwrap_or_else(|| cwd.to_path_buf());
-        root.join(".cargo")
+        ctx.workspace_root()?.join(".cargo")
     };
     Ok(cargo_config::config_file_in_cargo_dir(&cargo_dir))
 }
