@@ -7,6 +7,7 @@
 #[allow(unused_imports)]
 mod support;
 
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -323,6 +324,8 @@ fn main() {
         20
     );
 
+    hostile_figures();
+
     println!("\npeak memory (max RSS): cnbcargo itself / largest process incl. the cargo it runs");
     let mib = |kib: Option<u64>| {
         kib.map_or("      ?".to_string(), |k| {
@@ -338,4 +341,96 @@ fn main() {
         size,
         size as f64 / (1024.0 * 1024.0)
     );
+}
+
+/// CPU time (user + system, seconds) and peak memory (KiB) of a command,
+/// from GNU time; it may fail, the figures are what is measured.
+fn cpu_and_peak(cmd: &Command) -> Option<(f64, u64)> {
+    if !std::path::Path::new("/usr/bin/time").exists() {
+        return None;
+    }
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .arg("-f")
+        .arg("cpu=%U+%S peak-kib=%M")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear();
+    for (k, v) in cmd.get_envs() {
+        if let Some(v) = v {
+            timed.env(k, v);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    let out = timed.stdin(Stdio::null()).output().ok()?;
+    let err = stderr(&out);
+    let line = err.lines().rev().find(|l| l.starts_with("cpu="))?;
+    let (cpu, peak) = line.strip_prefix("cpu=")?.split_once(" peak-kib=")?;
+    let (user, system) = cpu.split_once('+')?;
+    let seconds = user.parse::<f64>().ok()? + system.parse::<f64>().ok()?;
+    Some((seconds, peak.trim().parse().ok()?))
+}
+
+/// The binaries to measure: this build, and the one named by
+/// `CNBCARGO_BENCH_BEFORE` (an earlier build) when set, for before/after.
+fn binaries() -> Vec<(&'static str, PathBuf)> {
+    let mut list = vec![("after", cnbcargo_bin())];
+    if let Some(before) = std::env::var_os("CNBCARGO_BENCH_BEFORE") {
+        list.push(("before", PathBuf::from(before)));
+    }
+    list
+}
+
+/// Hostile servers: cnbcargo's own peak memory while the server sends a
+/// 200 MB body, and the client time of `delete` over 20,000 and 50,000
+/// listed versions (linear: the two should differ by about 2.5x).
+fn hostile_figures() {
+    println!("\nhostile servers (cnbcargo's own peak memory, client CPU time)");
+    for (label, bin) in binaries() {
+        for (what, fault) in [
+            (
+                "200 MB body, with Content-Length",
+                support::registry_mod::FaultKind::HugeBody(200 << 20),
+            ),
+            (
+                "endless chunked body",
+                support::registry_mod::FaultKind::EndlessChunked,
+            ),
+        ] {
+            let registry = TestRegistry::builder().token("t").start();
+            registry.add_version("big", "0.1.0");
+            let mut env = logged_in_env(&registry, "t");
+            env.env("CNBCARGO_HTTP_TIMEOUT", "30");
+            registry.fault_next("/cargo/big/-/tags", 1, fault);
+            let mut cmd = env.command(&bin);
+            cmd.args(["list", "big"]);
+            let started = Instant::now();
+            let peak = own_peak_kib(&mut cmd);
+            println!(
+                "  {label:<6} list, {what:<36} peak {:>8} KiB, {:>8.1} ms",
+                peak.map_or("?".into(), |k| k.to_string()),
+                ms(started.elapsed())
+            );
+        }
+        for versions in [20_000usize, 50_000] {
+            let registry = TestRegistry::builder().token("t").start();
+            for i in 0..versions {
+                registry.add_version("bulk", &format!("0.{}.{}", i / 1000, i % 1000));
+            }
+            let env = logged_in_env(&registry, "t");
+            let mut cmd = env.command(&bin);
+            cmd.args(["delete", "bulk@>=0", "--dry-run"]);
+            let started = Instant::now();
+            match cpu_and_peak(&cmd) {
+                Some((cpu, peak)) => println!(
+                    "  {label:<6} delete --dry-run over {versions} versions: client CPU {:>7.3} s, peak {peak} KiB, wall {:>8.1} ms (server included)",
+                    cpu,
+                    ms(started.elapsed())
+                ),
+                None => println!("  {label:<6} delete over {versions} versions: /usr/bin/time missing"),
+            }
+        }
+    }
 }

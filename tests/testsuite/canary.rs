@@ -226,6 +226,9 @@ fn token_never_leaks_from_api_commands() {
         .env("CNB_TOKEN", format!("{token}-wrong"))
         .args(["list", "-vv"]);
     outputs.push(run(&mut wrong));
+    // doctor reads the same token and sends it to the index and the API.
+    outputs.push(run(env.cnbcargo().args(["doctor", "-vv"])));
+    outputs.push(run(env.cnbcargo().args(["doctor", "-vv", "--json"])));
 
     assert!(outputs[0].status.success(), "{}", stderr(&outputs[0]));
     assert!(outputs[6].status.success(), "{}", stderr(&outputs[6]));
