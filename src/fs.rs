@@ -28,17 +28,21 @@ fn kind(meta: &std::fs::Metadata) -> &'static str {
     "not a plain file"
 }
 
+fn not_regular(path: &Path, meta: &std::fs::Metadata) -> UserError {
+    UserError::new(format!(
+        "`{}` is not a regular file ({})",
+        path.display(),
+        kind(meta)
+    ))
+    .hint("cnbcargo reads and writes plain files only; move it away and run again")
+}
+
 /// Refuses a path that exists and is not a regular file (after
 /// following symlinks); `Ok(false)` when nothing is there.
 pub fn check_regular(path: &Path) -> Result<bool, UserError> {
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_file() => Ok(true),
-        Ok(meta) => Err(UserError::new(format!(
-            "`{}` is not a regular file ({})",
-            path.display(),
-            kind(&meta)
-        ))
-        .hint("cnbcargo reads and writes plain files only; move it away and run again")),
+        Ok(meta) => Err(not_regular(path, &meta)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(UserError::new(format!(
             "cannot read `{}`: {e}",
@@ -47,19 +51,37 @@ pub fn check_regular(path: &Path) -> Result<bool, UserError> {
     }
 }
 
-/// The bytes of a regular file, `None` when it does not exist.
+/// The bytes of a regular file, `None` when it does not exist. The file
+/// is opened without blocking and its type checked on the open handle, so
+/// a FIFO put there after any earlier check still cannot block the read.
 pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
-    if !check_regular(path)? {
-        return Ok(None);
+    use std::io::Read;
+
+    let cannot =
+        |e: std::io::Error| UserError::new(format!("cannot read `{}`: {e}", path.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
     }
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(UserError::new(format!(
-            "cannot read `{}`: {e}",
-            path.display()
-        ))),
+    let mut file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // A directory cannot be opened on some systems: say what it is.
+        Err(e) => {
+            check_regular(path)?;
+            return Err(cannot(e));
+        }
+    };
+    let meta = file.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
     }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(cannot)?;
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]
@@ -73,6 +95,15 @@ mod tests {
         assert!(err.contains("not a regular file (a directory)"), "{err}");
         assert_eq!(read_regular(&dir.path().join("missing")).unwrap(), None);
         std::fs::write(dir.path().join("f"), b"x").unwrap();
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let err = read_regular(&fifo).unwrap_err().to_string();
+                assert!(err.contains("(a FIFO)"), "{err}");
+            }
+        }
         assert_eq!(read_regular(&dir.path().join("f")).unwrap().unwrap(), b"x");
     }
 }

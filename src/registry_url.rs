@@ -42,8 +42,10 @@ impl IndexUrl {
     }
 
     fn parse_url(text: &str) -> Result<IndexUrl, UserError> {
+        // Messages never echo a password written into the URL.
+        let shown = clean_line(&redact_text(text));
         let mut url = Url::parse(text).map_err(|e| {
-            UserError::new(format!("`{text}` is not a valid URL: {e}"))
+            UserError::new(format!("`{shown}` is not a valid URL: {e}"))
                 .hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
         })?;
         match url.scheme() {
@@ -51,23 +53,23 @@ impl IndexUrl {
             "http" if is_loopback(&url) => {}
             "http" => {
                 return Err(UserError::new(format!(
-                    "refusing the plain `http://` index `{text}`: the token would travel in clear"
+                    "refusing the plain `http://` index `{shown}`: the token would travel in clear"
                 ))
                 .hint("use the `https://` URL; plain http is only accepted for loopback hosts (127.0.0.1, ::1, localhost)"));
             }
             other => {
                 return Err(UserError::new(format!(
-                    "`{text}` uses the unsupported scheme `{other}`"
+                    "`{shown}` uses the unsupported scheme `{other}`"
                 ))
                 .hint("CNB registries are sparse indexes served over `https://`"));
             }
         }
         if url.host().is_none() {
-            return Err(UserError::new(format!("`{text}` has no host")));
+            return Err(UserError::new(format!("`{shown}` has no host")));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(UserError::new(format!(
-                "`{text}` has a query or fragment, which an index URL cannot have"
+                "`{shown}` has a query or fragment, which an index URL cannot have"
             )));
         }
         if !url.username().is_empty() || url.password().is_some() {

@@ -107,6 +107,29 @@ pub fn index_for_token(registry: &RegistryDef) -> Result<IndexUrl> {
     Ok(index)
 }
 
+/// Refuses a registry whose index (sparse or not) is plain `http://` to a
+/// host that is not this machine: cargo would send the token there.
+pub fn check_index_may_carry_token(registry: &RegistryDef) -> Result<()> {
+    let text = registry.index.as_str();
+    let bare = text
+        .strip_prefix("sparse+")
+        .or_else(|| text.strip_prefix("registry+"))
+        .unwrap_or(text);
+    match Url::parse(bare) {
+        Ok(url) if url.scheme() == "http" && !client::is_loopback(&url) => Err(UserError::new(
+            format!(
+                "refusing to give cargo a token for registry `{}`: its index `{}` ({}) is plain `http://` to a host that is not this machine",
+                registry.name,
+                registry.index_shown(),
+                registry.origin
+            ),
+        )
+        .hint("use the registry's `https://` URL (`cnbcargo init` rewrites the entry); plain http is only for loopback hosts")
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 /// Where the API token came from; `-v` names it, never the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenSource {

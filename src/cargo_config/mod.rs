@@ -29,7 +29,9 @@ pub fn cargo_home(cwd: &Path) -> Result<PathBuf> {
 /// `config` wins when it exists (cargo warns and uses it), else `config.toml`.
 pub fn config_file_in_cargo_dir(cargo_dir: &Path) -> PathBuf {
     let legacy = cargo_dir.join("config");
-    if legacy.is_file() {
+    // As cargo decides: anything there (a FIFO too, which is then refused
+    // when read rather than passed over), a dangling symlink not.
+    if legacy.exists() {
         legacy
     } else {
         cargo_dir.join("config.toml")
@@ -42,17 +44,19 @@ pub fn config_paths(cwd: &Path, cargo_home: &Path) -> Vec<PathBuf> {
     let mut paths = Vec::new();
     for dir in cwd.ancestors() {
         let path = config_file_in_cargo_dir(&dir.join(".cargo"));
-        // Anything there counts: reading it refuses a FIFO or a directory
-        // with a clear error, where skipping it would hide it.
-        if path.symlink_metadata().is_ok() {
+        // Anything there counts, as for cargo: reading it refuses a FIFO or
+        // a directory with a clear error, where skipping it would hide it.
+        // A dangling symlink is passed over, as cargo does.
+        if path.exists() {
             paths.push(path);
         }
     }
     let home_config = config_file_in_cargo_dir(cargo_home);
-    let seen = paths
-        .iter()
-        .any(|p| p == &home_config || p.canonicalize().ok() == home_config.canonicalize().ok());
-    if home_config.symlink_metadata().is_ok() && !seen {
+    let home_canonical = home_config.canonicalize().ok();
+    let seen = paths.iter().any(|p| {
+        p == &home_config || (home_canonical.is_some() && p.canonicalize().ok() == home_canonical)
+    });
+    if home_config.exists() && !seen {
         paths.push(home_config);
     }
     paths

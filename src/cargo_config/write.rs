@@ -73,9 +73,6 @@ fn set_new_file_permissions(_path: &Path) -> std::io::Result<()> {
 /// file inside it runs, so that concurrent runs take turns.
 pub struct DirLock {
     _file: Option<File>,
-    /// The directory was made for this run and may be removed if nothing
-    /// gets written into it.
-    created: Option<PathBuf>,
 }
 
 impl DirLock {
@@ -83,40 +80,38 @@ impl DirLock {
     /// `.cargo/` yet lock the same directory as the rest), locks it, and
     /// removes the temporary files of runs that were killed mid-write:
     /// every writer holds this lock, so any such file found now is stale.
+    /// The directory is never removed again: a run waiting for the lock
+    /// would then hold it on a directory no other run can see.
     pub fn acquire(dir: &Path) -> Result<DirLock> {
-        let created = if dir.is_dir() {
-            None
-        } else {
-            fs::create_dir_all(dir)
-                .with_context(|| format!("failed to create `{}`", dir.display()))?;
-            Some(dir.to_path_buf())
-        };
+        fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
         #[cfg(unix)]
-        let file = {
+        {
             let file = File::open(dir)
                 .with_context(|| format!("failed to open `{}` to lock it", dir.display()))?;
             file.lock()
                 .with_context(|| format!("failed to lock `{}`", dir.display()))?;
-            Some(file)
-        };
+            remove_stray_temp_files(dir);
+            Ok(DirLock { _file: Some(file) })
+        }
+        // Without the lock, another run's temporary file may be in flight:
+        // nothing is cleaned up.
         #[cfg(not(unix))]
-        let file = None;
-        remove_stray_temp_files(dir);
-        Ok(DirLock {
-            _file: file,
-            created,
-        })
+        Ok(DirLock { _file: None })
     }
 
-    /// Removes the directory made by `acquire` if it is still empty, for
-    /// runs that end without writing (on an error, say).
-    pub fn remove_if_unused(&self) {
-        if let Some(dir) = &self.created {
-            let _ = fs::remove_dir(dir);
-        }
+    /// The lock for writing `path`: on the directory of the file actually
+    /// written (a symlink's target), where the temporary file goes.
+    pub fn for_file(path: &Path) -> Result<DirLock> {
+        let target = resolve_target(path);
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        DirLock::acquire(dir)
     }
 }
 
+#[cfg_attr(not(unix), allow(dead_code))]
 fn remove_stray_temp_files(dir: &Path) {
     let Ok(entries) = fs::read_dir(dir) else {
         return;

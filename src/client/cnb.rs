@@ -7,7 +7,7 @@ use reqwest::Method;
 use serde::Deserialize;
 use url::Url;
 
-use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, paginate, redact};
+use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, decode_error, paginate};
 use crate::credentials::Secret;
 use crate::shell::Shell;
 
@@ -150,10 +150,7 @@ impl<'h> CnbApi<'h> {
             };
             parse_tag_page(&body)
                 .map(Some)
-                .map_err(|reason| Error::Decode {
-                    url: redact(&url),
-                    reason,
-                })
+                .map_err(|reason| decode_error(&url, reason, Some(&self.token)))
         })
     }
 
@@ -193,10 +190,7 @@ impl<'h> CnbApi<'h> {
             let body = answer.success_bytes(API_PAGE)?;
             serde_json::from_slice::<Vec<PackageSummary>>(&body)
                 .map(Some)
-                .map_err(|e| Error::Decode {
-                    url: redact(&url),
-                    reason: e.to_string(),
-                })
+                .map_err(|e| decode_error(&url, e, Some(&self.token)))
         })
     }
 
@@ -209,9 +203,12 @@ impl<'h> CnbApi<'h> {
         let body = self.http.send(call, shell)?.success_bytes(API_PAGE)?;
         serde_json::from_slice::<Vec<serde_json::Value>>(&body)
             .map(|_| ())
-            .map_err(|e| Error::Decode {
-                url: redact(&url),
-                reason: format!("expected a JSON list of packages: {e}"),
+            .map_err(|e| {
+                decode_error(
+                    &url,
+                    format!("expected a JSON list of packages: {e}"),
+                    Some(&self.token),
+                )
             })
     }
 

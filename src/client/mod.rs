@@ -244,13 +244,21 @@ pub fn redact(url: &Url) -> String {
 
 /// `redact` for text that may not even parse as a URL (a config value).
 pub fn redact_text(text: &str) -> String {
-    let Some(scheme_end) = text.find("://") else {
-        return text.to_string();
+    // `scheme://authority/...`, and also `scheme:user:pw@host`, which URL
+    // parsers accept too.
+    let prefix_len = match text.find("://") {
+        Some(i) => i + 3,
+        None => match text.find(':') {
+            Some(i) => i + 1,
+            None => return text.to_string(),
+        },
     };
-    let rest = &text[scheme_end + 3..];
+    let (prefix, rest) = text.split_at(prefix_len);
+    let slashes = rest.len() - rest.trim_start_matches('/').len();
+    let (slashes, rest) = rest.split_at(slashes);
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}***@{}", &text[..scheme_end + 3], &rest[at + 1..]),
+        Some(at) => format!("{prefix}{slashes}***@{}", &rest[at + 1..]),
         None => text.to_string(),
     }
 }
@@ -465,6 +473,15 @@ fn error_detail(body: &[u8]) -> Option<String> {
     (!text.trim().is_empty()).then_some(text)
 }
 
+/// A `Decode` error whose reason may quote the server (serde quotes the
+/// value it did not expect), so it is cleaned and the token scrubbed.
+pub fn decode_error(url: &Url, reason: impl std::fmt::Display, secret: Option<&Secret>) -> Error {
+    Error::Decode {
+        url: redact(url),
+        reason: server_text(&reason.to_string(), secret),
+    }
+}
+
 /// Server text made fit for a message: one line, no control characters,
 /// the token (should the server echo it) replaced, and shortened.
 pub fn server_text(text: &str, secret: Option<&Secret>) -> String {
@@ -636,7 +653,14 @@ impl Http {
         }
         match call.auth {
             Auth::None => request,
-            Auth::Raw(token) => request.header(header::AUTHORIZATION, token.expose()),
+            Auth::Raw(token) => match header::HeaderValue::from_str(token.expose()) {
+                Ok(mut value) => {
+                    value.set_sensitive(true);
+                    request.header(header::AUTHORIZATION, value)
+                }
+                // `send` refuses such tokens before building a request.
+                Err(_) => request,
+            },
             Auth::Bearer(token) => request.bearer_auth(token.expose()),
         }
     }
@@ -712,8 +736,14 @@ impl Http {
 
 /// Proxies from the standard variables, read through `env`.
 fn proxies() -> anyhow::Result<Vec<reqwest::Proxy>> {
-    let no_proxy =
-        env::first_of(&env::NO_PROXY).and_then(|(_, value)| reqwest::NoProxy::from_string(&value));
+    // Loopback never goes through a proxy: a token that may travel over
+    // plain http to this machine must not travel to a proxy elsewhere.
+    let mut bypass = String::from("localhost,127.0.0.0/8,::1");
+    if let Some((_, value)) = env::first_of(&env::NO_PROXY) {
+        bypass.push(',');
+        bypass.push_str(&value);
+    }
+    let no_proxy = reqwest::NoProxy::from_string(&bypass);
     let mut out = Vec::new();
     let wanted = [
         (env::first_of(&env::HTTPS_PROXY), "https"),
@@ -750,15 +780,24 @@ pub fn paginate<T>(
 ) -> Result<Vec<T>, Error> {
     let mut items = Vec::new();
     for page in 1..=max_pages {
-        let Some(batch) = fetch(page)? else { break };
-        let full = batch.len() >= page_size;
+        // Not found: no such list on page 1, the end of it after that.
+        let Some(batch) = fetch(page)? else {
+            return Ok(items);
+        };
+        if batch.len() > page_size {
+            return Err(Error::Decode {
+                url: redact(url),
+                reason: format!(
+                    "page {page} has {} items, more than the {page_size} asked for",
+                    batch.len()
+                ),
+            });
+        }
+        let full = batch.len() == page_size;
         items.extend(batch);
         if !full {
             return Ok(items);
         }
-    }
-    if items.is_empty() {
-        return Ok(items);
     }
     Err(Error::TooManyPages {
         url: redact(url),
@@ -793,6 +832,8 @@ mod tests {
         );
         let e = err("https://user:hunter2@[bad/");
         assert!(!e.contains("hunter2"), "{e}");
+        let e = err("https:user:hunter2@[bad/");
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]
@@ -806,6 +847,7 @@ mod tests {
             "https://h.example/a@b"
         );
         assert_eq!(redact_text("no url"), "no url");
+        assert_eq!(redact_text("https:u:p@h.example/"), "https:***@h.example/");
         let url = Url::parse("https://u:p@h.example/").unwrap();
         assert_eq!(redact(&url), "https://***@h.example/");
     }
@@ -841,6 +883,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(all, [1, 1, 2, 2, 3]);
+        let ended_by_404 = paginate(&url, 2, 10, |page| Ok((page < 3).then(|| vec![page; 2])));
+        assert_eq!(ended_by_404.unwrap(), [1, 1, 2, 2]);
+        let oversized = paginate(&url, 2, 10, |page| Ok(Some(vec![page; 3])));
+        assert!(matches!(oversized, Err(Error::Decode { .. })));
         let endless = paginate(&url, 2, 10, |page| Ok(Some(vec![page; 2])));
         assert!(matches!(
             endless,

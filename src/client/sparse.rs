@@ -7,7 +7,10 @@ use std::time::Duration;
 use reqwest::header;
 use serde::Deserialize;
 
-use super::{Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, redact, server_text};
+use super::{
+    Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, decode_error, redact,
+    server_text,
+};
 use crate::credentials::Secret;
 use crate::registry_url::IndexUrl;
 use crate::shell::Shell;
@@ -98,13 +101,13 @@ impl<'h> SparseIndex<'h> {
             return Ok(ConfigAnswer::Unauthorized { challenge });
         }
         let body = answer.success_bytes(INDEX_CONFIG)?;
-        let config: IndexConfig = serde_json::from_slice(&body).map_err(|e| Error::Decode {
-            url: redact(&url),
-            reason: if body.trim_ascii_start().starts_with(b"<") {
+        let config: IndexConfig = serde_json::from_slice(&body).map_err(|e| {
+            let reason = if body.trim_ascii_start().starts_with(b"<") {
                 "an HTML page, not a registry's `config.json`".to_string()
             } else {
                 format!("not a registry's `config.json` ({e})")
-            },
+            };
+            decode_error(&url, reason, self.token.as_ref())
         })?;
         Ok(ConfigAnswer::Config(config))
     }
@@ -163,9 +166,12 @@ impl<'h> SparseIndex<'h> {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            let entry: IndexEntry = serde_json::from_slice(&line).map_err(|e| Error::Decode {
-                url: shown.clone(),
-                reason: format!("line {number} is not an index entry: {e}"),
+            let entry: IndexEntry = serde_json::from_slice(&line).map_err(|e| {
+                decode_error(
+                    &url,
+                    format!("line {number} is not an index entry: {e}"),
+                    self.token.as_ref(),
+                )
             })?;
             entries.push(entry);
         }

@@ -37,7 +37,7 @@ pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
     let lock = if args.dry_run {
         None
     } else {
-        Some(write::DirLock::acquire(&root)?)
+        Some(write::DirLock::for_file(&path)?)
     };
     let original = match crate::fs::read_regular(&path)? {
         None => String::new(),

@@ -16,7 +16,7 @@ use crate::env;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
 use crate::settings::{self, TokenSource};
-use crate::shell::Shell;
+use crate::shell::{Shell, clean_line};
 
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -98,13 +98,15 @@ fn print(checks: &[Check], shell: &Shell) {
             Status::Warn => "!",
             Status::Fail => "✗",
         };
-        out.push_str(&format!("{mark} {:<18} {}", check.id, check.message));
+        // Messages quote config files and servers: cleaned for the terminal.
+        let message = clean_line(&check.message);
+        out.push_str(&format!("{mark} {:<18} {message}", check.id));
         if let Some(source) = &check.source {
-            out.push_str(&format!(" ({source})"));
+            out.push_str(&format!(" ({})", clean_line(source)));
         }
         out.push('\n');
         if let Some(hint) = &check.hint {
-            out.push_str(&format!("  hint: {hint}\n"));
+            out.push_str(&format!("  hint: {}\n", clean_line(hint)));
         }
     }
     shell.out(&out);
@@ -678,6 +680,22 @@ mod online {
             return checks;
         }
         match sparse.config(true, timeout, shell) {
+            Ok(ConfigAnswer::Config(config))
+                if config.api.as_deref().is_some_and(|api| {
+                    url::Url::parse(api).is_ok_and(|u| !client::may_carry_token(&u))
+                }) =>
+            {
+                checks.push(
+                    Check::fail(
+                        "index.token",
+                        format!(
+                            "the index's `config.json` names the API `{}`: cargo would send the token there in clear",
+                            client::redact_text(config.api.as_deref().unwrap_or_default())
+                        ),
+                    )
+                    .hint("the registry must serve its API over `https://`"),
+                )
+            }
             Ok(ConfigAnswer::Config(config)) if config.api.is_none() => checks.push(
                 Check::warn(
                     "index.token",

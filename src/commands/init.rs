@@ -22,25 +22,15 @@ pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
     let path = config_path(args.global, ctx)?;
     shell.verbose(format!("editing `{}`", path.display()));
 
-    let cargo_dir = path
-        .parent()
-        .expect("a config path has a parent")
-        .to_path_buf();
-    // Concurrent runs take turns on the directory (made first when
-    // missing, so that they all lock the same one); a dry run changes
-    // nothing and needs no lock (nor the directory).
+    // Concurrent runs take turns on the directory of the file written
+    // (made first when missing, so that they all lock the same one); a dry
+    // run changes nothing and needs no lock (nor the directory).
     let lock = if args.dry_run {
         None
     } else {
-        Some(write::DirLock::acquire(&cargo_dir)?)
+        Some(write::DirLock::for_file(&path)?)
     };
-    let result = edit_and_write(args, &path, &index, lock.as_ref(), shell);
-    if result.is_err()
-        && let Some(lock) = &lock
-    {
-        lock.remove_if_unused();
-    }
-    result
+    edit_and_write(args, &path, &index, lock.as_ref(), shell)
 }
 
 fn edit_and_write(

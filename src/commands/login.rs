@@ -9,10 +9,8 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     let cargo = &ctx.cargo;
     let registry = ctx.registry(args.registry.registry.as_deref())?;
     // cargo would send the token to this index: not over plain http to
-    // another machine.
-    if let Some(index) = registry.index_url() {
-        index.check_token_allowed()?;
-    }
+    // another machine, whatever kind of index it is.
+    crate::settings::check_index_may_carry_token(&registry)?;
     let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name)?;
     shell.verbose(format!("read the token from {source}"));
     // The version gate runs inside, alongside cargo.

@@ -196,6 +196,10 @@ fn decide(local: &[String], index_has_version: bool, version: &str, mode: Placeh
 /// `Cargo.toml` when that says everything literally (no `-p`, no values
 /// inherited from a workspace); otherwise from `cargo metadata`.
 fn locate_package(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Package> {
+    // A FIFO there would block this read and cargo's alike.
+    if let Some(path) = &args.manifest_path {
+        crate::fs::check_regular(path)?;
+    }
     if args.package.is_none() {
         let manifest = match &args.manifest_path {
             Some(path) => Some(path.clone()),
@@ -212,7 +216,7 @@ fn locate_package(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Packa
 }
 
 fn read_manifest(path: &Path) -> Option<Package> {
-    let text = std::fs::read_to_string(path).ok()?;
+    let text = String::from_utf8(crate::fs::read_regular(path).ok()??).ok()?;
     let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
     let package = doc.get("package")?.as_table_like()?;
     let name = package.get("name")?.as_str()?.to_string();

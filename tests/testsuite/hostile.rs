@@ -925,3 +925,73 @@ fn hostile_registry_self_check() {
         assert_eq!(items.as_array().unwrap().len(), 100, "{path}");
     }
 }
+
+// ------------------------------------------------ found in review
+
+/// A legacy `.cargo/config` (no extension) is what cargo reads when it
+/// exists: a FIFO there is refused too, not passed over to block cargo.
+#[test]
+fn fifo_as_legacy_cargo_config_is_refused() {
+    fifo_refused(
+        ".cargo/config",
+        &["init", "--dry-run", "acme/crates"],
+        ".cargo/config",
+    );
+}
+
+/// cargo passes over a dangling config symlink; so does cnbcargo.
+#[test]
+fn a_dangling_config_symlink_is_passed_over() {
+    let (registry, env) = hosting("dangling", &["0.1.0"]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        env.path().join("nowhere.toml"),
+        env.cargo_home().join("config.toml"),
+    )
+    .unwrap();
+    let out = cnbcargo(&env, &["list", "dangling"]);
+    assert_exit(&out, 0);
+    assert!(stdout(&out).contains("0.1.0"), "{}", stdout(&out));
+    drop(registry);
+}
+
+/// A proxy in the environment never sees requests to this machine: the
+/// token may go over plain http to loopback only because it stays here.
+#[test]
+fn loopback_requests_bypass_a_proxy() {
+    let (registry, mut env) = hosting("proxied", &["0.1.0"]);
+    let trap = crate::support::trap::TrapServer::start();
+    env.env("http_proxy", trap.url(""))
+        .env("HTTPS_PROXY", trap.url(""))
+        .env("ALL_PROXY", trap.url(""));
+    let out = cnbcargo(&env, &["list", "proxied"]);
+    assert_exit(&out, 0);
+    let doctor = cnbcargo(&env, &["doctor"]);
+    assert!(
+        trap.requests().is_empty(),
+        "the proxy saw {:?}\n{}",
+        trap.requests().iter().map(|r| &r.url).collect::<Vec<_>>(),
+        stderr(&doctor)
+    );
+    assert!(registry.api_requests().len() > 1);
+}
+
+/// serde quotes the value it did not expect: a server that puts the
+/// token where a number belongs must not get it printed.
+#[test]
+fn token_in_a_malformed_answer_is_never_shown() {
+    let token = format!("cnbdecodecanary{}", std::process::id());
+    let registry = TestRegistry::builder().token(&token).start();
+    registry.add_version("quoted", "0.1.0");
+    let env = logged_in_env(&registry, &token);
+    let body = |t: &str| format!("{{\"cargo\":[{{\"name\":\"1.0.0\",\"size\":\"{t}\"}}]}}");
+    registry.fault_next("/-/tags", 1, FaultKind::StatusBody(200, body(&token)));
+    let out = cnbcargo(&env, &["list", "-vv", "quoted"]);
+    assert_fails(&out);
+    assert_stderr_has(&out, &["unexpected answer"]);
+    let bearer = format!("Bearer {token}");
+    registry.fault_next("/-/tags", 1, FaultKind::StatusBody(200, body(&bearer)));
+    let again = cnbcargo(&env, &["list", "quoted"]);
+    assert_fails(&again);
+    assert_not_shown(&token, &[&out, &again]);
+}
