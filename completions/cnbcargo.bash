@@ -431,7 +431,7 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__publish)
-            opts="-p -v -q -h -V --package --manifest-path --registry --placeholder --keep-placeholder --dry-run --api-endpoint --verbose --quiet --help --version"
+            opts="-p -n -F -j -v -q -h -V --package --workspace --exclude --manifest-path --registry --placeholder --keep-placeholder --dry-run --index-timeout --json --allow-dirty --no-verify --features --all-features --no-default-features --target --target-dir --jobs --keep-going --locked --offline --frozen --api-endpoint --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -445,6 +445,10 @@ _cnbcargo() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --manifest-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -455,6 +459,34 @@ _cnbcargo() {
                     ;;
                 --placeholder)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                --index-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --features)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -F)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --target-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --api-endpoint)

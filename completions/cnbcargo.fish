@@ -31,7 +31,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -s V -l version -d 'Prin
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "init" -d 'Configure cargo to use a CNB registry'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "login" -d 'Give cargo a CNB token for a registry'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
-complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "publish" -d 'Publish a crate, working around CNB\'s crates.io proxy'
+complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "publish" -d 'Publish crates, working around CNB\'s crates.io proxy'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "delete" -d 'Delete crate versions from a CNB registry (cargo cannot)'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "yank" -d 'Yank (or with `--undo`, unyank) crate versions through cargo'
 complete -c cnbcargo -n "__fish_cnbcargo_needs_command" -f -a "list" -d 'List the registry\'s crates, or one crate\'s versions'
@@ -59,15 +59,31 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s v -l verbos
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s q -l quiet -d 'Print only errors'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s h -l help -d 'Print help'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand logout" -s V -l version -d 'Print version'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s p -l package -d 'The package to publish' -r
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l manifest-path -d 'Path to the package\'s `Cargo.toml`' -r -F
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s p -l package -d 'Package(s) to publish' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l exclude -d 'Leave these packages out (with `--workspace`, or at the workspace root)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l manifest-path -d 'Path to the `Cargo.toml`' -r -F
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l registry -d 'The registry, by its name in cargo\'s config (default: `registry.default`, else the only CNB registry configured)' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l placeholder -d 'When to publish a placeholder version first' -r -f -a "auto\t'Only when CNB\'s crates.io proxy already lists the version'
 always\t'Whenever the version is not in the registry yet'
 never\t'Never; stop with an explanation instead'"
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l index-timeout -d 'Seconds to wait for the index to list a new version before its dependents are published' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s F -l features -d 'Features to activate (space or comma separated)' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l target -d 'Build for this target triple' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l target-dir -d 'Directory for the verification build' -r -F
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s j -l jobs -d 'Parallel build jobs' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l api-endpoint -d 'The CNB OpenAPI base URL (default: `CNB_API_ENDPOINT`, else `https://api.<domain>` for an index on `cargo.<domain>`)' -r
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l keep-placeholder -d 'Leave the placeholder version in the registry'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l dry-run -d 'Say what would happen, upload nothing'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l workspace -d 'Publish every member of the workspace'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l keep-placeholder -d 'Leave the placeholder versions in the registry'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s n -l dry-run -d 'Run cargo\'s checks and show the plan; upload nothing'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l json -d 'Print a machine-readable report on standard output'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l allow-dirty -d 'Allow a dirty working directory'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l no-verify -d 'Do not verify the contents by building them'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l all-features -d 'Activate all features'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l no-default-features -d 'Do not activate the `default` feature'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l keep-going -d 'Do not stop the verification build at the first error'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l locked -d 'Assert that `Cargo.lock` stays unchanged'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l offline -d 'Run without the network'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -l frozen -d '`--locked` and `--offline`'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s q -l quiet -d 'Print only errors'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -118,7 +134,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand completions" -s V -l v
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "init" -d 'Configure cargo to use a CNB registry'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "login" -d 'Give cargo a CNB token for a registry'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "logout" -d 'Remove a registry\'s token from cargo and from the OS keyring'
-complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "publish" -d 'Publish a crate, working around CNB\'s crates.io proxy'
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "publish" -d 'Publish crates, working around CNB\'s crates.io proxy'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "delete" -d 'Delete crate versions from a CNB registry (cargo cannot)'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "yank" -d 'Yank (or with `--undo`, unyank) crate versions through cargo'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand help; and not __fish_seen_subcommand_from init login logout publish delete yank list doctor ci completions help" -f -a "list" -d 'List the registry\'s crates, or one crate\'s versions'

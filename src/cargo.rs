@@ -198,8 +198,78 @@ impl Cargo {
         Ok(())
     }
 
-    /// `cargo metadata --no-deps` as JSON.
-    pub fn metadata(&self, manifest_path: Option<&Path>) -> Result<serde_json::Value> {
+    /// `cargo yank --registry NAME name@version [--undo]`, cargo's own
+    /// output shown; `Ok(false)` when cargo failed (its message is above).
+    pub fn yank(
+        &self,
+        registry: &str,
+        spec: &str,
+        undo: bool,
+        token_env: Option<(String, &Secret)>,
+        shell: &Shell,
+    ) -> Result<bool> {
+        let mut args = vec![
+            "yank".to_string(),
+            "--registry".to_string(),
+            registry.to_string(),
+            spec.to_string(),
+        ];
+        if undo {
+            args.push("--undo".to_string());
+        }
+        Ok(self.run_shown(&args, token_env, shell)?.success())
+    }
+
+    /// `cargo publish --dry-run` for `packages` (several at once from
+    /// cargo 1.90, which verifies each against the others as packaged):
+    /// cargo's own checks, and nothing uploaded.
+    pub fn publish_checks(
+        &self,
+        registry: &str,
+        packages: &[&str],
+        flags: &[String],
+        token_env: Option<(String, &Secret)>,
+        shell: &Shell,
+    ) -> Result<()> {
+        let mut args = vec![
+            "publish".to_string(),
+            "--dry-run".to_string(),
+            "--registry".to_string(),
+            registry.to_string(),
+        ];
+        for package in packages {
+            args.extend(["-p".to_string(), package.to_string()]);
+        }
+        args.extend(flags.iter().cloned());
+        self.run_checked(&args, token_env, shell)
+    }
+
+    /// `cargo publish -p NAME` once its checks have passed: `--no-verify`,
+    /// since the dry run built it already.
+    pub fn publish_package(
+        &self,
+        registry: &str,
+        package: &str,
+        flags: &[String],
+        token_env: Option<(String, &Secret)>,
+        shell: &Shell,
+    ) -> Result<()> {
+        let mut args = vec![
+            "publish".to_string(),
+            "--registry".to_string(),
+            registry.to_string(),
+            "-p".to_string(),
+            package.to_string(),
+        ];
+        args.extend(flags.iter().cloned());
+        if !args.iter().any(|a| a == "--no-verify") {
+            args.push("--no-verify".to_string());
+        }
+        self.run_checked(&args, token_env, shell)
+    }
+
+    /// The workspace, from `cargo metadata --no-deps`.
+    pub fn workspace(&self, manifest_path: Option<&Path>) -> Result<crate::workspace::Metadata> {
         let mut command = self.command();
         command.args(["metadata", "--format-version", "1", "--no-deps"]);
         if let Some(path) = manifest_path {
@@ -218,8 +288,7 @@ impl Cargo {
             .hint("run it from a package directory, or pass `--manifest-path`")
             .into());
         }
-        serde_json::from_slice(&output.stdout)
-            .context("`cargo metadata` printed something that is not JSON")
+        crate::workspace::Metadata::parse(&output.stdout)
     }
 
     /// `cargo logout --registry NAME`.

@@ -176,26 +176,41 @@ pub enum PlaceholderMode {
     Never,
 }
 
-/// Publish a crate, working around CNB's crates.io proxy
+/// Publish crates, working around CNB's crates.io proxy
 ///
-/// When the registry has no version of the crate, CNB serves the crates.io
-/// proxy's index for it, and cargo refuses to publish a version crates.io
-/// already has. cnbcargo then publishes a placeholder version
-/// (`0.0.0-cnbcargo.placeholder`) first, so the registry's own index is
-/// served, publishes the real version with `cargo publish`, and deletes
-/// the placeholder. A version already in the registry is reported and
-/// skipped, so reruns in CI are safe.
+/// At a workspace root, every publishable member, in dependency order (as
+/// `cargo publish --workspace`); in a package's directory, that package;
+/// `-p`, `--workspace` and `--exclude` choose as for cargo. Versions the
+/// registry already holds are skipped, so a rerun resumes.
+///
+/// cargo's own checks (`cargo publish --dry-run`: clean tree, manifest,
+/// verification build) run for every package before anything is uploaded.
+/// When the registry has no version of a crate, CNB serves the crates.io
+/// proxy's index for it, and cargo refuses a version crates.io already
+/// has: cnbcargo then uploads a placeholder version
+/// (`0.0.0-cnbcargo.placeholder`) through the registry's Web API first,
+/// publishes the real version, and deletes the placeholder once the index
+/// lists the real one.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
-    cnbcargo publish\n  \
+    cnbcargo publish                       # the workspace, or this package\n  \
     cnbcargo publish -p my-crate --dry-run\n  \
-    cnbcargo publish -- --allow-dirty --no-verify")]
+    cnbcargo publish --workspace --exclude xtask --allow-dirty\n  \
+    cnbcargo publish --json > report.json")]
 pub struct PublishArgs {
-    /// The package to publish
-    #[arg(short, long, value_name = "SPEC")]
-    pub package: Option<String>,
+    /// Package(s) to publish
+    #[arg(short, long = "package", value_name = "SPEC")]
+    pub packages: Vec<String>,
 
-    /// Path to the package's `Cargo.toml`
+    /// Publish every member of the workspace
+    #[arg(long)]
+    pub workspace: bool,
+
+    /// Leave these packages out (with `--workspace`, or at the workspace root)
+    #[arg(long, value_name = "SPEC")]
+    pub exclude: Vec<String>,
+
+    /// Path to the `Cargo.toml`
     #[arg(long, value_name = "PATH")]
     pub manifest_path: Option<PathBuf>,
 
@@ -206,20 +221,118 @@ pub struct PublishArgs {
     #[arg(long, value_enum, default_value_t = PlaceholderMode::Auto)]
     pub placeholder: PlaceholderMode,
 
-    /// Leave the placeholder version in the registry
+    /// Leave the placeholder versions in the registry
     #[arg(long)]
     pub keep_placeholder: bool,
 
-    /// Say what would happen, upload nothing
-    #[arg(long)]
+    /// Run cargo's checks and show the plan; upload nothing
+    #[arg(short = 'n', long)]
     pub dry_run: bool,
+
+    /// Seconds to wait for the index to list a new version before its
+    /// dependents are published
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub index_timeout: u64,
+
+    /// Print a machine-readable report on standard output
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub cargo: CargoPublishFlags,
 
     #[command(flatten)]
     pub api: ApiArg,
 
-    /// Passed on to `cargo publish`
+    /// More arguments for `cargo publish`
     #[arg(last = true, value_name = "CARGO_PUBLISH_ARGS")]
     pub cargo_args: Vec<String>,
+}
+
+/// `cargo publish`'s own flags, passed on as given.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "cargo publish options")]
+pub struct CargoPublishFlags {
+    /// Allow a dirty working directory
+    #[arg(long)]
+    pub allow_dirty: bool,
+
+    /// Do not verify the contents by building them
+    #[arg(long)]
+    pub no_verify: bool,
+
+    /// Features to activate (space or comma separated)
+    #[arg(short = 'F', long, value_name = "FEATURES")]
+    pub features: Vec<String>,
+
+    /// Activate all features
+    #[arg(long)]
+    pub all_features: bool,
+
+    /// Do not activate the `default` feature
+    #[arg(long)]
+    pub no_default_features: bool,
+
+    /// Build for this target triple
+    #[arg(long, value_name = "TRIPLE")]
+    pub target: Vec<String>,
+
+    /// Directory for the verification build
+    #[arg(long, value_name = "DIRECTORY")]
+    pub target_dir: Option<PathBuf>,
+
+    /// Parallel build jobs
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<String>,
+
+    /// Do not stop the verification build at the first error
+    #[arg(long)]
+    pub keep_going: bool,
+
+    /// Assert that `Cargo.lock` stays unchanged
+    #[arg(long)]
+    pub locked: bool,
+
+    /// Run without the network
+    #[arg(long)]
+    pub offline: bool,
+
+    /// `--locked` and `--offline`
+    #[arg(long)]
+    pub frozen: bool,
+}
+
+impl CargoPublishFlags {
+    /// The flags as cargo takes them.
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut flag = |on: bool, name: &str| {
+            if on {
+                args.push(name.to_string());
+            }
+        };
+        flag(self.allow_dirty, "--allow-dirty");
+        flag(self.no_verify, "--no-verify");
+        flag(self.all_features, "--all-features");
+        flag(self.no_default_features, "--no-default-features");
+        flag(self.keep_going, "--keep-going");
+        flag(self.locked, "--locked");
+        flag(self.offline, "--offline");
+        flag(self.frozen, "--frozen");
+        for features in &self.features {
+            args.extend(["--features".to_string(), features.clone()]);
+        }
+        for target in &self.target {
+            args.extend(["--target".to_string(), target.clone()]);
+        }
+        if let Some(dir) = &self.target_dir {
+            args.extend(["--target-dir".to_string(), dir.display().to_string()]);
+        }
+        if let Some(jobs) = &self.jobs {
+            args.extend(["--jobs".to_string(), jobs.clone()]);
+        }
+        args
+    }
 }
 
 /// Delete crate versions from a CNB registry (cargo cannot)

@@ -12,6 +12,7 @@ mod registry_url;
 mod settings;
 mod shell;
 mod spec;
+mod workspace;
 
 use std::process::ExitCode;
 

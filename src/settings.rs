@@ -257,6 +257,18 @@ pub fn api_endpoint(flag: Option<&str>, index: &IndexUrl) -> Result<(Url, Endpoi
     api_endpoint_from(flag, env::var_non_empty(env::CNB_API_ENDPOINT), index)
 }
 
+/// Whether an API endpoint is given or can be derived: a registry that is
+/// not CNB has none, and is published to with cargo alone.
+pub fn api_endpoint_known(flag: Option<&str>, index: &IndexUrl) -> bool {
+    flag.is_some()
+        || env::var_non_empty(env::CNB_API_ENDPOINT).is_some()
+        || index
+            .http_url()
+            .host_str()
+            .and_then(|h| h.strip_prefix("cargo."))
+            .is_some_and(|d| !d.is_empty())
+}
+
 /// `api_endpoint` with the environment variable's value passed in.
 fn api_endpoint_from(
     flag: Option<&str>,

@@ -2,7 +2,6 @@
 //! versions. The registry is addressed by its slug (the index URL's path
 //! before `/-/packages`).
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use reqwest::Method;
 use serde::Deserialize;
 use url::Url;
@@ -11,13 +10,6 @@ use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, decode_error, paginat
 use crate::credentials::Secret;
 use crate::shell::Shell;
 
-/// Characters left alone in a path segment; everything else, `+` and `/`
-/// included, is percent-encoded.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
 const MEDIA_TYPE: &str = "application/vnd.cnb.api+json";
 const HEADERS: &[(&str, &str)] = &[("accept", MEDIA_TYPE)];
 pub const PAGE_SIZE: usize = 100;
@@ -87,30 +79,13 @@ impl<'h> CnbApi<'h> {
     /// `{base}/{slug}/-/packages/{segments...}`: every segment is
     /// percent-encoded, so a name or version cannot change the path.
     pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Url, Error> {
-        let mut path = self.base.path().trim_end_matches('/').to_string();
-        for segment in self
+        let all = self
             .slug
             .iter()
             .map(String::as_str)
             .chain(["-", "packages"])
-            .chain(segments.iter().copied())
-        {
-            // Dot segments would be resolved away, encoded or not.
-            if matches!(segment, "" | "." | "..") {
-                return Err(Error::Input(format!(
-                    "`{segment}` cannot be part of a CNB API path"
-                )));
-            }
-            path.push('/');
-            path.push_str(&utf8_percent_encode(segment, SEGMENT).to_string());
-        }
-        let mut url = self.base.clone();
-        url.set_path(&path);
-        url.set_query(None);
-        if !query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query);
-        }
-        Ok(url)
+            .chain(segments.iter().copied());
+        super::url_with_segments(&self.base, all, query)
     }
 
     fn call(&self, method: Method, url: Url) -> Call<'_> {
@@ -122,6 +97,7 @@ impl<'h> CnbApi<'h> {
             // Every call made here is idempotent: reads, and deletes of a fixed version.
             idempotent: true,
             timeout: None,
+            body: None,
         }
     }
 

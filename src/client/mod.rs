@@ -18,6 +18,7 @@
 
 pub mod cnb;
 pub mod sparse;
+pub mod webapi;
 
 use std::io::Read;
 use std::net::IpAddr;
@@ -203,6 +204,41 @@ pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
     hinted.caused_by(err).into()
 }
 
+/// Characters left alone in a path segment; everything else, `+` and `/`
+/// included, is percent-encoded.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `base` with `segments` appended, each percent-encoded so that a name or
+/// version cannot change the path, and `query` set.
+pub fn url_with_segments<'s>(
+    base: &Url,
+    segments: impl IntoIterator<Item = &'s str>,
+    query: &[(&str, &str)],
+) -> Result<Url, Error> {
+    let mut path = base.path().trim_end_matches('/').to_string();
+    for segment in segments {
+        // Dot segments would be resolved away, encoded or not.
+        if matches!(segment, "" | "." | "..") {
+            return Err(Error::Input(format!(
+                "`{segment}` cannot be part of a request path"
+            )));
+        }
+        path.push('/');
+        path.push_str(&percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string());
+    }
+    let mut url = base.clone();
+    url.set_path(&path);
+    url.set_query(None);
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    Ok(url)
+}
+
 /// The whole-request timeout: `CNBCARGO_HTTP_TIMEOUT` seconds when set
 /// (slow links, and tests that must not wait 30 s), else 30 s.
 pub fn request_timeout() -> Duration {
@@ -341,6 +377,7 @@ pub struct Call<'a> {
     pub idempotent: bool,
     /// Shorter than the client's timeout, for checks that must be quick.
     pub timeout: Option<Duration>,
+    pub body: Option<&'a [u8]>,
 }
 
 impl<'a> Call<'a> {
@@ -352,6 +389,7 @@ impl<'a> Call<'a> {
             headers: &[],
             idempotent: true,
             timeout: None,
+            body: None,
         }
     }
 }
@@ -650,6 +688,9 @@ impl Http {
         }
         if let Some(timeout) = call.timeout {
             request = request.timeout(timeout);
+        }
+        if let Some(body) = call.body {
+            request = request.body(body.to_vec());
         }
         match call.auth {
             Auth::None => request,

@@ -1,447 +1,882 @@
-//! `cnbcargo publish`: publish past CNB's crates.io proxy.
+//! `cnbcargo publish`: a package or a whole workspace, past CNB's
+//! crates.io proxy. The work is a plan of steps that one executor either
+//! prints (dry run) or carries out, so the two cannot drift apart.
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
+use serde::Serialize;
 
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
 use crate::client::cnb::{CnbApi, Deleted};
+use crate::client::sparse::{ConfigAnswer, SparseIndex};
+use crate::client::webapi::{WebApi, minimal_crate};
 use crate::client::{Op, explain};
 use crate::context::{Context, Target};
 use crate::error::UserError;
+use crate::settings;
 use crate::shell::Shell;
-use crate::spec::validate_crate_name;
+use crate::workspace::{Member, Selection, registry_key_problems};
 
 /// A version no real crate uses and crates.io cannot have (cnbcargo's
 /// pre-release tag), so the proxy never lists it.
 pub const PLACEHOLDER_VERSION: &str = "0.0.0-cnbcargo.placeholder";
+/// The first cargo that checks several packages together, each verified
+/// against the others as packaged (`publish --workspace`).
+const MULTI_PACKAGE: (u64, u64) = (1, 90);
 
-#[derive(Debug)]
-struct Package {
-    name: String,
-    version: String,
-    /// `package.publish`: `None` = anywhere, `Some([])` = nowhere.
-    publish: Option<Vec<String>>,
+/// What the registry holds for one package, decided before any upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Decision {
+    /// The version is there: skipped (a rerun resumes).
+    Already { leftover: Option<bool> },
+    /// Published; `placeholder` says whether one goes up first, and
+    /// `leftover` whether an earlier run's is there (`Some(yanked)`).
+    Publish {
+        placeholder: bool,
+        collision: bool,
+        leftover: Option<bool>,
+    },
 }
 
-#[derive(Debug, PartialEq, Eq)]
-enum Plan {
-    AlreadyPublished,
-    Plain { stale_placeholder: bool },
-    Placeholder { collision: bool },
-    Refuse,
+/// One thing the executor does, or with `--dry-run` says it would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Skip {
+        package: String,
+        reason: String,
+    },
+    /// `cargo publish --dry-run` for these packages.
+    Check {
+        packages: Vec<String>,
+    },
+    UploadPlaceholder {
+        package: String,
+    },
+    Publish {
+        package: String,
+        version: String,
+    },
+    WaitForIndex {
+        package: String,
+        version: String,
+    },
+    RemovePlaceholder {
+        package: String,
+        yanked: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum PlaceholderState {
+    /// Uploaded by this run and still there, not yanked.
+    InRegistry,
+    Deleted,
+    Yanked,
+    /// Yanked by an earlier run and left so (the token may not delete).
+    LeftYanked,
+}
+
+impl PlaceholderState {
+    fn describe(self) -> &'static str {
+        match self {
+            PlaceholderState::InRegistry => "in the registry, not yanked",
+            PlaceholderState::Deleted => "deleted",
+            PlaceholderState::Yanked => "yanked (the token may not delete)",
+            PlaceholderState::LeftYanked => "yanked earlier, left as it was",
+        }
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+struct Report {
+    ok: bool,
+    dry_run: bool,
+    registry: String,
+    published: Vec<String>,
+    skipped: Vec<Skipped>,
+    placeholders: Vec<PlaceholderReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failed: Option<Failure>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resume: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Skipped {
+    package: String,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
+struct PlaceholderReport {
+    package: String,
+    version: &'static str,
+    state: PlaceholderState,
+}
+
+#[derive(Debug, Serialize)]
+struct Failure {
+    package: String,
+    step: String,
+    error: String,
+}
+
+impl Report {
+    fn placeholder(&mut self, package: &str, state: PlaceholderState) {
+        match self.placeholders.iter_mut().find(|p| p.package == package) {
+            Some(p) => p.state = state,
+            None => self.placeholders.push(PlaceholderReport {
+                package: package.to_string(),
+                version: PLACEHOLDER_VERSION,
+                state,
+            }),
+        }
+    }
 }
 
 pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
     let cargo = &ctx.cargo;
-    let cwd = ctx.cwd()?;
-    // `cargo -V` runs while the package, registry and versions are looked
-    // up; the gate is applied before anything is decided or uploaded.
+    // `cargo -V` runs while the workspace and the registry are looked up;
+    // the gate is applied before anything is checked or uploaded.
     let version = cargo.version_in_background();
-    let package = locate_package(cargo, args, cwd)?;
-    let registry_name = match (&args.registry.registry, &package.publish) {
-        (Some(name), _) => Some(name.clone()),
-        (None, Some(list)) if list.len() == 1 => Some(list[0].clone()),
-        (None, Some(list)) if list.len() > 1 => {
-            return Err(UserError::usage(format!(
-                "`{}` may be published to several registries ({}); say which",
-                package.name,
-                list.join(", ")
-            ))
-            .hint("pass `--registry NAME`")
-            .into());
-        }
-        _ => None,
+    let dry_run = args.dry_run
+        || args
+            .cargo_args
+            .iter()
+            .any(|a| a == "--dry-run" || a == "-n");
+    let mut flags = args.cargo.to_args();
+    flags.extend(
+        args.cargo_args
+            .iter()
+            .filter(|a| *a != "--dry-run" && *a != "-n")
+            .cloned(),
+    );
+    if let Some(path) = &args.manifest_path {
+        crate::fs::check_regular(path)?;
+        flags.extend(["--manifest-path".to_string(), path.display().to_string()]);
+    }
+
+    let metadata = cargo.workspace(args.manifest_path.as_deref())?;
+    let anchor = match &args.manifest_path {
+        Some(path) => path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(std::path::Path::to_path_buf))
+            .unwrap_or_else(|| path.clone()),
+        None => ctx.cwd()?.to_path_buf(),
     };
+    let selection = Selection {
+        packages: args.packages.clone(),
+        workspace: args.workspace,
+        exclude: args.exclude.clone(),
+    };
+    let selected = metadata.select(&selection, &anchor)?;
+    let registry_name = args
+        .registry
+        .registry
+        .clone()
+        .or_else(|| only_allowed_registry(&selected));
     let target = ctx.target(registry_name.as_deref())?;
     let registry = target.registry.name.clone();
-    if let Some(allowed) = &package.publish
-        && !allowed.contains(&registry)
-    {
-        return Err(UserError::new(format!(
-            "`{}` has `package.publish` = [{}], which does not allow `{registry}`",
-            package.name,
-            allowed.join(", ")
-        ))
-        .hint("add the registry to `package.publish` in Cargo.toml")
-        .into());
-    }
-    let api = ctx.api(&target, args.api.api_endpoint.as_deref())?;
-    let index = ctx.index(&target)?;
-    let spec = format!("{}@{}", package.name, package.version);
 
-    // What the registry holds (API) and what cargo will see (index), fetched together.
-    let (local, listed) = std::thread::scope(|scope| {
-        let listed = scope.spawn(|| {
-            index.versions(&package.name, shell).map_err(|e| {
-                explain(
-                    e,
-                    format!("cannot read the index entry of `{}`", package.name),
-                    Op::Read,
-                )
-            })
-        });
-        let local = api.version_names(&package.name, shell);
-        (local, listed.join())
-    });
-    let local = local?;
-    let listed = listed.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    let index_has_version = listed.iter().any(|e| e.vers == package.version);
-    shell.verbose(format!(
-        "the registry holds {} version(s) of `{}`; its index lists {}",
-        local.len(),
-        package.name,
-        listed.len()
-    ));
-    let plan = decide(
-        &local,
-        index_has_version,
-        &package.version,
-        args.placeholder,
-    );
-    let version = version
+    let mut report = Report {
+        dry_run,
+        registry: registry.clone(),
+        ..Report::default()
+    };
+    let mut steps = Vec::new();
+    let mut publishable = Vec::new();
+    for member in &selected {
+        match member.publishable_to(&registry) {
+            Ok(()) => publishable.push(*member),
+            Err(why) => steps.push(Step::Skip {
+                package: spec(member),
+                reason: why,
+            }),
+        }
+    }
+    if publishable.is_empty() {
+        let mut error = UserError::new(format!("nothing to publish to `{registry}`"));
+        for step in &steps {
+            if let Step::Skip { package, reason } = step {
+                error = error.hint(format!("`{package}`: {reason}"));
+            }
+        }
+        return Err(error.into());
+    }
+    let ordered = metadata.publish_order(&publishable)?;
+    let problems = registry_key_problems(&ordered, &registry);
+    if !problems.is_empty() {
+        let mut err = UserError::new(format!(
+            "cannot publish to `{registry}`: {} path dependenc{} without `registry`; nothing was uploaded",
+            problems.len(),
+            if problems.len() == 1 { "y" } else { "ies" }
+        ));
+        for problem in problems {
+            err = err.hint(problem);
+        }
+        return Err(err.into());
+    }
+    let gate = version
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-    crate::cargo::apply_gate(version, shell)?;
+    let version = crate::cargo::apply_gate(gate, shell)?;
+    let multi = (version.major, version.minor) >= MULTI_PACKAGE;
 
-    match plan {
-        Plan::AlreadyPublished => {
-            shell.status("Skipping", format!("`{spec}` is already in `{registry}`"));
-            Ok(())
-        }
-        Plan::Refuse => Err(UserError::new(format!(
-            "`{spec}` cannot be published as is: `{registry}` has no version of `{}`, so CNB serves the crates.io proxy's index for it, which already lists {}",
-            package.name, package.version
-        ))
-        .hint("cargo would refuse with \"already exists\"; run without `--placeholder never` to publish a placeholder version first")
-        .into()),
-        Plan::Plain { stale_placeholder } => {
-            if args.dry_run {
-                shell.status("Would publish", format!("`{spec}` to `{registry}` with `cargo publish`"));
-                if stale_placeholder && !args.keep_placeholder {
-                    shell.status("Would delete", format!("the leftover placeholder `{}@{PLACEHOLDER_VERSION}`", package.name));
-                }
-                shell.note("dry run: nothing was uploaded");
-                return Ok(());
-            }
-            publish_real(cargo, args, &target, shell)?;
-            if stale_placeholder && !args.keep_placeholder {
-                remove_placeholder(cargo, &api, &target, &package.name, shell);
-            }
-            Ok(())
-        }
-        Plan::Placeholder { collision } => {
-            let placeholder = format!("{}@{PLACEHOLDER_VERSION}", package.name);
-            if collision {
-                shell.note(format!(
-                    "`{registry}` has no version of `{}`, and the crates.io proxy's index already lists {}: publishing a placeholder first",
-                    package.name, package.version
-                ));
-            }
-            if args.dry_run {
-                shell.status("Would publish", format!("the placeholder `{placeholder}`"));
-                shell.status("Would publish", format!("`{spec}` with `cargo publish`"));
-                if args.keep_placeholder {
-                    shell.status("Would keep", format!("`{placeholder}`"));
-                } else {
-                    shell.status("Would delete", format!("`{placeholder}`"));
-                }
-                shell.note("dry run: nothing was uploaded");
-                return Ok(());
-            }
-            publish_placeholder(cargo, &target, &package.name, shell)?;
-            shell.status("Published", format!("the placeholder `{placeholder}`"));
-            if let Err(err) = publish_real(cargo, args, &target, shell) {
-                let state = if args.keep_placeholder {
-                    format!("the registry holds the placeholder `{placeholder}` (kept, as asked)")
-                } else {
-                    match remove_placeholder(cargo, &api, &target, &package.name, shell) {
-                        Removal::Deleted => "the placeholder was deleted: the registry is as it was before".to_string(),
-                        Removal::Yanked => format!("the registry holds the placeholder `{placeholder}`, yanked"),
-                        Removal::Failed => format!("the registry holds the placeholder `{placeholder}`; delete it with `cnbcargo delete {placeholder}`"),
+    let index = ctx.index(&target)?;
+    let api = if settings::api_endpoint_known(args.api.api_endpoint.as_deref(), &target.index) {
+        Some(ctx.api(&target, args.api.api_endpoint.as_deref())?)
+    } else {
+        shell.note(format!(
+            "`{registry}` has no CNB API cnbcargo can tell ({}): publishing with cargo alone, without the crates.io proxy checks",
+            target.index
+        ));
+        shell.hint(format!(
+            "for a CNB registry, pass `--api-endpoint` or set `{}`",
+            crate::env::CNB_API_ENDPOINT
+        ));
+        None
+    };
+    let decisions = decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell)?;
+
+    let to_publish: Vec<&Member> = ordered
+        .iter()
+        .copied()
+        .filter(|m| matches!(decisions[&m.name], Decision::Publish { .. }))
+        .collect();
+    plan(
+        &mut steps,
+        &ordered,
+        &decisions,
+        &to_publish,
+        multi,
+        args.keep_placeholder,
+    );
+    let executor = Executor {
+        ctx,
+        cargo,
+        target: &target,
+        api: api.as_ref(),
+        index: &index,
+        flags: &flags,
+        index_timeout: Duration::from_secs(args.index_timeout),
+        web_api: std::sync::OnceLock::new(),
+        collisions: decisions
+            .iter()
+            .filter(|(_, d)| {
+                matches!(
+                    d,
+                    Decision::Publish {
+                        collision: true,
+                        ..
                     }
-                };
-                return Err(UserError::new(format!("publishing `{spec}` failed; {state}")).caused_by(err).into());
+                )
+            })
+            .map(|(n, _)| n.clone())
+            .collect(),
+    };
+    let result = executor.execute(&steps, dry_run, &mut report);
+    report.ok = result.is_ok();
+    if let Err((package, step, err)) = &result {
+        report.failed = Some(Failure {
+            package: package.clone(),
+            step: step.clone(),
+            error: format!("{err:#}"),
+        });
+        report.resume = Some(resume_command());
+    }
+    summarize(&report, shell);
+    if args.json {
+        shell.out(&format!("{}\n", serde_json::to_string_pretty(&report)?));
+    }
+    match result {
+        Ok(()) => Ok(()),
+        Err((package, _, err)) => {
+            let mut error = UserError::new(format!(
+                "publishing `{package}` failed; {}",
+                state_sentence(&report)
+            ))
+            .hint(format!(
+                "fix the cause and run `{}` again: it resumes, skipping what is published",
+                resume_command()
+            ));
+            for p in &report.placeholders {
+                if p.state != PlaceholderState::Deleted {
+                    error = error.hint(format!(
+                        "or remove the placeholder with `cnbcargo delete {}@{}`",
+                        p.package, p.version
+                    ));
+                }
             }
-            if args.keep_placeholder {
-                shell.note(format!("kept the placeholder `{placeholder}` (`--keep-placeholder`)"));
-            } else {
-                remove_placeholder(cargo, &api, &target, &package.name, shell);
-            }
-            Ok(())
+            Err(error.caused_by(err).into())
         }
     }
 }
 
-fn decide(local: &[String], index_has_version: bool, version: &str, mode: PlaceholderMode) -> Plan {
+fn spec(member: &Member) -> String {
+    format!("{}@{}", member.name, member.version)
+}
+
+/// Without `--registry`: the one registry every selected package's
+/// `package.publish` allows, if they agree on exactly one.
+fn only_allowed_registry(members: &[&Member]) -> Option<String> {
+    let mut only: Option<&String> = None;
+    for member in members {
+        match member.publish.as_deref() {
+            Some([one]) if only.is_none_or(|o| o == one) => only = Some(one),
+            Some([]) => continue,
+            _ => return None,
+        }
+    }
+    only.cloned()
+}
+
+/// Per package, from the API (what the registry holds) and the index
+/// (whether the proxy lists the version), fetched side by side.
+fn decide_all(
+    members: &[&Member],
+    api: Option<&CnbApi<'_>>,
+    index: &SparseIndex<'_>,
+    mode: PlaceholderMode,
+    shell: &Shell,
+) -> Result<HashMap<String, Decision>> {
+    let lookups: Vec<Result<Decision>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = members
+            .iter()
+            .map(|member| scope.spawn(move || decide_one(member, api, index, mode, shell)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    let mut decisions = HashMap::new();
+    for (member, decision) in members.iter().zip(lookups) {
+        decisions.insert(member.name.clone(), decision?);
+    }
+    Ok(decisions)
+}
+
+fn decide_one(
+    member: &Member,
+    api: Option<&CnbApi<'_>>,
+    index: &SparseIndex<'_>,
+    mode: PlaceholderMode,
+    shell: &Shell,
+) -> Result<Decision> {
+    let listed = index.versions(&member.name, shell).map_err(|e| {
+        explain(
+            e,
+            format!("cannot read the index entry of `{}`", member.name),
+            Op::Read,
+        )
+    })?;
+    let index_has = |v: &str| listed.iter().any(|e| e.vers == v);
+    let Some(api) = api else {
+        // No API: the index is all there is to go by.
+        return Ok(if index_has(&member.version) {
+            Decision::Already { leftover: None }
+        } else {
+            Decision::Publish {
+                placeholder: false,
+                collision: false,
+                leftover: None,
+            }
+        });
+    };
+    let local = api.version_names(&member.name, shell)?;
+    shell.verbose(format!(
+        "the registry holds {} version(s) of `{}`; its index lists {}",
+        local.len(),
+        member.name,
+        listed.len()
+    ));
+    let leftover = local.iter().any(|v| v == PLACEHOLDER_VERSION).then(|| {
+        listed
+            .iter()
+            .find(|e| e.vers == PLACEHOLDER_VERSION)
+            .is_some_and(|e| e.yanked)
+    });
+    decide(&local, index_has(&member.version), &member.version, mode, leftover).map_err(|()| {
+        UserError::new(format!(
+            "`{}` cannot be published as is: the registry has no version of `{}`, so CNB serves the crates.io proxy's index for it, which already lists {}; nothing was uploaded",
+            spec(member), member.name, member.version
+        ))
+        .hint("cargo would refuse with \"already exists\"; run without `--placeholder never` to publish a placeholder version first")
+        .into()
+    })
+}
+
+/// `Err(())`: a collision with `--placeholder never`.
+fn decide(
+    local: &[String],
+    index_has_version: bool,
+    version: &str,
+    mode: PlaceholderMode,
+    leftover: Option<bool>,
+) -> Result<Decision, ()> {
     if local.iter().any(|v| v == version) {
-        return Plan::AlreadyPublished;
+        return Ok(Decision::Already { leftover });
     }
     // With any version of its own (even a leftover placeholder), the
     // registry serves its own index: no collision, no placeholder needed.
     let collision = local.is_empty() && index_has_version;
-    match mode {
-        PlaceholderMode::Always if local.is_empty() => Plan::Placeholder { collision },
-        PlaceholderMode::Auto if collision => Plan::Placeholder { collision },
-        PlaceholderMode::Never if collision => Plan::Refuse,
-        _ => Plan::Plain {
-            stale_placeholder: local.iter().any(|v| v == PLACEHOLDER_VERSION),
-        },
-    }
-}
-
-/// The package cargo would publish from here, read straight from its
-/// `Cargo.toml` when that says everything literally (no `-p`, no values
-/// inherited from a workspace); otherwise from `cargo metadata`.
-fn locate_package(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Package> {
-    // A FIFO there would block this read and cargo's alike.
-    if let Some(path) = &args.manifest_path {
-        crate::fs::check_regular(path)?;
-    }
-    if args.package.is_none() {
-        let manifest = match &args.manifest_path {
-            Some(path) => Some(path.clone()),
-            None => cwd
-                .ancestors()
-                .map(|d| d.join("Cargo.toml"))
-                .find(|p| p.is_file()),
-        };
-        if let Some(package) = manifest.as_deref().and_then(read_manifest) {
-            return check_publishable(package);
-        }
-    }
-    locate_with_metadata(cargo, args, cwd)
-}
-
-fn read_manifest(path: &Path) -> Option<Package> {
-    let text = String::from_utf8(crate::fs::read_regular(path).ok()??).ok()?;
-    let doc = text.parse::<toml_edit::DocumentMut>().ok()?;
-    let package = doc.get("package")?.as_table_like()?;
-    let name = package.get("name")?.as_str()?.to_string();
-    let version = package.get("version")?.as_str()?.to_string();
-    let publish = match package.get("publish") {
-        None => None,
-        Some(item) => match (item.as_bool(), item.as_array()) {
-            (Some(true), _) => None,
-            (Some(false), _) => Some(Vec::new()),
-            (None, Some(list)) => Some(
-                list.iter()
-                    .map(|v| v.as_str().map(str::to_string))
-                    .collect::<Option<Vec<_>>>()?,
-            ),
-            // `publish.workspace = true` and the like: let cargo say.
-            _ => return None,
-        },
+    let placeholder = match mode {
+        PlaceholderMode::Always => local.is_empty(),
+        PlaceholderMode::Auto => collision,
+        PlaceholderMode::Never if collision => return Err(()),
+        PlaceholderMode::Never => false,
     };
-    Some(Package {
-        name,
-        version,
-        publish,
+    Ok(Decision::Publish {
+        placeholder,
+        collision,
+        leftover,
     })
 }
 
-fn check_publishable(package: Package) -> Result<Package> {
-    // The name goes into index paths, API paths and the placeholder's
-    // manifest: it must be a name a registry accepts before anything else.
-    validate_crate_name(&package.name).map_err(|e| {
-        UserError::new(format!("cannot publish `{}`", package.name))
-            .hint("crates.io and CNB accept ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters")
-            .caused_by(e)
-    })?;
-    if package.publish.as_ref().is_some_and(Vec::is_empty) {
-        return Err(
-            UserError::new(format!("`{}` has `package.publish = false`", package.name))
-                .hint("remove `publish = false` from its Cargo.toml to publish it")
-                .into(),
-        );
+/// The steps, in the order they run. Every check comes before the first
+/// upload; a package waits for the index to list the ones it depends on.
+fn plan(
+    steps: &mut Vec<Step>,
+    ordered: &[&Member],
+    decisions: &HashMap<String, Decision>,
+    to_publish: &[&Member],
+    multi: bool,
+    keep_placeholder: bool,
+) {
+    let names = |list: &[&Member]| list.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
+    for member in ordered {
+        if let Decision::Already { .. } = decisions[&member.name] {
+            steps.push(Step::Skip {
+                package: spec(member),
+                reason: "already in the registry".to_string(),
+            });
+        }
     }
-    Ok(package)
+    if multi && !to_publish.is_empty() {
+        steps.push(Step::Check {
+            packages: names(to_publish),
+        });
+    }
+    for member in ordered {
+        let package = member.name.clone();
+        match decisions[&member.name] {
+            Decision::Already {
+                leftover: Some(yanked),
+            } if !keep_placeholder => {
+                steps.push(Step::RemovePlaceholder { package, yanked });
+            }
+            Decision::Already { .. } => {}
+            Decision::Publish {
+                placeholder,
+                leftover,
+                ..
+            } => {
+                if !multi {
+                    // Before 1.90 cargo checks one package at a time, against
+                    // what the registry holds: each just before its upload.
+                    steps.push(Step::Check {
+                        packages: vec![package.clone()],
+                    });
+                }
+                if placeholder && leftover.is_none() {
+                    steps.push(Step::UploadPlaceholder {
+                        package: package.clone(),
+                    });
+                }
+                steps.push(Step::Publish {
+                    package: package.clone(),
+                    version: member.version.clone(),
+                });
+                let removes = !keep_placeholder && (placeholder || leftover.is_some());
+                let has_dependents = to_publish.iter().any(|other| {
+                    other
+                        .dependencies
+                        .iter()
+                        .any(|d| d.path.is_some() && d.name == member.name)
+                });
+                if removes || has_dependents {
+                    steps.push(Step::WaitForIndex {
+                        package: package.clone(),
+                        version: member.version.clone(),
+                    });
+                }
+                if removes {
+                    steps.push(Step::RemovePlaceholder {
+                        package,
+                        yanked: leftover.unwrap_or(false),
+                    });
+                }
+            }
+        }
+    }
 }
 
-fn locate_with_metadata(cargo: &Cargo, args: &PublishArgs, cwd: &Path) -> Result<Package> {
-    let metadata = cargo.metadata(args.manifest_path.as_deref())?;
-    let packages = metadata["packages"].as_array().cloned().unwrap_or_default();
-    let manifest_dir = |p: &serde_json::Value| {
-        p["manifest_path"]
-            .as_str()
-            .map(PathBuf::from)
-            .and_then(|m| m.parent().map(Path::to_path_buf))
-    };
-    let chosen = if let Some(name) = &args.package {
-        let name = name.split('@').next().unwrap_or(name);
-        packages
-            .iter()
-            .find(|p| p["name"].as_str() == Some(name))
-            .ok_or_else(|| {
-                UserError::usage(format!("no package `{name}` in this workspace")).hint(format!(
-                    "packages: {}",
-                    packages
-                        .iter()
-                        .filter_map(|p| p["name"].as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?
-    } else {
-        let anchor = match &args.manifest_path {
-            Some(path) => path
-                .canonicalize()
-                .with_context(|| format!("cannot find `{}`", path.display()))?
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default(),
-            None => cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf()),
+struct Executor<'a> {
+    ctx: &'a Context,
+    cargo: &'a Cargo,
+    target: &'a Target,
+    api: Option<&'a CnbApi<'a>>,
+    index: &'a SparseIndex<'a>,
+    flags: &'a [String],
+    index_timeout: Duration,
+    /// The registry's Web API, from `config.json`, fetched when first needed.
+    web_api: std::sync::OnceLock<url::Url>,
+    collisions: Vec<String>,
+}
+
+type StepError = (String, String, anyhow::Error);
+
+impl Executor<'_> {
+    fn shell(&self) -> &Shell {
+        &self.ctx.shell
+    }
+
+    fn registry(&self) -> &str {
+        &self.target.registry.name
+    }
+
+    fn execute(&self, steps: &[Step], dry_run: bool, report: &mut Report) -> Result<(), StepError> {
+        let shell = self.shell();
+        for step in steps {
+            match step {
+                Step::Skip { package, reason } => {
+                    shell.status("Skipping", format!("`{package}`: {reason}"));
+                    report.skipped.push(Skipped {
+                        package: package.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+                Step::Check { packages } => {
+                    shell.status(
+                        "Checking",
+                        format!(
+                            "{} with `cargo publish --dry-run` before any upload",
+                            packages.join(", ")
+                        ),
+                    );
+                    let names: Vec<&str> = packages.iter().map(String::as_str).collect();
+                    self.cargo
+                        .publish_checks(
+                            self.registry(),
+                            &names,
+                            self.flags,
+                            self.target.cargo_env(),
+                            shell,
+                        )
+                        .map_err(|e| {
+                            (
+                                packages.join(", "),
+                                "cargo's checks".to_string(),
+                                UserError::new("cargo's checks failed; nothing was uploaded")
+                                    .caused_by(e)
+                                    .into(),
+                            )
+                        })?;
+                }
+                Step::UploadPlaceholder { package } if dry_run => {
+                    shell.status(
+                        "Would upload",
+                        format!("the placeholder `{package}@{PLACEHOLDER_VERSION}`"),
+                    );
+                }
+                Step::UploadPlaceholder { package } => {
+                    if self.collisions.contains(package) {
+                        shell.note(format!(
+                            "`{}` has no version of `{package}`, and the crates.io proxy's index lists the version being published: publishing a placeholder first",
+                            self.registry()
+                        ));
+                    }
+                    self.upload_placeholder(package).map_err(|e| {
+                        (
+                            format!("{package}@{PLACEHOLDER_VERSION}"),
+                            "uploading the placeholder".to_string(),
+                            e,
+                        )
+                    })?;
+                    report.placeholder(package, PlaceholderState::InRegistry);
+                    shell.status(
+                        "Uploaded",
+                        format!("the placeholder `{package}@{PLACEHOLDER_VERSION}`"),
+                    );
+                }
+                Step::Publish { package, version } if dry_run => {
+                    shell.status("Would publish", format!("`{package}@{version}`"));
+                }
+                Step::Publish { package, version } => {
+                    let result = self.cargo.publish_package(
+                        self.registry(),
+                        package,
+                        self.flags,
+                        self.target.cargo_env(),
+                        shell,
+                    );
+                    if let Err(err) = result {
+                        // Leave the registry as it was for this package.
+                        if report.placeholders.iter().any(|p| {
+                            &p.package == package && p.state == PlaceholderState::InRegistry
+                        }) && self.delete_placeholder(package).is_ok()
+                        {
+                            report.placeholder(package, PlaceholderState::Deleted);
+                        }
+                        return Err((
+                            format!("{package}@{version}"),
+                            "cargo publish".to_string(),
+                            err,
+                        ));
+                    }
+                    report.published.push(format!("{package}@{version}"));
+                }
+                Step::WaitForIndex { package, version } if dry_run => {
+                    shell.verbose(format!(
+                        "would wait for the index to list `{package}@{version}`"
+                    ));
+                }
+                Step::WaitForIndex { package, version } => {
+                    self.wait_for_index(package, version).map_err(|e| {
+                        (
+                            format!("{package}@{version}"),
+                            "waiting for the index".to_string(),
+                            e,
+                        )
+                    })?;
+                }
+                Step::RemovePlaceholder { package, yanked } if dry_run => {
+                    let what = if *yanked {
+                        "the yanked leftover"
+                    } else {
+                        "the"
+                    };
+                    shell.status(
+                        "Would delete",
+                        format!("{what} placeholder `{package}@{PLACEHOLDER_VERSION}`"),
+                    );
+                }
+                Step::RemovePlaceholder { package, yanked } => {
+                    let state = self.remove_placeholder(package, *yanked);
+                    report.placeholder(package, state);
+                }
+            }
+        }
+        if dry_run {
+            shell.note("dry run: cargo's checks ran, and nothing was uploaded");
+        }
+        Ok(())
+    }
+
+    fn web_api(&self) -> Result<WebApi<'_>> {
+        let http = self.ctx.http()?;
+        if let Some(api) = self.web_api.get() {
+            return Ok(WebApi::new(http, api.clone(), self.target.token.clone()));
+        }
+        let action = "cannot read the registry's `config.json`";
+        let config = match self.index.config(true, None, self.shell()) {
+            Ok(ConfigAnswer::Config(config)) => config,
+            Ok(ConfigAnswer::Unauthorized { .. }) => {
+                return Err(
+                    UserError::new(format!("{action}: the token was refused (401)"))
+                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
+                        .into(),
+                );
+            }
+            Err(e) => return Err(explain(e, action, Op::Read)),
         };
-        let containing = packages
-            .iter()
-            .filter_map(|p| manifest_dir(p).map(|dir| (p, dir)))
-            .filter(|(_, dir)| {
-                let dir = dir.canonicalize().unwrap_or_else(|_| dir.clone());
-                anchor.starts_with(&dir)
-            })
-            .max_by_key(|(_, dir)| dir.components().count())
-            .map(|(p, _)| p);
-        match (containing, packages.as_slice()) {
-            (Some(p), _) => p,
-            (None, [only]) => only,
-            _ => {
-                return Err(UserError::usage(
-                    "this workspace has several packages; say which to publish",
-                )
-                .hint("pass `-p NAME`")
+        let text = config.api.ok_or_else(|| {
+            UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
+        })?;
+        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
+        let api = self.web_api.get_or_init(|| api);
+        Ok(WebApi::new(http, api.clone(), self.target.token.clone()))
+    }
+
+    fn upload_placeholder(&self, package: &str) -> Result<()> {
+        let upload = minimal_crate(
+            package,
+            PLACEHOLDER_VERSION,
+            "A placeholder published by cnbcargo so that the real version can be published; it is deleted right after.",
+        )
+        .map_err(|e| UserError::new(format!("cannot build the placeholder crate: {e}")))?;
+        self.web_api()?.publish(&upload, self.shell()).map_err(|e| {
+            explain(
+                e,
+                format!("uploading the placeholder `{package}@{PLACEHOLDER_VERSION}` failed"),
+                Op::Read,
+            )
+        })
+    }
+
+    fn wait_for_index(&self, package: &str, version: &str) -> Result<()> {
+        let shell = self.shell();
+        let started = Instant::now();
+        let spinner = if std::io::stderr().is_terminal() && !shell.is_quiet() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.set_message(format!(
+                "waiting for the index to list `{package}@{version}`"
+            ));
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        let mut backoff = Duration::from_millis(100);
+        let result = loop {
+            match self.index.versions(package, shell) {
+                Ok(listed) if listed.iter().any(|e| e.vers == version) => break Ok(()),
+                Ok(_) => {}
+                Err(e) => {
+                    break Err(explain(
+                        e,
+                        format!("cannot read the index entry of `{package}`"),
+                        Op::Read,
+                    ));
+                }
+            }
+            if started.elapsed() >= self.index_timeout {
+                break Err(UserError::new(format!(
+                    "the index did not list `{package}@{version}` within {} s",
+                    self.index_timeout.as_secs()
+                ))
+                .hint("the upload went through; pass a longer `--index-timeout` and run again")
                 .into());
             }
-        }
-    };
-    let publish = match &chosen["publish"] {
-        serde_json::Value::Array(list) => Some(
-            list.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect(),
-        ),
-        _ => None,
-    };
-    check_publishable(Package {
-        name: chosen["name"].as_str().unwrap_or_default().to_string(),
-        version: chosen["version"].as_str().unwrap_or_default().to_string(),
-        publish,
-    })
-}
-
-fn publish_real(cargo: &Cargo, args: &PublishArgs, target: &Target, shell: &Shell) -> Result<()> {
-    let mut cargo_args = vec![
-        "publish".to_string(),
-        "--registry".to_string(),
-        target.registry.name.clone(),
-    ];
-    if let Some(package) = &args.package {
-        cargo_args.extend(["-p".to_string(), package.clone()]);
-    }
-    if let Some(path) = &args.manifest_path {
-        cargo_args.extend(["--manifest-path".to_string(), path.display().to_string()]);
-    }
-    cargo_args.extend(args.cargo_args.iter().cloned());
-    cargo.run_checked(&cargo_args, target.cargo_env(), shell)
-}
-
-/// Publishes an empty package at the placeholder version. It lives in a
-/// temporary directory with a `[workspace]` of its own, and cargo runs in
-/// the current (project) directory so that the project's cargo config
-/// applies: cargo reads config from where it runs, not from the manifest's.
-fn publish_placeholder(cargo: &Cargo, target: &Target, name: &str, shell: &Shell) -> Result<()> {
-    let dir = tempfile::Builder::new()
-        .prefix("cnbcargo-placeholder-")
-        .tempdir()
-        .context("failed to create a directory for the placeholder")?;
-    let manifest = dir.path().join("Cargo.toml");
-    std::fs::write(
-        &manifest,
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"{PLACEHOLDER_VERSION}\"\nedition = \"2021\"\n\
-             description = \"A placeholder published by cnbcargo so that the real version can be published; it is deleted right after.\"\n\
-             license = \"MIT OR Apache-2.0\"\n\n[workspace]\n"
-        ),
-    )
-    .context("failed to write the placeholder's Cargo.toml")?;
-    std::fs::create_dir_all(dir.path().join("src")).context("failed to write the placeholder")?;
-    std::fs::write(
-        dir.path().join("src/lib.rs"),
-        "//! Placeholder published by cnbcargo.\n",
-    )
-    .context("failed to write the placeholder")?;
-    let args = vec![
-        "publish".to_string(),
-        "--registry".to_string(),
-        target.registry.name.clone(),
-        "--manifest-path".to_string(),
-        manifest.display().to_string(),
-        "--no-verify".to_string(),
-        "--allow-dirty".to_string(),
-    ];
-    shell.verbose(format!("placeholder package in `{}`", dir.path().display()));
-    cargo
-        .run_checked(&args, target.cargo_env(), shell)
-        .map_err(|err| {
-            UserError::new(format!(
-                "publishing the placeholder `{name}@{PLACEHOLDER_VERSION}` failed; nothing was published"
-            ))
-            .caused_by(err)
-            .into()
-        })
-}
-
-enum Removal {
-    Deleted,
-    Yanked,
-    Failed,
-}
-
-/// Deletes the placeholder, or yanks it when the token may not delete.
-fn remove_placeholder(
-    cargo: &Cargo,
-    api: &CnbApi,
-    target: &Target,
-    name: &str,
-    shell: &Shell,
-) -> Removal {
-    let placeholder = format!("{name}@{PLACEHOLDER_VERSION}");
-    match api.delete_version(name, PLACEHOLDER_VERSION, shell) {
-        Ok(Deleted::Now | Deleted::ByEarlierAttempt) => {
-            shell.status("Deleted", format!("the placeholder `{placeholder}`"));
-            Removal::Deleted
-        }
-        Err(err) if err.status() == Some(403) => {
-            shell.warn(format!(
-                "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
+            std::thread::sleep(backoff.min(self.index_timeout.saturating_sub(started.elapsed())));
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        };
+        spinner.finish_and_clear();
+        if result.is_ok() {
+            shell.verbose(format!(
+                "the index lists `{package}@{version}` ({} ms)",
+                started.elapsed().as_millis()
             ));
-            let args = vec![
-                "yank".to_string(),
-                "--registry".to_string(),
-                target.registry.name.clone(),
-                placeholder.clone(),
-            ];
-            match cargo.run_shown(&args, target.cargo_env(), shell) {
-                Ok(status) if status.success() => {
-                    shell.hint(format!("delete it later with `cnbcargo delete {placeholder}` and a token that may delete"));
-                    Removal::Yanked
+        }
+        result
+    }
+
+    fn delete_placeholder(&self, package: &str) -> Result<Deleted, crate::client::Error> {
+        match self.api {
+            Some(api) => api.delete_version(package, PLACEHOLDER_VERSION, self.shell()),
+            None => Err(crate::client::Error::Input(
+                "no CNB API to delete with".to_string(),
+            )),
+        }
+    }
+
+    /// Deletes the placeholder; where the token may not delete, yanks it,
+    /// unless an earlier run did already.
+    fn remove_placeholder(&self, package: &str, yanked: bool) -> PlaceholderState {
+        let shell = self.shell();
+        let placeholder = format!("{package}@{PLACEHOLDER_VERSION}");
+        match self.delete_placeholder(package) {
+            Ok(_) => {
+                shell.status("Deleted", format!("the placeholder `{placeholder}`"));
+                PlaceholderState::Deleted
+            }
+            Err(err) if err.status() == Some(403) && yanked => {
+                shell.note(format!(
+                    "the leftover placeholder `{placeholder}` stays yanked: the token may not delete it"
+                ));
+                shell.hint(format!(
+                    "delete it with `cnbcargo delete {placeholder}` and a token with the `registry-package-delete:rw` scope"
+                ));
+                PlaceholderState::LeftYanked
+            }
+            Err(err) if err.status() == Some(403) => {
+                shell.warn(format!(
+                    "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
+                ));
+                match self.web_api().and_then(|api| {
+                    api.yank(package, PLACEHOLDER_VERSION, shell)
+                        .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
+                }) {
+                    Ok(()) => {
+                        shell.status("Yanked", format!("the placeholder `{placeholder}`"));
+                        shell.hint(format!(
+                            "delete it later with `cnbcargo delete {placeholder}` and a token that may delete"
+                        ));
+                        PlaceholderState::Yanked
+                    }
+                    Err(e) => {
+                        shell.warn(format!(
+                            "could not yank `{placeholder}` either ({e:#}); it stays in the registry"
+                        ));
+                        PlaceholderState::InRegistry
+                    }
                 }
-                _ => {
-                    shell.warn(format!(
-                        "could not yank `{placeholder}` either; it stays in the registry"
-                    ));
-                    Removal::Failed
+            }
+            Err(err) => {
+                shell.warn(format!(
+                    "could not delete the placeholder `{placeholder}`: {err}"
+                ));
+                shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
+                if yanked {
+                    PlaceholderState::LeftYanked
+                } else {
+                    PlaceholderState::InRegistry
                 }
             }
         }
-        Err(err) => {
-            shell.warn(format!(
-                "could not delete the placeholder `{placeholder}`: {err}"
-            ));
-            shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
-            Removal::Failed
-        }
+    }
+}
+
+/// What the registry holds now, in a sentence.
+fn state_sentence(report: &Report) -> String {
+    let mut parts = Vec::new();
+    parts.push(if report.published.is_empty() {
+        "nothing was published".to_string()
+    } else {
+        format!("published: {}", report.published.join(", "))
+    });
+    for p in &report.placeholders {
+        parts.push(match p.state {
+            PlaceholderState::Deleted => {
+                format!("the placeholder `{}@{}` was deleted", p.package, p.version)
+            }
+            state => format!(
+                "the registry holds the placeholder `{}@{}`, {}",
+                p.package,
+                p.version,
+                state.describe()
+            ),
+        });
+    }
+    parts.join("; ")
+}
+
+fn summarize(report: &Report, shell: &Shell) {
+    if report.dry_run {
+        return;
+    }
+    if report.ok {
+        let published = if report.published.is_empty() {
+            "nothing new to publish".to_string()
+        } else {
+            report.published.join(", ")
+        };
+        shell.status("Published", format!("{published} to `{}`", report.registry));
+    }
+}
+
+/// The command that was run, to run again: it resumes.
+fn resume_command() -> String {
+    let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
+    format!("cnbcargo {}", args.join(" "))
+}
+
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty()
+        && arg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=@:+,".contains(c))
+    {
+        arg.to_string()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
     }
 }
 
@@ -453,39 +888,48 @@ mod tests {
         list.iter().map(|s| s.to_string()).collect()
     }
 
+    fn publish(placeholder: bool, collision: bool, leftover: Option<bool>) -> Decision {
+        Decision::Publish {
+            placeholder,
+            collision,
+            leftover,
+        }
+    }
+
     #[test]
     fn decisions() {
         use PlaceholderMode::*;
         assert_eq!(
-            decide(&v(&["1.0.0"]), true, "1.0.0", Auto),
-            Plan::AlreadyPublished
+            decide(&v(&["1.0.0"]), true, "1.0.0", Auto, None),
+            Ok(Decision::Already { leftover: None })
         );
         assert_eq!(
-            decide(&v(&[]), true, "1.0.0", Auto),
-            Plan::Placeholder { collision: true }
+            decide(&v(&[]), true, "1.0.0", Auto, None),
+            Ok(publish(true, true, None))
         );
         assert_eq!(
-            decide(&v(&[]), false, "1.0.0", Auto),
-            Plan::Plain {
-                stale_placeholder: false
-            }
+            decide(&v(&[]), false, "1.0.0", Auto, None),
+            Ok(publish(false, false, None))
         );
         assert_eq!(
-            decide(&v(&[]), false, "1.0.0", Always),
-            Plan::Placeholder { collision: false }
+            decide(&v(&[]), false, "1.0.0", Always, None),
+            Ok(publish(true, false, None))
         );
-        assert_eq!(decide(&v(&[]), true, "1.0.0", Never), Plan::Refuse);
+        assert_eq!(decide(&v(&[]), true, "1.0.0", Never, None), Err(()));
         assert_eq!(
-            decide(&v(&["0.9.0"]), true, "1.0.0", Auto),
-            Plan::Plain {
-                stale_placeholder: false
-            }
+            decide(&v(&["0.9.0"]), true, "1.0.0", Auto, None),
+            Ok(publish(false, false, None))
         );
         assert_eq!(
-            decide(&v(&[PLACEHOLDER_VERSION]), true, "1.0.0", Auto),
-            Plan::Plain {
-                stale_placeholder: true
-            }
+            decide(&v(&[PLACEHOLDER_VERSION]), true, "1.0.0", Auto, Some(true)),
+            Ok(publish(false, false, Some(true)))
         );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(shell_quote("publish"), "publish");
+        assert_eq!(shell_quote("a b"), "'a b'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
     }
 }

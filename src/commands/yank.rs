@@ -45,18 +45,15 @@ pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
 
     let mut failed = Vec::new();
     for (name, version) in &versions {
-        let mut cargo_args = vec![
-            "yank".to_string(),
-            "--registry".to_string(),
-            target.registry.name.clone(),
-            format!("{name}@{version}"),
-        ];
-        if args.undo {
-            cargo_args.push("--undo".to_string());
-        }
-        let status = cargo.run_shown(&cargo_args, target.cargo_env(), shell)?;
-        if !status.success() {
-            failed.push(format!("{name}@{version}"));
+        let spec = format!("{name}@{version}");
+        if !cargo.yank(
+            &target.registry.name,
+            &spec,
+            args.undo,
+            target.cargo_env(),
+            shell,
+        )? {
+            failed.push(spec);
         }
     }
     if !failed.is_empty() {

@@ -119,7 +119,7 @@ fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
         "cargo's message is shown: {err}"
     );
     assert!(
-        err.contains("publishing the placeholder `full@0.0.0-cnbcargo.placeholder` failed"),
+        err.contains("uploading the placeholder `full@0.0.0-cnbcargo.placeholder` failed"),
         "{err}"
     );
     assert!(err.contains("nothing was published"), "{err}");
@@ -141,7 +141,8 @@ fn server_errors_while_publishing_leave_no_unreported_placeholder() {
     let err = stderr(&out);
     // Deleting the placeholder failed too: the state is spelled out.
     assert!(
-        err.contains("the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`; delete it with `cnbcargo delete down@0.0.0-cnbcargo.placeholder`"),
+        err.contains("the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`, in the registry, not yanked")
+            && err.contains("`cnbcargo delete down@0.0.0-cnbcargo.placeholder`"),
         "{err}"
     );
     assert_eq!(
