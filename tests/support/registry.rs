@@ -324,6 +324,28 @@ impl TestRegistry {
         self.state().refused_versions.insert(vers.to_string());
     }
 
+    /// Takes back `refuse_version`.
+    pub fn accept_version(&self, vers: &str) {
+        self.state().refused_versions.remove(vers);
+    }
+
+    /// The names of the crates uploaded (`PUT .../crates/new`), in order.
+    pub fn uploads(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
+            .filter_map(|r| {
+                let len = u32::from_le_bytes(r.body.get(..4)?.try_into().ok()?) as usize;
+                let meta: Value = serde_json::from_slice(r.body.get(4..4 + len)?).ok()?;
+                Some(format!(
+                    "{}@{}",
+                    meta["name"].as_str()?,
+                    meta["vers"].as_str()?
+                ))
+            })
+            .collect()
+    }
+
     /// (version, yanked) of a crate published here.
     pub fn versions(&self, name: &str) -> Vec<(String, bool)> {
         self.state()

@@ -16,3 +16,4 @@ mod hostile;
 mod init;
 mod login;
 mod publish;
+mod workspace;

@@ -1,0 +1,397 @@
+//! `cnbcargo publish` on a workspace: dependency order, cargo's checks
+//! before any upload, placeholders through the Web API, resuming after a
+//! failure, and registries that are not CNB.
+
+use crate::support::*;
+
+const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
+const REGISTRY: &str = "cnb-cargo-repo";
+
+/// `project/ws`: `wa@1.0.0 <- wb@0.2.0 <- wc@0.3.0`, each depending on the
+/// previous by path, version and `registry`. `wa` has a function crates.io's
+/// crate of that name could not have.
+fn three_crates(env: &TestEnv, registry_key: bool) -> std::path::PathBuf {
+    env.write(
+        "project/ws/Cargo.toml",
+        "[workspace]\nmembers = [\"c\", \"b\", \"a\"]\nresolver = \"2\"\n",
+    );
+    let dep = |name: &str, dir: &str, version: &str| {
+        let registry = if registry_key {
+            format!(", registry = \"{REGISTRY}\"")
+        } else {
+            String::new()
+        };
+        format!("{name} = {{ path = \"../{dir}\", version = \"{version}\"{registry} }}\n")
+    };
+    let manifest = |name: &str, version: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
+             description = \"x\"\nlicense = \"MIT\"\n\n[dependencies]\n{deps}"
+        )
+    };
+    env.write("project/ws/a/Cargo.toml", &manifest("wa", "1.0.0", ""));
+    env.write(
+        "project/ws/a/src/lib.rs",
+        "pub fn only_in_the_workspace() -> u32 { 7 }\n",
+    );
+    env.write(
+        "project/ws/b/Cargo.toml",
+        &manifest("wb", "0.2.0", &dep("wa", "a", "1.0.0")),
+    );
+    env.write(
+        "project/ws/b/src/lib.rs",
+        "pub fn b() -> u32 { wa::only_in_the_workspace() * 2 }\n",
+    );
+    env.write(
+        "project/ws/c/Cargo.toml",
+        &manifest("wc", "0.3.0", &dep("wb", "b", "0.2.0")),
+    );
+    env.write(
+        "project/ws/c/src/lib.rs",
+        "pub fn c() -> u32 { wb::b() + 1 }\n",
+    );
+    env.project().join("ws")
+}
+
+/// A registry whose crates.io proxy lists `wa@1.0.0`, and a logged-in project.
+fn colliding_workspace() -> (TestRegistry, TestEnv, std::path::PathBuf) {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("wa", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    let ws = three_crates(&env, true);
+    (registry, env, ws)
+}
+
+fn versions(registry: &TestRegistry, name: &str) -> Vec<String> {
+    let mut v: Vec<String> = registry
+        .versions(name)
+        .into_iter()
+        .map(|(v, _)| v)
+        .collect();
+    v.sort();
+    v
+}
+
+fn changes(registry: &TestRegistry) -> Vec<String> {
+    registry
+        .requests()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.url))
+        .collect()
+}
+
+#[test]
+fn one_command_publishes_the_workspace_in_order_and_a_consumer_builds() {
+    let (registry, env, ws) = colliding_workspace();
+    // With verification, as cargo does by default.
+    let out = run(env.cnbcargo().args(["publish", "--json"]).current_dir(&ws));
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("publishing a placeholder first"), "{err}");
+    assert_eq!(
+        registry.uploads(),
+        [
+            &format!("wa@{PLACEHOLDER}"),
+            "wa@1.0.0",
+            "wb@0.2.0",
+            "wc@0.3.0"
+        ]
+    );
+    assert_eq!(versions(&registry, "wa"), ["1.0.0"]);
+    assert_eq!(versions(&registry, "wb"), ["0.2.0"]);
+    assert_eq!(versions(&registry, "wc"), ["0.3.0"]);
+    // The placeholder was deleted only once the real `wa` was in the index,
+    // and before anything was published the checks ran.
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["ok"], true);
+    assert_eq!(
+        report["published"],
+        serde_json::json!(["wa@1.0.0", "wb@0.2.0", "wc@0.3.0"])
+    );
+    assert_eq!(report["placeholders"][0]["state"], "deleted");
+    let checked = err.find("Checking").unwrap();
+    let uploaded = err.find("Uploaded the placeholder").unwrap();
+    assert!(checked < uploaded, "{err}");
+
+    // A consumer of `wc` builds, and so calls the workspace's `wa`: the
+    // crates.io crate of that name has no such function.
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        &format!("wc = {{ version = \"0.3.0\", registry = \"{REGISTRY}\" }}\n"),
+    );
+    std::fs::write(
+        app.join("src/lib.rs"),
+        "pub fn run() -> u32 { wc::c() }\n#[test]\nfn works() { assert_eq!(run(), 15); }\n",
+    )
+    .unwrap();
+    let out = run(env.cargo().args(["test", "-q"]).current_dir(&app));
+    assert_success(&out);
+
+    // A rerun finds everything there and uploads nothing.
+    let before = registry.uploads().len();
+    let out = run(env.cnbcargo().arg("publish").current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(registry.uploads().len(), before);
+    assert!(
+        stderr(&out).contains("Skipping `wc@0.3.0`: already in the registry"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_failure_midway_is_reported_and_a_rerun_resumes() {
+    let (registry, env, ws) = colliding_workspace();
+    registry.refuse_version("0.3.0");
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify", "--json"])
+        .current_dir(&ws));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("publishing `wc@0.3.0` failed; published: wa@1.0.0, wb@0.2.0"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("the placeholder `wa@{PLACEHOLDER}` was deleted")),
+        "{err}"
+    );
+    assert!(
+        err.contains("cnbcargo publish --no-verify --json` again: it resumes"),
+        "{err}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["failed"]["package"], "wc@0.3.0");
+    assert_eq!(report["resume"], "cnbcargo publish --no-verify --json");
+    assert!(versions(&registry, "wc").is_empty());
+
+    registry.accept_version("0.3.0");
+    let before = registry.uploads().len();
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(registry.uploads()[before..], ["wc@0.3.0".to_string()]);
+    assert_eq!(versions(&registry, "wa"), ["1.0.0"]);
+    assert_eq!(versions(&registry, "wc"), ["0.3.0"]);
+}
+
+#[test]
+fn dirty_trees_and_dry_runs_upload_nothing() {
+    let (registry, env, ws) = colliding_workspace();
+    // A git repository with uncommitted files: cargo's check refuses.
+    let git = |args: &[&str]| run(env.command("git").args(args).current_dir(&ws));
+    if git(&["init", "-q"]).status.success() {
+        let out = run(env.cnbcargo().arg("publish").current_dir(&ws));
+        assert_failure(&out, 1);
+        let err = stderr(&out);
+        assert!(
+            err.contains("cargo's checks failed; nothing was uploaded"),
+            "{err}"
+        );
+        assert!(
+            err.contains("--allow-dirty"),
+            "cargo's hint is shown: {err}"
+        );
+        assert_eq!(changes(&registry), Vec::<String>::new());
+        // The flag cargo's hint names is taken as is, and only checked here.
+        let out = run(env
+            .cnbcargo()
+            .args(["publish", "--allow-dirty", "--dry-run"])
+            .current_dir(&ws));
+        assert_success(&out);
+        std::fs::remove_dir_all(ws.join(".git")).unwrap();
+    }
+    for args in [
+        &["publish", "--dry-run"][..],
+        &["publish", "-n", "--no-verify"],
+        &["publish", "--", "--dry-run"],
+    ] {
+        let out = run(env.cnbcargo().args(args).current_dir(&ws));
+        assert_success(&out);
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("Would upload the placeholder `wa@{PLACEHOLDER}`")),
+            "{err}"
+        );
+        assert!(err.contains("Would publish `wc@0.3.0`"), "{err}");
+        assert!(err.contains("nothing was uploaded"), "{err}");
+    }
+    assert_eq!(changes(&registry), Vec::<String>::new());
+    assert!(versions(&registry, "wa").is_empty());
+}
+
+#[test]
+fn a_token_that_cannot_delete_yanks_the_placeholder_once() {
+    let registry = TestRegistry::builder()
+        .token_with_scopes("ci-tok", &[registry_mod::READ, registry_mod::WRITE])
+        .upstream("wa", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "ci-tok");
+    let ws = three_crates(&env, true);
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify", "-p", "wa"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("yanking it instead"),
+        "{}",
+        stderr(&out)
+    );
+    let yanks = |registry: &TestRegistry| {
+        registry
+            .requests()
+            .iter()
+            .filter(|r| r.method == "DELETE" && r.url.ends_with("/yank"))
+            .count()
+    };
+    assert_eq!(yanks(&registry), 1);
+    // The next version meets the yanked leftover and leaves it be.
+    let manifest = ws.join("a/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("1.0.0", "1.1.0")).unwrap();
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify", "-p", "wa"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("stays yanked: the token may not delete it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(yanks(&registry), 1, "a yanked leftover is not yanked again");
+    let mut listed = registry.versions("wa");
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            (PLACEHOLDER.to_string(), true),
+            ("1.0.0".to_string(), false),
+            ("1.1.0".to_string(), false)
+        ]
+    );
+}
+
+#[test]
+fn a_path_dependency_without_registry_is_refused_before_any_upload() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let ws = three_crates(&env, false);
+    let out = run(env.cnbcargo().arg("publish").current_dir(&ws));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("nothing was uploaded"), "{err}");
+    assert!(
+        err.contains("`wb` depends on `wa` by path with no `registry` key")
+            && err.contains("b/Cargo.toml:9")
+            && err.contains(&format!("add `registry = \"{REGISTRY}\"`")),
+        "{err}"
+    );
+    assert!(err.contains("`wc` depends on `wb`"), "{err}");
+    assert_eq!(changes(&registry), Vec::<String>::new());
+}
+
+#[test]
+fn a_registry_without_the_cnb_api_is_published_with_cargo() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    env.env("CNB_TOKEN", "tok");
+    assert_success(&run(env.cnbcargo().arg("login")));
+    let ws = three_crates(&env, true);
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("publishing with cargo alone"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(registry.uploads(), ["wa@1.0.0", "wb@0.2.0", "wc@0.3.0"]);
+    assert!(
+        registry
+            .requests()
+            .iter()
+            .all(|r| !r.url.contains("/-/tags"))
+    );
+    // A rerun goes by the index and uploads nothing.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(registry.uploads().len(), 3);
+}
+
+#[test]
+fn the_token_never_leaks_from_a_workspace_publish() {
+    let token = format!("cnbwscanary{}w{}", std::process::id(), 4099);
+    let registry = TestRegistry::builder()
+        .token_with_scopes(&token, &[registry_mod::READ, registry_mod::WRITE])
+        .upstream("wa", "1.0.0")
+        .start();
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    let logs = env.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let wrapper = env.path().join("bin/cargo");
+    write_script(
+        &wrapper,
+        &format!(
+            "printf '%s\\n' \"$*\" >> '{}/argv.log'\nexec '{}' \"$@\"\n",
+            logs.display(),
+            real_cargo().display()
+        ),
+    );
+    env.env("CARGO", &wrapper)
+        .env("CNB_TOKEN", &token)
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    let ws = three_crates(&env, true);
+    registry.refuse_version("0.3.0");
+    let failed = run(env
+        .cnbcargo()
+        .args(["publish", "-vv", "--no-verify", "--json"])
+        .current_dir(&ws));
+    assert!(!failed.status.success());
+    registry.accept_version("0.3.0");
+    let resumed = run(env
+        .cnbcargo()
+        .args(["publish", "-vv", "--no-verify"])
+        .current_dir(&ws));
+    assert_success(&resumed);
+    for out in [&failed, &resumed] {
+        assert!(!stdout(out).contains(&token) && !stderr(out).contains(&token));
+    }
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    assert!(argv.contains("publish --dry-run"), "{argv}");
+    assert!(!argv.contains(&token), "token on argv: {argv}");
+    for file in files_under(env.path()) {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(
+            !text.contains(&token),
+            "token written to {}",
+            file.display()
+        );
+    }
+    for request in registry.requests() {
+        assert!(!request.url.contains(&token));
+        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
+        for (name, value) in &request.headers {
+            if !name.eq_ignore_ascii_case("authorization") {
+                assert!(!value.contains(&token), "token in header {name}");
+            }
+        }
+    }
+}
