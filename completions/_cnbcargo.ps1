@@ -186,6 +186,7 @@ Register-ArgumentCompleter -Native -CommandName 'cnbcargo' -ScriptBlock {
         }
         'cnbcargo;ci' {
             [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The command the pipeline runs to install cnbcargo')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'The pipeline''s Docker image (default: `rust:<version>`, the newest of the workspace''s `rust-version` and what cnbcargo needs)')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change as a diff and write nothing')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more (`-vv` for even more); tokens are never shown')

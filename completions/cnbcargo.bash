@@ -103,13 +103,17 @@ _cnbcargo() {
             return 0
             ;;
         cnbcargo__subcmd__ci)
-            opts="-v -q -h -V --dry-run --install --verbose --quiet --help --version"
+            opts="-v -q -h -V --dry-run --install --image --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -174,6 +174,7 @@ set edit:completion:arg-completer[cnbcargo] = {|@words|
         }
         &'cnbcargo;ci'= {
             cand --install 'The command the pipeline runs to install cnbcargo'
+            cand --image 'The pipeline''s Docker image (default: `rust:<version>`, the newest of the workspace''s `rust-version` and what cnbcargo needs)'
             cand --dry-run 'Print the change as a diff and write nothing'
             cand -v 'Say more (`-vv` for even more); tokens are never shown'
             cand --verbose 'Say more (`-vv` for even more); tokens are never shown'

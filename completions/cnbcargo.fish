@@ -122,6 +122,7 @@ complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand doctor" -s q -l quiet 
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand ci" -l install -d 'The command the pipeline runs to install cnbcargo' -r
+complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand ci" -l image -d 'The pipeline\'s Docker image (default: `rust:<version>`, the newest of the workspace\'s `rust-version` and what cnbcargo needs)' -r
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand ci" -l dry-run -d 'Print the change as a diff and write nothing'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand ci" -s v -l verbose -d 'Say more (`-vv` for even more); tokens are never shown'
 complete -c cnbcargo -n "__fish_cnbcargo_using_subcommand ci" -s q -l quiet -d 'Print only errors'

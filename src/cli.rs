@@ -444,19 +444,21 @@ pub struct DoctorArgs {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo ci --dry-run\n  \
-    cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo'")]
+    cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo'\n  \
+    cnbcargo ci --image docker.cnb.cool/acme/rust:1.91")]
 pub struct CiArgs {
     /// Print the change as a diff and write nothing
     #[arg(long)]
     pub dry_run: bool,
 
     /// The command the pipeline runs to install cnbcargo
-    #[arg(
-        long,
-        value_name = "COMMAND",
-        default_value = "cargo install --locked cnbcargo"
-    )]
+    #[arg(long, value_name = "COMMAND", default_value = crate::commands::ci::INSTALL)]
     pub install: String,
+
+    /// The pipeline's Docker image (default: `rust:<version>`, the newest
+    /// of the workspace's `rust-version` and what cnbcargo needs)
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
 }
 
 /// Print a shell completion script

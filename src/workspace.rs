@@ -30,6 +30,8 @@ pub struct Member {
     pub publish: Option<Vec<String>>,
     #[serde(default)]
     pub dependencies: Vec<Dependency>,
+    #[serde(default)]
+    pub rust_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -294,6 +296,7 @@ mod tests {
             id: name.into(),
             manifest_path: PathBuf::from(format!("/ws/{name}/Cargo.toml")),
             publish: None,
+            rust_version: None,
             dependencies: deps
                 .iter()
                 .map(|d| Dependency {

@@ -10,21 +10,41 @@ use crate::cli::CiArgs;
 use crate::context::Context;
 use crate::error::UserError;
 
-/// CNB's own Rust example image (from CNB's docs).
-const IMAGE: &str = "docker.cnb.cool/examples/language/rust-1.87";
+/// How the pipeline installs cnbcargo (also in README.md and docs/ci.md,
+/// which a test keeps in step).
+pub const INSTALL: &str = "cargo install --locked cnbcargo";
+/// The oldest Rust that builds cnbcargo.
+const OWN_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
+
+/// The official Rust image for the newest of the workspace's
+/// `rust-version`s and cnbcargo's own, so the pipeline can build both.
+fn default_image(rust_versions: &[String]) -> String {
+    let parse = |v: &str| -> Option<(u64, u64)> {
+        let mut parts = v.trim().split('.');
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    let newest = rust_versions
+        .iter()
+        .map(String::as_str)
+        .chain([OWN_RUST_VERSION])
+        .filter_map(parse)
+        .max()
+        .unwrap_or((1, 89));
+    format!("rust:{}.{}", newest.0, newest.1)
+}
 
 /// The pipeline, as lines relative to its list item's indentation.
-fn pipeline(install: &str) -> Vec<String> {
+fn pipeline(install: &str, image: &str) -> Vec<String> {
     vec![
         "- name: publish crates with cnbcargo".to_string(),
         "  docker:".to_string(),
-        format!("    image: {IMAGE}"),
+        format!("    image: {image}"),
         "  stages:".to_string(),
         "    - name: install cnbcargo".to_string(),
         format!("      script: {install}"),
         "    - name: log cargo in with the pipeline's CNB_TOKEN".to_string(),
         "      script: cnbcargo login".to_string(),
-        "    - name: publish (skips versions already published)".to_string(),
+        "    - name: publish the workspace (skips versions already published)".to_string(),
         "      script: cnbcargo publish".to_string(),
     ]
 }
@@ -46,7 +66,23 @@ pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
                 .hint("the file was not changed")
         })?,
     };
-    let merged = merge(&original, &args.install).map_err(|e| {
+    let image = match &args.image {
+        Some(image) => image.clone(),
+        None => {
+            let rust_versions: Vec<String> = ctx
+                .cargo
+                .workspace(None)
+                .map(|m| {
+                    m.packages
+                        .into_iter()
+                        .filter_map(|p| p.rust_version)
+                        .collect()
+                })
+                .unwrap_or_default();
+            default_image(&rust_versions)
+        }
+    };
+    let merged = merge(&original, &args.install, &image).map_err(|e| {
         UserError::new(format!("`{}`: {e}", path.display()))
             .hint("the file was not changed; add the pipeline by hand (`cnbcargo ci --dry-run` on an empty directory prints it)")
     })?;
@@ -103,7 +139,7 @@ fn is_key(line: &str, key: &str) -> bool {
 }
 
 /// The merged file, or `None` when it already publishes with cnbcargo.
-pub fn merge(original: &str, install: &str) -> Result<Option<String>, String> {
+pub fn merge(original: &str, install: &str, image: &str) -> Result<Option<String>, String> {
     if original.contains("cnbcargo publish") {
         return Ok(None);
     }
@@ -116,7 +152,7 @@ pub fn merge(original: &str, install: &str) -> Result<Option<String>, String> {
         "\n"
     };
     let lines: Vec<&str> = original.split_inclusive('\n').collect();
-    let item = pipeline(install);
+    let item = pipeline(install, image);
     let indented = |indent: usize| -> String {
         item.iter()
             .map(|l| format!("{}{l}{nl}", " ".repeat(indent)))
@@ -207,7 +243,9 @@ mod tests {
 
     #[test]
     fn new_file_gets_the_pipeline() {
-        let out = merge("", "cargo install cnbcargo").unwrap().unwrap();
+        let out = merge("", "cargo install cnbcargo", "rust:1.89")
+            .unwrap()
+            .unwrap();
         assert!(out.starts_with("$:\n  tag_push:\n    - name: publish crates with cnbcargo\n"));
         assert!(out.contains("      stages:\n        - name: install cnbcargo\n          script: cargo install cnbcargo\n"));
     }
@@ -215,27 +253,55 @@ mod tests {
     #[test]
     fn existing_content_is_kept() {
         let original = "# build everything\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n";
-        let out = merge(original, "x").unwrap().unwrap();
+        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
         assert!(out.starts_with(original));
         let original = "$:\n  # releases\n  tag_push:\n    - stages:\n        - script: echo hi\nmain:\n  push: []\n";
-        let out = merge(original, "x").unwrap().unwrap();
+        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
         assert!(out.starts_with(
             "$:\n  # releases\n  tag_push:\n    - name: publish crates with cnbcargo\n"
         ));
         assert!(out.ends_with("    - stages:\n        - script: echo hi\nmain:\n  push: []\n"));
         let original = "$:\n    push:\n      - stages: [ {script: make} ]\n";
-        let out = merge(original, "x").unwrap().unwrap();
+        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
         assert!(
             out.starts_with("$:\n    tag_push:\n      - name: publish"),
             "{out}"
         );
         assert!(out.ends_with("    push:\n      - stages: [ {script: make} ]\n"));
-        assert_eq!(merge(&out, "x").unwrap(), None);
+        assert_eq!(merge(&out, "x", "rust:1.89").unwrap(), None);
+    }
+
+    #[test]
+    fn the_image_meets_every_rust_version() {
+        assert_eq!(default_image(&[]), format!("rust:{}", OWN_RUST_VERSION));
+        assert_eq!(
+            default_image(&["1.92".into(), "1.70.1".into()]),
+            "rust:1.92"
+        );
+        assert_eq!(
+            default_image(&["junk".into()]),
+            format!("rust:{}", OWN_RUST_VERSION)
+        );
+    }
+
+    /// docs/ci.md shows the pipeline `cnbcargo ci` writes, and README.md
+    /// its install line: they cannot drift apart.
+    #[test]
+    fn docs_show_the_pipeline_that_is_written() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
+        let written = merge("", INSTALL, &default_image(&[])).unwrap().unwrap();
+        assert!(
+            docs.contains(&written),
+            "docs/ci.md must show, verbatim:\n{written}"
+        );
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        assert!(readme.contains(INSTALL), "README.md must name `{INSTALL}`");
     }
 
     #[test]
     fn flow_style_and_tabs_are_refused() {
-        assert!(merge("$: {tag_push: []}\n", "x").is_err());
-        assert!(merge("main:\n\tpush: []\n", "x").is_err());
+        assert!(merge("$: {tag_push: []}\n", "x", "rust:1.89").is_err());
+        assert!(merge("main:\n\tpush: []\n", "x", "rust:1.89").is_err());
     }
 }
