@@ -174,49 +174,96 @@ fn main() {
         peak_kib(&login, None),
     ));
 
-    // Publish: the whole placeholder path against a plain publish of the
-    // same crate to a registry without the collision.
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for i in 0..8 {
-        let name = format!("bench-crate-{i}");
-        let colliding = TestRegistry::builder()
-            .token("t")
-            .upstream(&name, "1.0.0")
-            .start();
-        let env = logged_in_env(&colliding, "t");
-        let lib = env.new_crate("lib", &name, "1.0.0", "");
-        let mut cmd = env.cnbcargo();
-        cmd.args(["publish", "--", "--no-verify"]).current_dir(&lib);
-        // The first two runs measure memory (and warm up), the rest time.
-        if i == 0 {
-            let own = own_peak_kib(&mut cmd);
-            peaks.push(("cnbcargo publish (placeholder path)".into(), own, None));
-            continue;
-        }
-        if i == 1 {
-            peaks.last_mut().expect("pushed at i == 0").2 = peak_kib(&cmd, None);
-            continue;
-        }
-        a.push(timed(&mut cmd, None).0);
-        assert_eq!(colliding.versions(&name), [("1.0.0".to_string(), false)]);
+    // Publish: the whole placeholder path (cargo's checks, the placeholder
+    // through the Web API, the real publish, the wait, the delete) against
+    // a plain publish of the same crate to a registry without the
+    // collision; with verification (cargo's default) and without.
+    for verify in [true, false] {
+        let extra: &[&str] = if verify { &[] } else { &["--no-verify"] };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        for i in 0..8 {
+            let name = format!("bench-crate-{i}");
+            let colliding = TestRegistry::builder()
+                .token("t")
+                .upstream(&name, "1.0.0")
+                .start();
+            let env = logged_in_env(&colliding, "t");
+            let lib = env.new_crate("lib", &name, "1.0.0", "");
+            let mut cmd = env.cnbcargo();
+            cmd.arg("publish").args(extra).current_dir(&lib);
+            // The first two runs measure memory (and warm up), the rest time.
+            if i < 2 {
+                if !verify && i == 0 {
+                    let own = own_peak_kib(&mut cmd);
+                    peaks.push(("cnbcargo publish (placeholder path)".into(), own, None));
+                } else if !verify {
+                    peaks.last_mut().expect("pushed at i == 0").2 = peak_kib(&cmd, None);
+                } else {
+                    timed(&mut cmd, None);
+                }
+                continue;
+            }
+            a.push(timed(&mut cmd, None).0);
+            assert_eq!(colliding.versions(&name), [("1.0.0".to_string(), false)]);
 
-        let plain = TestRegistry::builder().token("t").start();
-        let env = logged_in_env(&plain, "t");
-        let lib = env.new_crate("lib", &name, "1.0.0", "");
-        b.push(
-            timed(
-                env.cargo()
-                    .args(["publish", "--no-verify"])
-                    .current_dir(&lib),
-                None,
-            )
-            .0,
+            let plain = TestRegistry::builder().token("t").start();
+            let env = logged_in_env(&plain, "t");
+            let lib = env.new_crate("lib", &name, "1.0.0", "");
+            b.push(
+                timed(
+                    env.cargo().arg("publish").args(extra).current_dir(&lib),
+                    None,
+                )
+                .0,
+            );
+        }
+        let how = if verify { "verified" } else { "--no-verify" };
+        pair(
+            &format!("publish one crate, {how}"),
+            "cnbcargo publish (placeholder path)",
+            "cargo publish (no collision)",
+            a,
+            b,
         );
     }
+
+    // A five-crate workspace (a chain, two members colliding) against
+    // `cargo publish --workspace` of the same five without the collision.
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for i in 0..5 {
+        let names: Vec<String> = (1..=5).map(|n| format!("bench-ws{i}-m{n}")).collect();
+        let colliding = TestRegistry::builder()
+            .token("t")
+            .upstream(&names[0], "1.0.0")
+            .upstream(&names[2], "1.0.0")
+            .start();
+        let env = logged_in_env(&colliding, "t");
+        let ws = five_crate_workspace(&env, &names);
+        let mut cmd = env.cnbcargo();
+        cmd.arg("publish").current_dir(&ws);
+        let took = timed(&mut cmd, None).0;
+        for name in &names {
+            assert_eq!(colliding.versions(name), [("1.0.0".to_string(), false)]);
+        }
+        let plain = TestRegistry::builder().token("t").start();
+        let env = logged_in_env(&plain, "t");
+        let ws = five_crate_workspace(&env, &names);
+        let theirs = timed(
+            env.cargo()
+                .args(["publish", "--workspace"])
+                .current_dir(&ws),
+            None,
+        )
+        .0;
+        if i > 0 {
+            a.push(took);
+            b.push(theirs);
+        }
+    }
     pair(
-        "publish",
-        "cnbcargo publish (placeholder path)",
-        "cargo publish --no-verify (no collision)",
+        "publish a five-crate workspace, verified",
+        "cnbcargo publish (two members collide)",
+        "cargo publish --workspace (no collision)",
         a,
         b,
     );
@@ -441,4 +488,35 @@ fn hostile_figures() {
             }
         }
     }
+}
+
+/// `project/ws` with five members, each depending on the one before.
+fn five_crate_workspace(env: &TestEnv, names: &[String]) -> PathBuf {
+    let members: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    env.write(
+        "project/ws/Cargo.toml",
+        &format!(
+            "[workspace]\nmembers = [{}]\nresolver = \"2\"\n",
+            members.join(", ")
+        ),
+    );
+    for (i, name) in names.iter().enumerate() {
+        let dep = if i == 0 {
+            String::new()
+        } else {
+            format!(
+                "{prev} = {{ path = \"../{prev}\", version = \"1.0.0\", registry = \"cnb-cargo-repo\" }}\n",
+                prev = names[i - 1]
+            )
+        };
+        env.write(
+            &format!("project/ws/{name}/Cargo.toml"),
+            &format!(
+                "[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\
+                 description = \"x\"\nlicense = \"MIT\"\n\n[dependencies]\n{dep}"
+            ),
+        );
+        env.write(&format!("project/ws/{name}/src/lib.rs"), "pub fn f() {}\n");
+    }
+    env.project().join("ws")
 }
