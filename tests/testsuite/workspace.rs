@@ -395,3 +395,45 @@ fn the_token_never_leaks_from_a_workspace_publish() {
         }
     }
 }
+
+/// Before cargo 1.90 there is no multi-package dry run: each package is
+/// checked on its own, just before its upload, against what the registry
+/// holds by then. (A `cargo` that reports 1.85 and runs the real one.)
+#[test]
+fn an_older_cargo_checks_and_publishes_one_package_at_a_time() {
+    let (registry, mut env, ws) = colliding_workspace();
+    let logs = env.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let wrapper = env.path().join("bin/cargo");
+    write_script(
+        &wrapper,
+        &format!(
+            "if [ \"$1\" = -V ]; then echo 'cargo 1.85.0 (d73d2caf9 2024-12-31)'; exit 0; fi\n\
+             printf '%s\\n' \"$*\" >> '{}/argv.log'\nexec '{}' \"$@\"\n",
+            logs.display(),
+            real_cargo().display()
+        ),
+    );
+    env.env("CARGO", &wrapper);
+    let out = run(env.cnbcargo().arg("publish").current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(
+        registry.uploads(),
+        [
+            &format!("wa@{PLACEHOLDER}"),
+            "wa@1.0.0",
+            "wb@0.2.0",
+            "wc@0.3.0"
+        ]
+    );
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    let checks: Vec<&str> = argv
+        .lines()
+        .filter(|l| l.starts_with("publish --dry-run"))
+        .collect();
+    assert_eq!(checks.len(), 3, "{argv}");
+    assert!(
+        checks.iter().all(|l| l.matches(" -p ").count() == 1),
+        "{argv}"
+    );
+}
