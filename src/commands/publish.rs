@@ -243,22 +243,7 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
         ));
         None
     };
-    let decisions = decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell)?;
-
-    let to_publish: Vec<&Member> = ordered
-        .iter()
-        .copied()
-        .filter(|m| matches!(decisions[&m.name], Decision::Publish { .. }))
-        .collect();
-    plan(
-        &mut steps,
-        &ordered,
-        &decisions,
-        &to_publish,
-        multi,
-        args.keep_placeholder,
-    );
-    let executor = Executor {
+    let executor = |collisions: Vec<String>| Executor {
         ctx,
         cargo,
         target: &target,
@@ -267,22 +252,67 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
         flags: &flags,
         index_timeout: Duration::from_secs(args.index_timeout),
         web_api: std::sync::OnceLock::new(),
-        collisions: decisions
-            .iter()
-            .filter(|(_, d)| {
-                matches!(
-                    d,
-                    Decision::Publish {
-                        collision: true,
-                        ..
-                    }
-                )
-            })
-            .map(|(n, _)| n.clone())
-            .collect(),
+        collisions,
     };
-    let result = executor.execute(&steps, dry_run, &mut report);
+    // From cargo 1.90 every package is checked in one dry run, while the
+    // registry is asked what it holds: on a real network those lookups
+    // cost nothing then. Older cargo checks each package in the plan.
+    let (decisions, checked) = if multi {
+        let names: Vec<String> = ordered.iter().map(|m| m.name.clone()).collect();
+        let checker = executor(Vec::new());
+        std::thread::scope(|scope| {
+            let lookups =
+                scope.spawn(|| decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell));
+            let checked =
+                checker.execute(&steps_then_check(&mut steps, names), dry_run, &mut report);
+            let decisions = lookups
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (decisions, checked)
+        })
+    } else {
+        (
+            decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell),
+            Ok(()),
+        )
+    };
+    let result = match (checked, decisions) {
+        (Err(failure), _) => Err(failure),
+        (Ok(()), Err(err)) => return Err(err),
+        (Ok(()), Ok(decisions)) => {
+            let to_publish: Vec<&Member> = ordered
+                .iter()
+                .copied()
+                .filter(|m| matches!(decisions[&m.name], Decision::Publish { .. }))
+                .collect();
+            plan(
+                &mut steps,
+                &ordered,
+                &decisions,
+                &to_publish,
+                !multi,
+                args.keep_placeholder,
+            );
+            let collisions = decisions
+                .iter()
+                .filter(|(_, d)| {
+                    matches!(
+                        d,
+                        Decision::Publish {
+                            collision: true,
+                            ..
+                        }
+                    )
+                })
+                .map(|(n, _)| n.clone())
+                .collect();
+            executor(collisions).execute(&steps, dry_run, &mut report)
+        }
+    };
     report.ok = result.is_ok();
+    if dry_run && result.is_ok() {
+        shell.note("dry run: cargo's checks ran, and nothing was uploaded");
+    }
     if let Err((package, step, err)) = &result {
         report.failed = Some(Failure {
             package: package.clone(),
@@ -317,6 +347,14 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
             Err(error.caused_by(err).into())
         }
     }
+}
+
+/// The steps so far (the skips) followed by the check, taken out of
+/// `steps` so that they are not carried out twice.
+fn steps_then_check(steps: &mut Vec<Step>, packages: Vec<String>) -> Vec<Step> {
+    let mut first = std::mem::take(steps);
+    first.push(Step::Check { packages });
+    first
 }
 
 fn spec(member: &Member) -> String {
@@ -440,17 +478,17 @@ fn decide(
     })
 }
 
-/// The steps, in the order they run. Every check comes before the first
-/// upload; a package waits for the index to list the ones it depends on.
+/// The steps after cargo's checks, in the order they run (with
+/// `check_each`, each package's check just before its upload); a package
+/// waits for the index to list the ones it depends on.
 fn plan(
     steps: &mut Vec<Step>,
     ordered: &[&Member],
     decisions: &HashMap<String, Decision>,
     to_publish: &[&Member],
-    multi: bool,
+    check_each: bool,
     keep_placeholder: bool,
 ) {
-    let names = |list: &[&Member]| list.iter().map(|m| m.name.clone()).collect::<Vec<_>>();
     for member in ordered {
         if let Decision::Already { .. } = decisions[&member.name] {
             steps.push(Step::Skip {
@@ -458,11 +496,6 @@ fn plan(
                 reason: "already in the registry".to_string(),
             });
         }
-    }
-    if multi && !to_publish.is_empty() {
-        steps.push(Step::Check {
-            packages: names(to_publish),
-        });
     }
     for member in ordered {
         let package = member.name.clone();
@@ -478,7 +511,7 @@ fn plan(
                 leftover,
                 ..
             } => {
-                if !multi {
+                if check_each {
                     // Before 1.90 cargo checks one package at a time, against
                     // what the registry holds: each just before its upload.
                     steps.push(Step::Check {
@@ -663,9 +696,6 @@ impl Executor<'_> {
                     report.placeholder(package, state);
                 }
             }
-        }
-        if dry_run {
-            shell.note("dry run: cargo's checks ran, and nothing was uploaded");
         }
         Ok(())
     }
