@@ -162,6 +162,75 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
         flags.extend(["--manifest-path".to_string(), path.display().to_string()]);
     }
 
+    // In a package's own directory, with no selection flags, cargo checks
+    // that package, which is what cnbcargo publishes too: its dry run
+    // starts now, alongside `cargo metadata` and the HTTP client's set-up,
+    // and counts once the workspace confirms the choice.
+    let early = early_check_target(args, ctx)?;
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let _ = ctx.http();
+        });
+        let early_check = early.as_ref().map(|target| {
+            shell.status(
+                "Checking",
+                "this package with `cargo publish --dry-run` before any upload",
+            );
+            let flags = &flags;
+            scope.spawn(move || {
+                cargo.publish_checks(&target.registry.name, &[], flags, target.cargo_env(), shell)
+            })
+        });
+        publish_in_scope(
+            args,
+            ctx,
+            version,
+            dry_run,
+            &flags,
+            early.as_ref(),
+            early_check,
+        )
+    })
+}
+
+/// The target for an early check, when the current directory holds a
+/// package manifest of its own and no flag chooses packages.
+fn early_check_target(args: &PublishArgs, ctx: &Context) -> Result<Option<Target>> {
+    if !args.packages.is_empty()
+        || args.workspace
+        || !args.exclude.is_empty()
+        || args.manifest_path.is_some()
+    {
+        return Ok(None);
+    }
+    let manifest = ctx.cwd()?.join("Cargo.toml");
+    let Ok(Some(bytes)) = crate::fs::read_regular(&manifest) else {
+        return Ok(None);
+    };
+    let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {
+        return Ok(None);
+    };
+    if doc.get("package").is_none() || doc.get("workspace").is_some() {
+        return Ok(None);
+    }
+    // A registry that cannot be resolved yet is resolved, and explained,
+    // after the workspace is read.
+    Ok(ctx.target(args.registry.registry.as_deref()).ok())
+}
+
+type CheckHandle<'s> = std::thread::ScopedJoinHandle<'s, Result<()>>;
+
+fn publish_in_scope(
+    args: &PublishArgs,
+    ctx: &Context,
+    version: std::thread::JoinHandle<Result<semver::Version>>,
+    dry_run: bool,
+    flags: &[String],
+    early: Option<&Target>,
+    early_check: Option<CheckHandle<'_>>,
+) -> Result<()> {
+    let shell = &ctx.shell;
+    let cargo = &ctx.cargo;
     let metadata = cargo.workspace(args.manifest_path.as_deref())?;
     let anchor = match &args.manifest_path {
         Some(path) => path
@@ -249,7 +318,7 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
         target: &target,
         api: api.as_ref(),
         index: &index,
-        flags: &flags,
+        flags,
         index_timeout: Duration::from_secs(args.index_timeout),
         web_api: std::sync::OnceLock::new(),
         collisions,
@@ -257,7 +326,36 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
     // From cargo 1.90 every package is checked in one dry run, while the
     // registry is asked what it holds: on a real network those lookups
     // cost nothing then. Older cargo checks each package in the plan.
-    let (decisions, checked) = if multi {
+    // The early check counts when it checked exactly what is published,
+    // for the same registry.
+    let early_fits = early.is_some_and(|t| t.registry.name == registry)
+        && matches!(ordered.as_slice(), [only] if ctx.cwd().is_ok_and(|cwd| {
+            only.manifest_path.canonicalize().ok() == cwd.join("Cargo.toml").canonicalize().ok()
+        }));
+    let early_result = early_check.map(|handle| {
+        handle
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+    let early_used = early_fits && early_result.is_some();
+    let (decisions, checked) = if let (true, Some(result)) = (early_fits, early_result) {
+        steps.retain(|s| !matches!(s, Step::Check { .. }));
+        let skips = executor(Vec::new()).execute(&std::mem::take(&mut steps), dry_run, &mut report);
+        let checked = skips.and(result.map_err(|e| {
+            (
+                ordered[0].name.clone(),
+                "cargo's checks".to_string(),
+                UserError::new("cargo's checks failed; nothing was uploaded")
+                    .caused_by(e)
+                    .into(),
+            )
+        }));
+        let decisions = match checked {
+            Ok(()) => decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell),
+            Err(_) => Ok(HashMap::new()),
+        };
+        (decisions, checked)
+    } else if multi {
         let names: Vec<String> = ordered.iter().map(|m| m.name.clone()).collect();
         let checker = executor(Vec::new());
         std::thread::scope(|scope| {
@@ -290,7 +388,7 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
                 &ordered,
                 &decisions,
                 &to_publish,
-                !multi,
+                !multi && !early_used,
                 args.keep_placeholder,
             );
             let collisions = decisions
