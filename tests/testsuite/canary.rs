@@ -9,7 +9,7 @@ use crate::support::*;
 
 /// A `cargo` that records every argv, and the stdin of `cargo login`, in
 /// `logs/` before running the real cargo. Returns (wrapper, logs).
-fn recording_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
+pub(crate) fn recording_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
     let logs = env.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let wrapper = env.path().join("bin/cargo");
@@ -27,7 +27,7 @@ fn recording_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
 }
 
 /// Not in any output, and no panic either.
-fn assert_not_shown(token: &str, outputs: &[Output]) {
+pub(crate) fn assert_not_shown(token: &str, outputs: &[Output]) {
     for out in outputs {
         assert!(
             !stdout(out).contains(token),
@@ -44,14 +44,14 @@ fn assert_not_shown(token: &str, outputs: &[Output]) {
 }
 
 /// Not on any argv the wrapper recorded.
-fn assert_not_on_argv(token: &str, logs: &Path, expected_command: &str) {
+pub(crate) fn assert_not_on_argv(token: &str, logs: &Path, expected_command: &str) {
     let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
     assert!(argv.contains(expected_command), "{argv}");
     assert!(!argv.contains(token), "token on argv: {argv}");
 }
 
 /// In no file under `root` but those `allowed`.
-fn assert_not_in_files(token: &str, root: &Path, allowed: &[PathBuf]) {
+pub(crate) fn assert_not_in_files(token: &str, root: &Path, allowed: &[PathBuf]) {
     for file in files_under(root) {
         if allowed.contains(&file) {
             continue;
@@ -66,7 +66,7 @@ fn assert_not_in_files(token: &str, root: &Path, allowed: &[PathBuf]) {
 }
 
 /// The registry saw it only in `Authorization` headers.
-fn assert_only_in_authorization(token: &str, registry: &TestRegistry) {
+pub(crate) fn assert_only_in_authorization(token: &str, registry: &TestRegistry) {
     for request in registry.requests() {
         assert!(!request.url.contains(token));
         assert!(!String::from_utf8_lossy(&request.body).contains(token));

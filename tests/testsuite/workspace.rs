@@ -344,17 +344,7 @@ fn the_token_never_leaks_from_a_workspace_publish() {
         .start();
     let mut env = TestEnv::new();
     assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    let logs = env.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let wrapper = env.path().join("bin/cargo");
-    write_script(
-        &wrapper,
-        &format!(
-            "printf '%s\\n' \"$*\" >> '{}/argv.log'\nexec '{}' \"$@\"\n",
-            logs.display(),
-            real_cargo().display()
-        ),
-    );
+    let (wrapper, logs) = crate::canary::recording_cargo(&env);
     env.env("CARGO", &wrapper)
         .env("CNB_TOKEN", &token)
         .env("CNB_API_ENDPOINT", registry.api_url());
@@ -371,29 +361,10 @@ fn the_token_never_leaks_from_a_workspace_publish() {
         .args(["publish", "-vv", "--no-verify"])
         .current_dir(&ws));
     assert_success(&resumed);
-    for out in [&failed, &resumed] {
-        assert!(!stdout(out).contains(&token) && !stderr(out).contains(&token));
-    }
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    assert!(argv.contains("publish --dry-run"), "{argv}");
-    assert!(!argv.contains(&token), "token on argv: {argv}");
-    for file in files_under(env.path()) {
-        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
-        assert!(
-            !text.contains(&token),
-            "token written to {}",
-            file.display()
-        );
-    }
-    for request in registry.requests() {
-        assert!(!request.url.contains(&token));
-        assert!(!String::from_utf8_lossy(&request.body).contains(&token));
-        for (name, value) in &request.headers {
-            if !name.eq_ignore_ascii_case("authorization") {
-                assert!(!value.contains(&token), "token in header {name}");
-            }
-        }
-    }
+    crate::canary::assert_not_shown(&token, &[failed, resumed]);
+    crate::canary::assert_not_on_argv(&token, &logs, "publish --dry-run");
+    crate::canary::assert_not_in_files(&token, env.path(), &[]);
+    crate::canary::assert_only_in_authorization(&token, &registry);
 }
 
 /// Before cargo 1.90 there is no multi-package dry run: each package is
