@@ -408,3 +408,37 @@ fn an_older_cargo_checks_and_publishes_one_package_at_a_time() {
         "{argv}"
     );
 }
+
+#[test]
+fn unpublishable_and_excluded_members_are_left_out_and_said() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let ws = three_crates(&env, true);
+    env.write(
+        "project/ws/Cargo.toml",
+        "[workspace]\nmembers = [\"c\", \"b\", \"a\", \"xtask\"]\nresolver = \"2\"\n",
+    );
+    env.write(
+        "project/ws/xtask/Cargo.toml",
+        "[package]\nname = \"xtask\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n",
+    );
+    env.write("project/ws/xtask/src/main.rs", "fn main() {}\n");
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--workspace", "--exclude", "wc", "--no-verify"])
+        .current_dir(ws.join("a")));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Skipping `xtask@0.1.0`: `package.publish = false`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(registry.uploads(), ["wa@1.0.0", "wb@0.2.0"]);
+    // An unknown name is a usage error, before anything.
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--workspace", "--exclude", "nope"])
+        .current_dir(&ws));
+    assert_failure(&out, 2);
+    assert_eq!(registry.uploads().len(), 2);
+}
