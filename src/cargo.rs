@@ -11,7 +11,7 @@ use semver::Version;
 use crate::credentials::Secret;
 use crate::env;
 use crate::error::UserError;
-use crate::shell::Shell;
+use crate::shell::{Shell, Verbosity};
 
 /// The oldest cargo CNB supports (its FAQ), and the first with stable
 /// credential providers and `auth-required`.
@@ -27,6 +27,9 @@ pub struct Cargo {
     program: OsString,
     /// Given by `$CARGO` rather than found on `PATH`.
     from_env: bool,
+    /// `-q`/`-v`/`-vv` and `--color`, as this run was given them, for every
+    /// cargo whose output the user sees.
+    output_flags: Vec<String>,
 }
 
 impl Cargo {
@@ -36,12 +39,36 @@ impl Cargo {
             Some(program) => Cargo {
                 program,
                 from_env: true,
+                output_flags: Vec::new(),
             },
             None => Cargo {
                 program: OsString::from("cargo"),
                 from_env: false,
+                output_flags: Vec::new(),
             },
         }
+    }
+
+    /// Passes the shell's verbosity and colour on to the cargo commands
+    /// whose output is shown, so `-q` quiets cargo too.
+    pub fn with_output_of(mut self, shell: &Shell) -> Cargo {
+        let mut flags = match shell.verbosity() {
+            Verbosity::Quiet => vec!["--quiet"],
+            Verbosity::Normal => vec![],
+            Verbosity::Verbose => vec!["--verbose"],
+            Verbosity::VeryVerbose => vec!["--verbose", "--verbose"],
+        };
+        flags.extend(["--color", if shell.color() { "always" } else { "never" }]);
+        self.output_flags = flags.into_iter().map(str::to_string).collect();
+        self
+    }
+
+    /// `subcommand` followed by the output flags and `args`.
+    fn shown_args(&self, subcommand: &str, args: &[String]) -> Vec<String> {
+        std::iter::once(subcommand.to_string())
+            .chain(self.output_flags.iter().cloned())
+            .chain(args.iter().cloned())
+            .collect()
     }
 
     pub fn command(&self) -> Command {
@@ -126,7 +153,7 @@ impl Cargo {
     pub fn login(&self, registry: &str, token: &Secret, shell: &Shell) -> Result<()> {
         let mut command = self.command();
         command
-            .args(["login", "--registry", registry])
+            .args(self.shown_args("login", &["--registry".to_string(), registry.to_string()]))
             .stdin(Stdio::piped());
         shell.verbose(format!(
             "running `{} login --registry {registry}` with the token on stdin",
@@ -167,9 +194,13 @@ impl Cargo {
         token_env: Option<(String, &Secret)>,
         shell: &Shell,
     ) -> Result<std::process::ExitStatus> {
+        let args = match args.split_first() {
+            Some((subcommand, rest)) => self.shown_args(subcommand, rest),
+            None => Vec::new(),
+        };
         shell.verbose(format!("running `{} {}`", self.display(), args.join(" ")));
         let mut command = self.command();
-        command.args(args).stdin(Stdio::null());
+        command.args(&args).stdin(Stdio::null());
         if let Some((var, token)) = token_env {
             shell.verbose(format!("handing cargo the token through `{var}`"));
             command.env(var, token.expose());

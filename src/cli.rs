@@ -1,25 +1,39 @@
 //! The command line, defined once: help, completions and the man page all
 //! come from here.
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use clap_complete::Shell as CompletionShell;
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
-use crate::shell::Verbosity;
+use crate::shell::{ColorChoice, Verbosity};
 
 /// The registry name CNB's docs use.
 pub const DEFAULT_REGISTRY_NAME: &str = "cnb-cargo-repo";
+
+const ABOUT: &str = "A companion to cargo for CNB's Cargo registry (cnb.cool)";
+
+const LONG_ABOUT: &str = "A companion to cargo for CNB's Cargo registry (cnb.cool).
+
+It configures cargo for a CNB registry (`init`), gives cargo a token it has \
+checked first (`login`, `logout`), publishes a crate or a whole workspace \
+past CNB's crates.io proxy (`publish`), deletes, yanks and lists versions \
+through CNB's API where cargo has no command (`delete`, `yank`, `list`), \
+finds what is wrong with a setup (`doctor`) and writes a CNB pipeline that \
+publishes on tag pushes (`ci`). cargo 1.73 or later is required.
+
+Installed with it, `cargo-cnb` runs the same commands as `cargo cnb ...`.";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "cnbcargo",
     version,
-    about = "A companion to cargo for CNB's Cargo registry (cnb.cool)",
-    long_about = "A companion to cargo for CNB's Cargo registry (cnb.cool): configures cargo \
-                  for a CNB registry and logs cargo into it.",
+    about = ABOUT,
+    long_about = LONG_ABOUT,
     propagate_version = true,
-    after_help = "Examples:\n  cnbcargo init acme/crates\n  echo \"$CNB_TOKEN\" | cnbcargo login"
+    after_help = "Examples:\n  cnbcargo init acme/crates\n  echo \"$CNB_TOKEN\" | cnbcargo login\n  cnbcargo publish",
+    after_long_help = crate::error::exit_codes_help(),
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -31,13 +45,18 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Say more (`-vv` for even more); tokens are never shown
+    /// Say more (`-vv` for even more), passed on to cargo; tokens are never shown
     #[arg(short, long, action = ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Print only errors
+    /// Print only errors (cargo's too); data asked for on stdout still comes
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Colour: `auto`, `always` or `never` (default: `NO_COLOR`, then
+    /// `CARGO_TERM_COLOR`, then whether stderr is a terminal)
+    #[arg(long, value_name = "WHEN", value_enum, global = true)]
+    pub color: Option<ColorChoice>,
 }
 
 impl GlobalArgs {
@@ -48,6 +67,76 @@ impl GlobalArgs {
             (false, 1) => Verbosity::Verbose,
             (false, _) => Verbosity::VeryVerbose,
         }
+    }
+}
+
+/// Whether this process is `cargo-cnb`, run by cargo as `cargo cnb`.
+pub fn invoked_as_plugin(args: &[OsString]) -> bool {
+    args.first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .is_some_and(|stem| stem == "cargo-cnb")
+}
+
+/// The command line definition, named after how it was run, so that usage
+/// lines and errors say `cargo cnb` to a plugin's user.
+pub fn command(plugin: bool) -> clap::Command {
+    let command = Cli::command();
+    if plugin {
+        command.name("cargo-cnb").bin_name("cargo cnb")
+    } else {
+        command
+    }
+}
+
+/// Parses the arguments (the program name first). clap's own help and
+/// errors follow the same colour choice as the rest of the output.
+pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
+    let color = if crate::shell::color_for_stderr(color_flag(args)) {
+        clap::ColorChoice::Always
+    } else {
+        clap::ColorChoice::Never
+    };
+    let matches = command(invoked_as_plugin(args))
+        .color(color)
+        .try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
+}
+
+/// `--color WHEN` as given, read before clap parses (clap's own messages
+/// need it); an invalid value is left for clap to refuse.
+fn color_flag(args: &[OsString]) -> Option<ColorChoice> {
+    let mut value = None;
+    let mut words = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(word) = words.next() {
+        if word == "--" {
+            break;
+        }
+        let given = match word.strip_prefix("--color") {
+            Some("") => words.next().map(|w| w.into_owned()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        if let Some(given) = given {
+            value = ColorChoice::from_str(&given, true).ok();
+        }
+    }
+    value
+}
+
+/// Answers a shell's completion request (`COMPLETE=<shell> cnbcargo -- ...`)
+/// and exits; returns at once on any ordinary run.
+pub fn complete_if_asked(args: &[OsString]) {
+    let current_dir = std::env::current_dir().ok();
+    match clap_complete::CompleteEnv::with_factory(Cli::command)
+        .var(crate::env::COMPLETE)
+        .shells(crate::commands::completions::SHELLS)
+        .try_complete(args.iter().cloned(), current_dir.as_deref())
+    {
+        Ok(false) => {}
+        Ok(true) => std::process::exit(0),
+        // A completion that fails offers nothing rather than an error in
+        // the middle of the user's command line.
+        Err(_) => std::process::exit(0),
     }
 }
 
@@ -97,12 +186,16 @@ pub struct InitArgs {
     pub dry_run: bool,
 }
 
-/// Give cargo a CNB token for a registry
+/// Check a CNB token and give it to cargo for a registry
 ///
-/// Hands the token to `cargo login --registry NAME` on its standard input
-/// and keeps a copy in the OS keyring for cnbcargo's own API calls.
-/// The token comes from `--token-stdin`, else `CNB_TOKEN`, else piped
-/// standard input, else a hidden prompt.
+/// The token is checked first: the registry's index must accept it (an
+/// authenticated `config.json`), and what it may do (read, publish, delete)
+/// is asked of the registry. A token the registry refuses is an error and
+/// nothing is stored; a token that may not publish is stored with a
+/// warning. Then it goes to `cargo login --registry NAME` on its standard
+/// input (never the command line), with a copy in the OS keyring for
+/// cnbcargo's own API calls. The token comes from `--token-stdin`, else
+/// `CNB_TOKEN`, else piped standard input, else a hidden prompt.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo login                          # prompts for the token\n  \
@@ -119,6 +212,13 @@ pub struct LoginArgs {
     /// Do not keep a copy of the token in the OS keyring
     #[arg(long)]
     pub no_keyring: bool,
+
+    /// Store the token without asking the registry about it (offline)
+    #[arg(long)]
+    pub no_verify_token: bool,
+
+    #[command(flatten)]
+    pub api: ApiArg,
 }
 
 /// Remove a registry's token from cargo and from the OS keyring
@@ -133,7 +233,7 @@ pub struct LogoutArgs {
 pub struct RegistryArg {
     /// The registry, by its name in cargo's config (default: `registry.default`,
     /// else the only CNB registry configured)
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::commands::completions::registries))]
     pub registry: Option<String>,
 }
 
@@ -143,17 +243,14 @@ pub struct SpecsArg {
     /// `name@version`, `name@REQ`, or `name` with `--all`
     #[arg(required = true, value_name = "SPEC")]
     pub specs: Vec<String>,
-
-    /// Every version of the named crates (for delete: the whole package)
-    #[arg(long)]
-    pub all: bool,
 }
 
 impl SpecsArg {
-    pub fn parse(&self) -> Result<Vec<crate::spec::CrateSpec>, crate::error::UserError> {
+    /// The specs; `all` is the command's own `--all`.
+    pub fn parse(&self, all: bool) -> Result<Vec<crate::spec::CrateSpec>, crate::error::UserError> {
         self.specs
             .iter()
-            .map(|s| crate::spec::CrateSpec::parse(s, self.all))
+            .map(|s| crate::spec::CrateSpec::parse(s, all))
             .collect()
     }
 }
@@ -199,7 +296,7 @@ pub enum PlaceholderMode {
     cnbcargo publish --json > report.json")]
 pub struct PublishArgs {
     /// Package(s) to publish
-    #[arg(short, long = "package", value_name = "SPEC")]
+    #[arg(short, long = "package", value_name = "SPEC", add = ArgValueCompleter::new(crate::commands::completions::packages))]
     pub packages: Vec<String>,
 
     /// Publish every member of the workspace
@@ -207,7 +304,7 @@ pub struct PublishArgs {
     pub workspace: bool,
 
     /// Leave these packages out (with `--workspace`, or at the workspace root)
-    #[arg(long, value_name = "SPEC")]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::commands::completions::packages))]
     pub exclude: Vec<String>,
 
     /// Path to the `Cargo.toml`
@@ -350,6 +447,10 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub specs: SpecsArg,
 
+    /// Delete the named crates whole: every version, in one request per crate
+    #[arg(long)]
+    pub all: bool,
+
     #[command(flatten)]
     pub registry: RegistryArg,
 
@@ -370,14 +471,25 @@ pub struct DeleteArgs {
 }
 
 /// Yank (or with `--undo`, unyank) crate versions through cargo
+///
+/// A yanked version stays in the registry: lock files that pin it still
+/// build, new resolutions skip it.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo yank my-crate@0.1.0\n  \
-    cnbcargo yank 'my-crate@<0.3'\n  \
+    cnbcargo yank 'my-crate@<0.3' --dry-run\n  \
     cnbcargo yank --undo my-crate@0.1.0")]
 pub struct YankArgs {
     #[command(flatten)]
     pub specs: SpecsArg,
+
+    /// Every version of the named crates
+    #[arg(long)]
+    pub all: bool,
+
+    /// List what would be yanked (or unyanked), change nothing
+    #[arg(long)]
+    pub dry_run: bool,
 
     /// Unyank instead
     #[arg(long)]
@@ -462,35 +574,36 @@ pub struct CiArgs {
 }
 
 /// Print a shell completion script
+///
+/// The script asks cnbcargo for candidates as you type, so `--registry`
+/// offers the registries cargo's config names here and `-p` the
+/// workspace's packages.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo completions bash > ~/.local/share/bash-completion/completions/cnbcargo\n  \
-    cnbcargo completions zsh > ~/.zfunc/_cnbcargo")]
+    cnbcargo completions zsh > ~/.zfunc/_cnbcargo\n  \
+    cnbcargo completions nushell | save -f ($nu.default-config-dir | path join cnbcargo.nu)")]
 pub struct CompletionsArgs {
     #[arg(value_enum)]
-    pub shell: CompletionShell,
+    pub shell: crate::commands::completions::ShellName,
 }
 
 /// Files generated from this definition and committed: shell completions
 /// and man pages. A test fails when they are stale.
 #[cfg(test)]
 pub fn generated_files() -> Vec<(std::path::PathBuf, Vec<u8>)> {
-    use clap::CommandFactory;
-    use clap_complete::Shell;
-
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for (shell, name) in [
-        (Shell::Bash, "cnbcargo.bash"),
-        (Shell::Zsh, "_cnbcargo"),
-        (Shell::Fish, "cnbcargo.fish"),
-        (Shell::PowerShell, "_cnbcargo.ps1"),
-        (Shell::Elvish, "cnbcargo.elv"),
-    ] {
-        let mut out = Vec::new();
-        clap_complete::generate(shell, &mut Cli::command(), "cnbcargo", &mut out);
-        files.push((root.join("completions").join(name), out));
+    for shell in crate::commands::completions::ShellName::value_variants() {
+        files.push((
+            root.join("completions").join(shell.file_name()),
+            crate::commands::completions::registration(*shell).into_bytes(),
+        ));
     }
+    files.push((
+        root.join("docs/exit-codes.md"),
+        crate::error::exit_codes_md().into_bytes(),
+    ));
     let command = Cli::command();
     let mut pages = vec![("cnbcargo.1".to_string(), command.clone())];
     for sub in command.get_subcommands() {
@@ -514,7 +627,6 @@ pub fn generated_files() -> Vec<(std::path::PathBuf, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
 
     #[test]
     fn cli_definition_is_consistent() {

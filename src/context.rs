@@ -49,8 +49,8 @@ impl Target {
 impl Context {
     pub fn new(shell: Shell) -> Context {
         Context {
+            cargo: Cargo::from_env().with_output_of(&shell),
             shell,
-            cargo: Cargo::from_env(),
             cwd: OnceLock::new(),
             cargo_home: OnceLock::new(),
             config: OnceLock::new(),

@@ -33,6 +33,9 @@ pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
+/// Set by a completion script (`COMPLETE=bash cnbcargo -- ...`) to ask for
+/// candidates instead of running a command.
+pub const COMPLETE: &str = "COMPLETE";
 /// Proxies, as curl (and so cargo) reads them: the lower-case name first.
 pub const HTTPS_PROXY: [&str; 2] = ["https_proxy", "HTTPS_PROXY"];
 pub const HTTP_PROXY: [&str; 2] = ["http_proxy", "HTTP_PROXY"];
@@ -83,7 +86,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CARGO_TERM_COLOR,
-        effect: "`always`/`never`/`auto`, as for cargo",
+        effect: "`always`/`never`/`auto`, as for cargo; `--color` and `NO_COLOR` win over it",
     },
     Var {
         name: CNB_TOKEN,
@@ -119,7 +122,11 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: NO_COLOR,
-        effect: "no colour when set",
+        effect: "no colour when set and not empty; `--color` wins over it, and it wins over `CARGO_TERM_COLOR`",
+    },
+    Var {
+        name: COMPLETE,
+        effect: "set by the completion scripts (`cnbcargo completions SHELL`) to ask cnbcargo for candidates; not for users",
     },
     Var {
         name: "CNBCARGO_BLESS",

@@ -8,6 +8,49 @@ pub const EXIT_FAILURE: u8 = 1;
 /// Exit code for bad usage, the same as clap's.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Every exit code, for every command: the top-level `--help`, the man
+/// page and `docs/exit-codes.md` are made from this table.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (
+        0,
+        "success; for `doctor`, no check failed (warnings allowed)",
+    ),
+    (
+        EXIT_FAILURE,
+        "the command failed: the registry, the API, cargo, the network or a file said no; \
+         `doctor` found a failing check; `list`, `yank` or `delete` named a crate or version \
+         the registry does not have; some deletions or yanks failed (the rest were done)",
+    ),
+    (
+        EXIT_USAGE,
+        "bad usage: an unknown flag, a missing or invalid argument, or a question that \
+         needs a terminal when there is none (`delete` without `--yes`)",
+    ),
+];
+
+/// The exit codes as `--help` shows them.
+pub fn exit_codes_help() -> String {
+    let mut help = String::from("Exit status:");
+    for (code, meaning) in EXIT_CODES {
+        help.push_str(&format!("\n  {code}  {meaning}"));
+    }
+    help
+}
+
+/// `docs/exit-codes.md`, generated (a test keeps it fresh).
+#[cfg(test)]
+pub fn exit_codes_md() -> String {
+    let mut md = String::from(
+        "# Exit codes\n\n<!-- generated from `src/error.rs` by `CNBCARGO_BLESS=1 cargo test` -->\n\n\
+         Every command exits with one of these; `cnbcargo --help` shows the same table.\n\n\
+         | code | meaning |\n|---|---|\n",
+    );
+    for (code, meaning) in EXIT_CODES {
+        md.push_str(&format!("| {code} | {meaning} |\n"));
+    }
+    md
+}
+
 #[derive(Debug)]
 pub struct UserError {
     message: String,

@@ -15,6 +15,15 @@ pub enum Verbosity {
     VeryVerbose,
 }
 
+/// `--color`, as cargo spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stderr is a terminal
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug)]
 pub struct Shell {
     verbosity: Verbosity,
@@ -28,11 +37,20 @@ const CYAN: &str = "\x1b[1;36m";
 const RESET: &str = "\x1b[0m";
 
 impl Shell {
-    pub fn new(verbosity: Verbosity) -> Self {
+    pub fn new(verbosity: Verbosity, color: Option<ColorChoice>) -> Self {
         Shell {
             verbosity,
-            color: color_wanted(),
+            color: color_for_stderr(color),
         }
+    }
+
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    /// Whether this run colours its output (cargo is told the same).
+    pub fn color(&self) -> bool {
+        self.color
     }
 
     fn paint(&self, style: &str, text: &str) -> String {
@@ -213,8 +231,18 @@ fn is_unsafe(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-fn color_wanted() -> bool {
-    if env::var_os(env::NO_COLOR).is_some() {
+/// Whether to colour stderr: `--color always|never`, else `NO_COLOR` (set
+/// and not empty) turns colour off, else `CARGO_TERM_COLOR`, else colour
+/// when stderr is a terminal. A flag is the user's word for this run, so it
+/// beats both variables (as no-color.org asks).
+pub fn color_for_stderr(flag: Option<ColorChoice>) -> bool {
+    match flag {
+        Some(ColorChoice::Always) => return true,
+        Some(ColorChoice::Never) => return false,
+        Some(ColorChoice::Auto) => return std::io::stderr().is_terminal(),
+        None => {}
+    }
+    if env::var_non_empty(env::NO_COLOR).is_some() {
         return false;
     }
     match env::var_non_empty(env::CARGO_TERM_COLOR).as_deref() {

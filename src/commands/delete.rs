@@ -34,7 +34,7 @@ impl Deletion {
 
 pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
-    let specs = args.specs.parse()?;
+    let specs = args.specs.parse(args.all)?;
     let target = ctx.target(args.registry.registry.as_deref())?;
     let api = ctx.api(&target, args.api.api_endpoint.as_deref())?;
     let registry = target.registry.name.as_str();

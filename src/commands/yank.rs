@@ -9,7 +9,7 @@ use crate::spec::VersionMatch;
 
 pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
-    let specs = args.specs.parse()?;
+    let specs = args.specs.parse(args.all)?;
     let cargo = &ctx.cargo;
     cargo.check_version(shell)?;
     let target = ctx.target(args.registry.registry.as_deref())?;

@@ -43,10 +43,36 @@ pub(crate) fn assert_not_shown(token: &str, outputs: &[Output]) {
     }
 }
 
+/// The recorded command lines without the output flags cnbcargo passes
+/// on to cargo (`--quiet`, `--verbose`, `--color WHEN`).
+pub(crate) fn recorded_commands(logs: &Path) -> Vec<String> {
+    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    argv.lines()
+        .map(|line| {
+            let mut words = Vec::new();
+            let mut iter = line.split(' ');
+            while let Some(word) = iter.next() {
+                match word {
+                    "--quiet" | "--verbose" => {}
+                    "--color" => {
+                        iter.next();
+                    }
+                    _ => words.push(word),
+                }
+            }
+            words.join(" ")
+        })
+        .collect()
+}
+
 /// Not on any argv the wrapper recorded.
 pub(crate) fn assert_not_on_argv(token: &str, logs: &Path, expected_command: &str) {
     let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    assert!(argv.contains(expected_command), "{argv}");
+    let commands = recorded_commands(logs);
+    assert!(
+        commands.iter().any(|c| c.contains(expected_command)),
+        "{argv}"
+    );
     assert!(!argv.contains(token), "token on argv: {argv}");
 }
 

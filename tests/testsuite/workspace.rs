@@ -397,7 +397,7 @@ fn an_older_cargo_checks_and_publishes_one_package_at_a_time() {
             "wc@0.3.0"
         ]
     );
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
+    let argv = crate::canary::recorded_commands(&logs).join("\n");
     let checks: Vec<&str> = argv
         .lines()
         .filter(|l| l.starts_with("publish --dry-run"))
