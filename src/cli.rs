@@ -213,7 +213,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_keyring: bool,
 
-    /// Store the token without asking the registry about it (offline)
+    /// Store the token without asking the registry what it may do (cargo
+    /// still reads the index's `config.json`)
     #[arg(long)]
     pub no_verify_token: bool,
 

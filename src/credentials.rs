@@ -94,8 +94,14 @@ pub fn validate_token(
 }
 
 /// Reads the token for `login`: `--token-stdin`, else `CNB_TOKEN`, else
-/// stdin when it is not a terminal, else a hidden prompt.
-pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, LoginTokenSource)> {
+/// stdin when it is not a terminal, else a hidden prompt. A terminal is
+/// always read without echo, `--token-stdin` or not; `before_prompt` runs
+/// just before the prompt (to say where tokens come from).
+pub fn read_login_token(
+    token_stdin: bool,
+    registry: &str,
+    before_prompt: impl FnOnce(),
+) -> Result<(Secret, LoginTokenSource)> {
     let from_stdin = || -> Result<(Secret, LoginTokenSource)> {
         let mut raw = Zeroizing::new(String::new());
         std::io::stdin().read_to_string(&mut raw).map_err(|e| {
@@ -106,24 +112,29 @@ pub fn read_login_token(token_stdin: bool, registry: &str) -> Result<(Secret, Lo
             LoginTokenSource::Stdin,
         ))
     };
-    if token_stdin {
+    let terminal = std::io::stdin().is_terminal();
+    if token_stdin && !terminal {
         return from_stdin();
     }
-    if let Some(token) = cnb_token_env()? {
+    if !token_stdin && let Some(token) = cnb_token_env()? {
         return Ok((token, LoginTokenSource::CnbTokenEnv));
     }
-    if !std::io::stdin().is_terminal() {
+    if !terminal {
         return from_stdin();
     }
-    let raw = rpassword::prompt_password(format!("token for `{registry}`: ")).map_err(|e| {
-        UserError::new(format!("failed to read the token: {e}"))
-            .hint(format!("set `{}` or pipe the token in", env::CNB_TOKEN))
-    })?;
+    before_prompt();
+    let raw = rpassword::prompt_password(format!("token for `{registry}` (input hidden): "))
+        .map_err(|e| {
+            UserError::new(format!("failed to read the token: {e}"))
+                .hint(format!("set `{}` or pipe the token in", env::CNB_TOKEN))
+        })?;
     let raw = Zeroizing::new(raw);
-    Ok((
-        validate_token(raw, &LoginTokenSource::Prompt)?,
-        LoginTokenSource::Prompt,
-    ))
+    let source = if token_stdin {
+        LoginTokenSource::Stdin
+    } else {
+        LoginTokenSource::Prompt
+    };
+    Ok((validate_token(raw, &source)?, source))
 }
 
 /// `CNB_TOKEN`, checked: a value that is not Unicode, or not a token, is

@@ -16,6 +16,7 @@ mod registry_url;
 mod settings;
 mod shell;
 mod spec;
+mod token_check;
 mod workspace;
 
 use std::ffi::OsString;

@@ -188,6 +188,30 @@ impl<'h> CnbApi<'h> {
             })
     }
 
+    /// Sends a DELETE that can delete nothing (see `token_check`) and
+    /// returns the status, to learn whether the token may delete.
+    pub fn probe_delete(
+        &self,
+        name: &str,
+        tag: &str,
+        timeout: Option<std::time::Duration>,
+        shell: &Shell,
+    ) -> Result<u16, Error> {
+        let mut call = self.call(
+            Method::DELETE,
+            self.url(&["cargo", name, "-", "tag", tag], &[])?,
+        );
+        call.idempotent = false;
+        call.timeout = timeout;
+        let answer = self.http.send(call, shell)?;
+        let status = answer.status().as_u16();
+        if answer.status().is_redirection() {
+            return Err(answer.into_error());
+        }
+        let _ = answer.bytes(ERROR_BODY);
+        Ok(status)
+    }
+
     fn delete(&self, url: Url, shell: &Shell) -> Result<Deleted, Error> {
         let answer = self.http.send(self.call(Method::DELETE, url), shell)?;
         let status = answer.status();

@@ -94,6 +94,26 @@ impl<'h> WebApi<'h> {
         self.finish(&url, answer)
     }
 
+    /// Sends a yank that can yank nothing (see `token_check`) and returns
+    /// the status, to learn whether the token may change the registry.
+    pub fn probe_yank(
+        &self,
+        name: &str,
+        version: &str,
+        timeout: Option<std::time::Duration>,
+        shell: &Shell,
+    ) -> Result<u16, Error> {
+        let mut call = self.call(Method::DELETE, &[name, version, "yank"])?;
+        call.timeout = timeout;
+        let answer = self.http.send(call, shell)?;
+        let status = answer.status().as_u16();
+        if answer.status().is_redirection() {
+            return Err(answer.into_error());
+        }
+        let _ = answer.bytes(ERROR_BODY);
+        Ok(status)
+    }
+
     /// `DELETE /api/v1/crates/{name}/{version}/yank`.
     pub fn yank(&self, name: &str, version: &str, shell: &Shell) -> Result<(), Error> {
         let mut call = self.call(Method::DELETE, &[name, version, "yank"])?;

@@ -1,8 +1,15 @@
+//! `cnbcargo login` and `logout`: the token is checked with the registry,
+//! then handed to cargo on its stdin, with a copy in the OS keyring.
+
 use anyhow::Result;
 
 use crate::cli::{LoginArgs, LogoutArgs};
 use crate::context::Context;
-use crate::credentials::{self, keyring_store};
+use crate::credentials::{self, Secret, keyring_store};
+use crate::registry_url::IndexUrl;
+use crate::settings;
+use crate::shell::Shell;
+use crate::token_check::{self, Report, Right};
 
 pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
@@ -10,9 +17,27 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     let registry = ctx.registry(args.registry.registry.as_deref())?;
     // cargo would send the token to this index: not over plain http to
     // another machine, whatever kind of index it is.
-    crate::settings::check_index_may_carry_token(&registry)?;
-    let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name)?;
+    settings::check_index_may_carry_token(&registry)?;
+    let index = IndexUrl::from_config(&registry.index).ok();
+    let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name, || {
+        let page = index.as_ref().and_then(token_check::token_page);
+        let place = page.map_or("in your CNB account's settings".to_string(), |p| {
+            format!("at {p}")
+        });
+        shell.note(format!(
+            "create a token {place}, with {}",
+            token_check::SCOPES
+        ));
+    })?;
     shell.verbose(format!("read the token from {source}"));
+
+    if args.no_verify_token {
+        shell.note("the token was not checked with the registry (`--no-verify-token`)");
+    } else {
+        let report = verify(args, ctx, &registry.name, index.as_ref(), &token)?;
+        tell(&report, &registry.name, shell);
+    }
+
     // The version gate runs inside, alongside cargo.
     cargo.login(&registry.name, &token, shell)?;
 
@@ -31,6 +56,89 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
         format!("to `{}` ({})", registry.name, registry.index_shown()),
     );
     Ok(())
+}
+
+/// Asks the registry about the token: its index, and CNB's API when the
+/// endpoint is given or can be derived.
+fn verify(
+    args: &LoginArgs,
+    ctx: &Context,
+    name: &str,
+    index: Option<&IndexUrl>,
+    token: &Secret,
+) -> Result<Report> {
+    let flag = args.api.api_endpoint.as_deref();
+    let api = match index {
+        Some(index) if settings::api_endpoint_known(flag, index) => index
+            .cnb_slug()
+            .map(|slug| settings::api_endpoint(flag, index).map(|(base, _)| (base, slug)))
+            .transpose()?,
+        _ => None,
+    };
+    let registry = token_check::Registry { name, index, api };
+    token_check::check(ctx.http()?, &registry, token, &ctx.shell)
+}
+
+/// What the registry said, as status, warnings and notes.
+fn tell(report: &Report, name: &str, shell: &Shell) {
+    if !report.index_checked {
+        shell.note(format!(
+            "`{name}` does not have a sparse index: the token could not be checked"
+        ));
+        return;
+    }
+    if report.index_public {
+        shell.note(format!(
+            "the index of `{name}` is public: it answers any token, so only the API could check this one"
+        ));
+    }
+    let granted = report.granted();
+    if granted.is_empty() {
+        shell.status("Checked", format!("the token with the index of `{name}`"));
+    } else {
+        shell.status(
+            "Checked",
+            format!("the token with `{name}`: it may {}", granted.join(", ")),
+        );
+    }
+    for (right, what, fails) in [
+        (
+            &report.read,
+            "read",
+            "`cnbcargo list`, `publish`, `yank` and `delete` read the registry through CNB's API and will fail with 403",
+        ),
+        (
+            &report.publish,
+            "publish",
+            "`cnbcargo publish`, `cargo publish` and `cargo yank` will fail with 403",
+        ),
+    ] {
+        match right {
+            Right::Denied => {
+                shell.warn(format!("this token may not {what} `{name}`: {fails}"));
+                shell.hint(format!("create a token with {}", token_check::SCOPES));
+            }
+            Right::Unknown(why) => shell.note(format!(
+                "could not tell whether the token may {what}: {why}"
+            )),
+            Right::NotAsked(why) => {
+                shell.verbose(format!("not asked whether the token may {what}: {why}"))
+            }
+            Right::Granted => {}
+        }
+    }
+    match &report.delete {
+        Right::Denied => shell.note(format!(
+            "this token may not delete from `{name}`: `cnbcargo delete` will fail (it needs `registry-package-delete:rw`)"
+        )),
+        Right::Unknown(why) => {
+            shell.note(format!("could not tell whether the token may delete: {why}"))
+        }
+        Right::NotAsked(why) => {
+            shell.verbose(format!("not asked whether the token may delete: {why}"))
+        }
+        Right::Granted => {}
+    }
 }
 
 pub fn logout(args: &LogoutArgs, ctx: &Context) -> Result<()> {

@@ -336,13 +336,16 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// A project configured for `registry` (`init`) and logged in (`login`
 /// from `CNB_TOKEN`), with `CNB_API_ENDPOINT` pointing at the registry's
-/// OpenAPI and `CNB_TOKEN` set for the API.
+/// OpenAPI and `CNB_TOKEN` set for the API; the request log starts empty.
 pub fn logged_in_env(registry: &TestRegistry, token: &str) -> TestEnv {
     let mut env = TestEnv::new();
     assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
     env.env("CNB_TOKEN", token)
         .env("CNB_API_ENDPOINT", registry.api_url());
     assert_success(&run(env.cnbcargo().arg("login")));
+    // The tests look at what their own commands sent, not the set-up's
+    // (login's token check included).
+    registry.clear_log();
     env
 }
 

@@ -9,7 +9,7 @@ fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
 }
 
 fn login_with_cargo_printing_in(version_line: &str) -> (std::process::Output, TestEnv) {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
     let fake = env.path().join("bin/cargo");
     write_script(
@@ -75,7 +75,7 @@ fn garbage_version_is_a_clear_error() {
 
 #[test]
 fn missing_cargo_is_a_clear_error() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
     env.env("CARGO", env.path().join("no/such/cargo"));
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");

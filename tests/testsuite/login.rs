@@ -56,7 +56,7 @@ fn login_from_piped_stdin_and_token_stdin() {
 
 #[test]
 fn empty_and_whitespace_tokens_are_refused() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     let env = configured_env(&registry);
     for (input, expected) in [
         (&b""[..], "empty"),
@@ -73,7 +73,7 @@ fn empty_and_whitespace_tokens_are_refused() {
 
 #[test]
 fn registry_comes_from_default_then_the_only_cnb_registry() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     // `--no-default`: no `registry.default`, but the only CNB-looking registry is chosen.
     let env = TestEnv::new();
     assert_success(&run(env.cnbcargo().args([
@@ -93,7 +93,10 @@ fn registry_comes_from_default_then_the_only_cnb_registry() {
     assert!(credentials(&env).contains("[registries.mine]"));
 
     // Two CNB registries and no default: an error that lists them.
-    let other = TestRegistry::builder().slug("acme/other").start();
+    let other = TestRegistry::builder()
+        .token("tok")
+        .slug("acme/other")
+        .start();
     assert_success(&run(env.cnbcargo().args([
         "init",
         "--no-default",
@@ -125,7 +128,7 @@ fn registry_comes_from_default_then_the_only_cnb_registry() {
 
 #[test]
 fn unknown_registry_is_an_error_listing_what_exists() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     let env = configured_env(&registry);
     let out = run_with_stdin(
         env.cnbcargo().args(["login", "--registry", "nope"]),
@@ -154,7 +157,7 @@ fn unknown_registry_is_an_error_listing_what_exists() {
 
 #[test]
 fn cargo_failure_is_shown_with_its_exit_code() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
     let fake = env.path().join("bin/cargo");
     write_script(
@@ -174,7 +177,7 @@ fn cargo_failure_is_shown_with_its_exit_code() {
 
 #[test]
 fn logout_removes_the_token() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder().token("tok-out").start();
     let env = configured_env(&registry);
     assert_success(&run_with_stdin(env.cnbcargo().arg("login"), b"tok-out\n"));
     assert!(credentials(&env).contains("tok-out"));
@@ -199,7 +202,10 @@ fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
 /// this test's own that logout removes again.
 #[test]
 fn keyring_copy_is_kept_and_removed() {
-    let registry = TestRegistry::builder().start();
+    let registry = TestRegistry::builder()
+        .token("tok-keyring")
+        .token("tok-nokeyring")
+        .start();
     let mut env = configured_env(&registry);
     let service = format!("cnbcargo-test-{}-{}", std::process::id(), registry.port());
     env.env("CNBCARGO_NO_KEYRING", "")
@@ -249,4 +255,162 @@ fn keyring_copy_is_kept_and_removed() {
     if let Some(listed) = kernel_keyring_has(&account, &service) {
         assert!(!listed);
     }
+}
+
+/// `configured_env` with CNB's API known (`CNB_API_ENDPOINT`), as in a
+/// CNB pipeline.
+fn env_with_api(registry: &TestRegistry) -> TestEnv {
+    let mut env = configured_env(registry);
+    env.env("CNB_API_ENDPOINT", registry.api_url());
+    env
+}
+
+#[test]
+fn a_token_the_registry_refuses_is_an_error_and_nothing_is_stored() {
+    let registry = TestRegistry::builder().token("good").start();
+    let env = env_with_api(&registry);
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"wrongtoken\n");
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        "error: the index of `cnb-cargo-repo` refused the token (401); nothing was stored\n\
+         \n\
+         hint: the token may be mistyped, expired or revoked: copy it again, or create a new one\n",
+    );
+    assert_eq!(credentials(&env), "");
+    // Only reads were sent: the index said no before any right was probed.
+    assert!(
+        registry.requests().iter().all(|r| r.method == "GET"),
+        "{:?}",
+        registry.requests()
+    );
+}
+
+/// The whole message, as a snapshot: what failed, each cause, and what to do.
+#[cfg(target_os = "linux")] // the last cause is the OS's own wording
+#[test]
+fn a_registry_that_cannot_be_reached_is_a_whole_error_chain() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = configured_env(&registry);
+    // A port that nothing listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let config = env.cargo_home().join("config.toml");
+    let project_config = env.project().join(".cargo/config.toml");
+    let text = std::fs::read_to_string(&project_config).unwrap();
+    std::fs::write(
+        &project_config,
+        text.replace(&registry.port().to_string(), &port.to_string()),
+    )
+    .unwrap();
+    assert!(!config.exists());
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
+    assert_failure(&out, 1);
+    let err = stderr(&out).replace(&port.to_string(), "PORT");
+    assert_eq!(
+        err,
+        "error: the token was not checked, and nothing was stored\n\
+         \n\
+         Caused by:\n  \
+           cannot ask the index of `cnb-cargo-repo` about the token\n  \
+           could not reach `http://127.0.0.1:PORT/acme/crates/-/packages/config.json` (connection refused)\n  \
+           error sending request\n  \
+           client error (Connect)\n  \
+           tcp connect error\n  \
+           Connection refused (os error 111)\n\
+         \n\
+         hint: pass `--no-verify-token` to store it without this check (cargo still reads the index's `config.json`)\n\
+         hint: nothing answers there: are the host and port right? is a proxy needed?\n",
+    );
+    assert_eq!(credentials(&env), "");
+
+    // `--no-verify-token` skips the check: a token the registry does not
+    // know is stored as given.
+    std::fs::write(&project_config, text).unwrap();
+    let out = run_with_stdin(
+        env.cnbcargo().args(["login", "--no-verify-token"]),
+        b"unknown-to-the-registry\n",
+    );
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("the token was not checked with the registry"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(credentials(&env).contains("token = \"unknown-to-the-registry\""));
+}
+
+#[test]
+fn what_the_token_may_do_is_said_and_a_read_only_token_is_a_warning() {
+    let registry = TestRegistry::builder()
+        .token("all")
+        .token_with_scopes("ro", &[registry_mod::READ])
+        .token_with_scopes("rw", &[registry_mod::READ, registry_mod::WRITE])
+        .start();
+    registry.add_version("kept", "1.0.0");
+    let env = env_with_api(&registry);
+
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"all\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Checked the token with `cnb-cargo-repo`: it may read, publish, delete"),
+        "{err}"
+    );
+    assert!(!err.contains("warning"), "{err}");
+
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"rw\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("it may read, publish\n"), "{err}");
+    assert!(
+        err.contains(
+            "note: this token may not delete from `cnb-cargo-repo`: `cnbcargo delete` will fail"
+        ),
+        "{err}"
+    );
+
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"ro\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("warning: this token may not publish `cnb-cargo-repo`: `cnbcargo publish`, `cargo publish` and `cargo yank` will fail with 403"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: create a token with `registry-package:rw`"),
+        "{err}"
+    );
+    assert!(credentials(&env).contains("token = \"ro\""));
+
+    // The probes changed nothing, and named no real crate.
+    assert_eq!(registry.versions("kept"), [("1.0.0".to_string(), false)]);
+    for request in registry.requests() {
+        if request.method != "GET" {
+            assert!(
+                request.url.contains("cnbcargo-token-check"),
+                "{}",
+                request.url
+            );
+        }
+    }
+}
+
+#[test]
+fn without_cnb_api_the_index_and_web_api_are_asked() {
+    let registry = TestRegistry::builder()
+        .token_with_scopes("ro", &[registry_mod::READ])
+        .start();
+    let env = configured_env(&registry);
+    let out = run_with_stdin(env.cnbcargo().args(["login", "-v"]), b"ro\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("warning: this token may not publish"), "{err}");
+    assert!(
+        err.contains("not asked whether the token may delete: CNB's API is not known"),
+        "{err}"
+    );
+    assert!(registry.api_requests().is_empty());
 }
