@@ -17,11 +17,55 @@ pub const PAGE_SIZE: usize = 100;
 /// page cannot keep us looping; past it the listing is an error.
 pub const MAX_PAGES: usize = 1000;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A crate in the registry's package list. The list's field names are not
+/// documented, so the known spellings are read (`count` is what CNB's
+/// packages list uses, `tag_total` its package detail); what is missing
+/// is `None`, for the caller to look up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PackageSummary {
     pub name: String,
-    #[serde(default)]
-    pub tag_total: Option<u64>,
+    /// How many versions the registry holds.
+    pub versions: Option<u64>,
+    /// The newest (highest) version, when the list names it.
+    pub latest: Option<String>,
+}
+
+const COUNT_FIELDS: &[&str] = &["tag_total", "count", "version_count", "versions_count"];
+/// Fields that name the newest version. CNB's `last_artifact_name` is the
+/// last one pushed, which is not the newest after a backport: not used.
+const LATEST_FIELDS: &[&str] = &["latest", "latest_version", "max_version"];
+
+fn parse_package_page(body: &[u8]) -> Result<Vec<PackageSummary>, String> {
+    let items: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    items
+        .into_iter()
+        .map(|item| {
+            let name = item
+                .get("name")
+                .and_then(|v| v.as_str())
+                .ok_or("a package without a `name`")?
+                .to_string();
+            let versions = COUNT_FIELDS
+                .iter()
+                .find_map(|f| item.get(*f).and_then(|v| v.as_u64()));
+            let latest = LATEST_FIELDS
+                .iter()
+                .find_map(|f| item.get(*f).and_then(|v| v.as_str()))
+                // An artifact may be named `name:version` or `name@version`.
+                .map(|v| {
+                    v.strip_prefix(name.as_str())
+                        .and_then(|rest| rest.strip_prefix([':', '@']))
+                        .unwrap_or(v)
+                        .to_string()
+                })
+                .filter(|v| semver::Version::parse(v).is_ok());
+            Ok(PackageSummary {
+                name,
+                versions,
+                latest,
+            })
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -164,7 +208,7 @@ impl<'h> CnbApi<'h> {
             let url = self.url(&[], &query)?;
             let answer = self.http.send(self.call(Method::GET, url.clone()), shell)?;
             let body = answer.success_bytes(API_PAGE)?;
-            serde_json::from_slice::<Vec<PackageSummary>>(&body)
+            parse_package_page(&body)
                 .map(Some)
                 .map_err(|e| decode_error(&url, e, Some(&self.token)))
         })
@@ -283,6 +327,24 @@ mod tests {
                 .as_str(),
             "http://127.0.0.1:9/api/a/b/-/packages?type=cargo&name=a%26b"
         );
+    }
+
+    #[test]
+    fn package_lists_in_either_spelling_are_read() {
+        let cnb = parse_package_page(
+            br#"[{"name":"a","package":"a","count":3,"last_artifact_name":"1.2.0","pull_count":9}]"#,
+        )
+        .unwrap();
+        assert_eq!(cnb[0].versions, Some(3));
+        assert_eq!(cnb[0].latest, None);
+        let detail =
+            parse_package_page(br#"[{"name":"b","tag_total":2,"latest":"b:0.1.0"}]"#).unwrap();
+        assert_eq!(detail[0].versions, Some(2));
+        assert_eq!(detail[0].latest.as_deref(), Some("0.1.0"));
+        let bare =
+            parse_package_page(br#"[{"name":"c","last_artifact_name":"sha256:x"}]"#).unwrap();
+        assert_eq!((bare[0].versions, bare[0].latest.as_deref()), (None, None));
+        assert!(parse_package_page(br#"[{"count":1}]"#).is_err());
     }
 
     #[test]

@@ -118,11 +118,25 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
                 );
             }
             let keyword = query(url, "name").unwrap_or_default();
+            // CNB's list: the version count as `count`, the last version
+            // pushed as `last_artifact_name`; a bare list has neither.
+            let bare = st.bare_package_list;
             let packages: Vec<Value> = st
                 .crates
                 .iter()
                 .filter(|(name, versions)| !versions.is_empty() && name.contains(&keyword))
-                .map(|(name, versions)| json!({"name": name, "type": "cargo", "tag_total": versions.len()}))
+                .map(|(name, versions)| {
+                    if bare {
+                        json!({"name": name, "package": name})
+                    } else {
+                        json!({
+                            "name": name, "package": name, "count": versions.len(),
+                            "last_artifact_name": versions.last().map(|v| v.vers()),
+                            "pull_count": 0, "recent_pull_count": 0, "labels": [],
+                            "last_pusher": {"username": "cnb"},
+                        })
+                    }
+                })
                 .collect();
             Reply::json(200, Value::Array(page(&packages, url)))
         }

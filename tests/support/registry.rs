@@ -115,6 +115,8 @@ pub struct State {
     pub max_in_flight: usize,
     /// The OpenAPI's package and version lists answer every page full.
     pub endless_pages: bool,
+    /// The OpenAPI's package list gives names only (no count, no version).
+    pub bare_package_list: bool,
 }
 
 pub struct TestRegistry {

@@ -305,7 +305,59 @@ fn yank_by_requirement_and_undo() {
     let out = run(env.cnbcargo().args(["list", "--json"]));
     assert_success(&out);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(json, serde_json::json!([{"name": "yankee", "versions": 3}]));
+    assert_eq!(
+        json,
+        serde_json::json!([{"name": "yankee", "versions": 3, "latest": "1.0.0"}])
+    );
+}
+
+#[test]
+fn list_shows_counts_and_newest_versions_even_from_a_bare_list() {
+    let registry = registry_with("alpha", &["0.1.0", "0.10.0", "0.9.0"]);
+    registry.add_version("beta", "1.0.0");
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().arg("list"));
+    assert_success(&out);
+    assert_eq!(
+        stdout(&out),
+        "CRATE  VERSIONS  LATEST\nalpha  3         0.10.0\nbeta   1         1.0.0\n"
+    );
+    // A list without counts: each crate's own version list says.
+    registry.state().bare_package_list = true;
+    let out = run(env.cnbcargo().args(["list", "--json"]));
+    assert_success(&out);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!([
+            {"name": "alpha", "versions": 3, "latest": "0.10.0"},
+            {"name": "beta", "versions": 1, "latest": "1.0.0"},
+        ])
+    );
+}
+
+#[test]
+fn list_of_a_crate_the_registry_does_not_hold_is_an_error() {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("serde", "1.0.0")
+        .start();
+    registry.add_version("ours", "0.1.0");
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["list", "nothere"]));
+    assert_failure(&out, 1);
+    assert_eq!(stdout(&out), "");
+    assert_eq!(
+        stderr(&out),
+        "error: `nothere` is not in `cnb-cargo-repo`\n\nhint: `cnbcargo list` shows the registry's own crates\n"
+    );
+    let out = run(env.cnbcargo().args(["list", "serde", "--json"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("`serde` has no version in `cnb-cargo-repo`: the versions its index lists are crates.io's, served through CNB's proxy"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
