@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::Result;
 
@@ -44,35 +44,55 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
     }
     let plan = plan(&specs, &listed, registry)?;
 
-    let verb = if args.dry_run {
-        "Would delete"
-    } else {
-        "Deleting"
-    };
-    for deletion in &plan {
-        shell.status(verb, deletion.label());
-    }
     if args.dry_run {
-        shell.note("dry run: nothing was deleted");
+        for deletion in &plan {
+            shell.status("Would delete", deletion.label());
+        }
+        shell.note(format!(
+            "dry run: nothing was deleted ({} selected)",
+            count(&plan)
+        ));
         return Ok(());
     }
     if !args.yes {
-        confirm(plan.len(), registry)?;
+        confirm(&plan, registry)?;
     }
 
     let results = execute(&api, &plan, usize::from(args.jobs), shell);
+    report(&plan, results, registry, shell)
+}
+
+/// Says how each deletion ended. A refused token (401, 403) is explained
+/// once, however many deletions it stopped.
+fn report(
+    plan: &[Deletion],
+    results: Vec<Option<Result<Deleted, client::Error>>>,
+    registry: &str,
+    shell: &Shell,
+) -> Result<()> {
+    let mut done = 0;
     let mut failed = 0;
+    let mut not_tried = 0;
+    let mut refused: Vec<String> = Vec::new();
+    let mut refusal = None;
     for (deletion, result) in plan.iter().zip(results) {
         match result {
-            Ok(Deleted::Now) => shell.status("Deleted", deletion.label()),
-            Ok(Deleted::ByEarlierAttempt) => shell.status(
-                "Deleted",
-                format!(
-                    "{} (the retried request found it already gone)",
-                    deletion.label()
-                ),
-            ),
-            Err(err) => {
+            None => not_tried += 1,
+            Some(Ok(how)) => {
+                done += 1;
+                let note = match how {
+                    Deleted::Now => String::new(),
+                    Deleted::ByEarlierAttempt => {
+                        " (the retried request found it already gone)".to_string()
+                    }
+                };
+                shell.status("Deleted", format!("{}{note}", deletion.label()));
+            }
+            Some(Err(err)) if matches!(err.status(), Some(401 | 403)) => {
+                refused.push(deletion.label());
+                refusal.get_or_insert(err);
+            }
+            Some(Err(err)) => {
                 failed += 1;
                 shell.error(&explain(
                     err,
@@ -82,14 +102,55 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
             }
         }
     }
+    let total = plan.len();
+    if let Some(err) = refusal {
+        let mut at = refused.first().cloned().unwrap_or_default();
+        if refused.len() > 1 {
+            at.push_str(&format!(" and {} more", refused.len() - 1));
+        }
+        let action = format!(
+            "deleting from `{registry}` stopped at {at} ({done} of {total} deleted, {not_tried} not attempted)"
+        );
+        return Err(explain(err, action, Op::Delete));
+    }
     if failed > 0 {
         return Err(UserError::new(format!(
-            "{failed} of {} deletion(s) failed; the others were done",
-            plan.len()
+            "{failed} of {total} deletion(s) failed; the other {done} were done"
         ))
+        .hint("run the same command again: what is already gone no longer matches")
         .into());
     }
     Ok(())
+}
+
+/// `3 versions`, `1 whole crate (5 versions)`, `2 versions and 1 whole crate (5 versions)`.
+fn count(plan: &[Deletion]) -> String {
+    let versions = plan
+        .iter()
+        .filter(|d| matches!(d, Deletion::Version { .. }))
+        .count();
+    let packages: Vec<usize> = plan
+        .iter()
+        .filter_map(|d| match d {
+            Deletion::Package { versions, .. } => Some(*versions),
+            Deletion::Version { .. } => None,
+        })
+        .collect();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut parts = Vec::new();
+    if versions > 0 {
+        parts.push(plural(versions, "version", "versions"));
+    }
+    if !packages.is_empty() {
+        let inside: usize = packages.iter().sum();
+        parts.push(format!(
+            "{} ({})",
+            plural(packages.len(), "whole crate", "whole crates"),
+            plural(inside, "version", "versions")
+        ));
+    }
+    parts.join(" and ")
 }
 
 /// What to delete: every spec against the versions listed for its crate
@@ -148,15 +209,36 @@ fn plan(specs: &[CrateSpec], listed: &[Vec<String>], registry: &str) -> Result<V
     Ok(plan)
 }
 
-fn confirm(count: usize, registry: &str) -> Result<()> {
+/// Asks before deleting. The list shown is what would be deleted, not
+/// yet deleted; a long one is cut so that the question and the count stay
+/// in view (`--dry-run` lists everything).
+fn confirm(plan: &[Deletion], registry: &str) -> Result<()> {
+    const SHOWN: usize = 10;
+    let what = count(plan);
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Err(UserError::usage(format!(
-            "refusing to delete {count} item(s) from `{registry}` without confirmation"
+            "refusing to delete {what} from `{registry}` without confirmation"
         ))
         .hint("pass `--yes` to delete without a terminal, or `--dry-run` to only list")
         .into());
     }
-    eprint!("Delete {count} item(s) from `{registry}`? This cannot be undone [y/N] ");
+    let mut text = format!("To delete from `{registry}`:\n");
+    for deletion in plan.iter().take(SHOWN) {
+        text.push_str(&format!(
+            "  {}\n",
+            crate::shell::clean_line(&deletion.label())
+        ));
+    }
+    if plan.len() > SHOWN {
+        text.push_str(&format!(
+            "  ... and {} more (`--dry-run` lists them all)\n",
+            plan.len() - SHOWN
+        ));
+    }
+    text.push_str(&format!(
+        "Delete {what} from `{registry}`? This cannot be undone [y/N] "
+    ));
+    eprint!("{text}");
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
@@ -168,13 +250,15 @@ fn confirm(count: usize, registry: &str) -> Result<()> {
 }
 
 /// Runs the deletions, `jobs` at a time (the default, 16, hides latency
-/// without hammering the server); results in plan order.
+/// without hammering the server); results in plan order, `None` for one
+/// not attempted. The first runs alone: when the token may not delete, it
+/// is the only request sent. After any 401 or 403 no new deletion starts.
 fn execute(
     api: &CnbApi,
     plan: &[Deletion],
     jobs: usize,
     shell: &Shell,
-) -> Vec<Result<Deleted, client::Error>> {
+) -> Vec<Option<Result<Deleted, client::Error>>> {
     let progress = if std::io::stderr().is_terminal() && plan.len() > 1 && !shell.is_quiet() {
         let bar = indicatif::ProgressBar::new(plan.len() as u64);
         bar.set_style(
@@ -188,24 +272,36 @@ fn execute(
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let run_one = |deletion: &Deletion| {
+        let result = match deletion {
+            Deletion::Version { name, version } => api.delete_version(name, version, shell),
+            Deletion::Package { name, .. } => api.delete_package(name, shell),
+        };
+        if let Err(err) = &result
+            && matches!(err.status(), Some(401 | 403))
+        {
+            stop.store(true, Ordering::SeqCst);
+        }
+        progress.inc(1);
+        result
+    };
     let results: Vec<Mutex<Option<Result<Deleted, client::Error>>>> =
         plan.iter().map(|_| Mutex::new(None)).collect();
-    let workers = jobs.min(plan.len()).max(1);
+    let Some(first) = plan.first() else {
+        return Vec::new();
+    };
+    *results[0].lock().unwrap_or_else(|e| e.into_inner()) = Some(run_one(first));
+    let next = AtomicUsize::new(1);
+    let workers = jobs.min(plan.len().saturating_sub(1));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                loop {
+                while !stop.load(Ordering::SeqCst) {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(deletion) = plan.get(i) else { break };
-                    let result = match deletion {
-                        Deletion::Version { name, version } => {
-                            api.delete_version(name, version, shell)
-                        }
-                        Deletion::Package { name, .. } => api.delete_package(name, shell),
-                    };
+                    let result = run_one(deletion);
                     *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-                    progress.inc(1);
                 }
             });
         }
@@ -213,11 +309,7 @@ fn execute(
     progress.finish_and_clear();
     results
         .into_iter()
-        .map(|r| {
-            r.into_inner()
-                .unwrap_or_else(|e| e.into_inner())
-                .expect("every deletion ran")
-        })
+        .map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect()
 }
 

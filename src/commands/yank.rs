@@ -43,6 +43,23 @@ pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
         );
     }
 
+    let verb = if args.undo { "unyank" } else { "yank" };
+    if args.dry_run {
+        let shown = if args.undo {
+            "Would unyank"
+        } else {
+            "Would yank"
+        };
+        for (name, version) in &versions {
+            shell.status(shown, format!("{name}@{version}"));
+        }
+        shell.note(format!(
+            "dry run: nothing was {verb}ed ({} version(s) selected)",
+            versions.len()
+        ));
+        return Ok(());
+    }
+
     let mut failed = Vec::new();
     for (name, version) in &versions {
         let spec = format!("{name}@{version}");
@@ -57,7 +74,6 @@ pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
         }
     }
     if !failed.is_empty() {
-        let verb = if args.undo { "unyank" } else { "yank" };
         return Err(UserError::new(format!(
             "could not {verb} {} of {} version(s): {}",
             failed.len(),

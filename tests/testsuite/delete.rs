@@ -127,6 +127,38 @@ fn spec_errors() {
     assert_eq!(listed(&registry, "spec"), ["0.1.0"]);
 }
 
+/// A token that may not delete: one request is sent, and one explanation
+/// printed, however many versions were selected.
+#[test]
+fn a_refused_delete_stops_and_explains_once() {
+    let registry = TestRegistry::builder()
+        .token_with_scopes("rw-token", &[registry_mod::READ, registry_mod::WRITE])
+        .start();
+    for version in ["0.1.0", "0.2.0", "0.3.0"] {
+        registry.add_version("three", version);
+    }
+    let env = logged_in_env(&registry, "rw-token");
+    let out = run(env.cnbcargo().args(["delete", "three@<1", "--yes"]));
+    assert_failure(&out, 1);
+    let deletes = registry
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1, "{:?}", registry.requests());
+    assert_eq!(
+        stderr(&out),
+        "error: deleting from `cnb-cargo-repo` stopped at three@0.1.0 (0 of 3 deleted, 2 not attempted): the token may not delete packages (403)\n\
+         \n\
+         Caused by:\n  \
+           `DELETE http://127.0.0.1:PORT/acme/crates/-/packages/cargo/three/-/tag/0.1.0` answered 403: forbidden: the token lacks registry-package-delete:rw\n\
+         \n\
+         hint: deleting needs a token with the `registry-package-delete:rw` scope and the Administrator role on the registry\n"
+            .replace("PORT", &registry.api_port().to_string()),
+    );
+    assert_eq!(registry.versions("three").len(), 3);
+}
+
 #[test]
 fn delete_without_scope_is_403_with_hint() {
     let registry = TestRegistry::builder()
@@ -258,6 +290,19 @@ fn yank_by_requirement_and_undo() {
             .args(["publish", "--no-verify"])
             .current_dir(&lib)));
     }
+    // `--dry-run` lists and changes nothing.
+    registry.clear_log();
+    let out = run(env.cnbcargo().args(["yank", "yankee@<1", "--dry-run"]));
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("  Would yank yankee@0.1.0\n  Would yank yankee@0.2.0\n"),
+        "{err}"
+    );
+    assert!(err.contains("dry run: nothing was yanked"), "{err}");
+    assert!(registry.index_requests().iter().all(|r| r.method == "GET"));
+    assert!(registry.versions("yankee").iter().all(|(_, y)| !y));
+
     let out = run(env.cnbcargo().args(["yank", "yankee@<1"]));
     assert_success(&out);
     let mut state = registry.versions("yankee");
@@ -288,8 +333,12 @@ fn yank_by_requirement_and_undo() {
         "{table}"
     );
 
-    let out = run(env.cnbcargo().args(["yank", "--undo", "yankee@0.1.0"]));
+    // `-q` prints nothing, cargo's own status lines included.
+    let out = run(env
+        .cnbcargo()
+        .args(["-q", "yank", "--undo", "yankee@0.1.0"]));
     assert_success(&out);
+    assert_eq!(stderr(&out), "");
     let out = run(env.cnbcargo().args(["list", "yankee", "--json"]));
     assert_success(&out);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
