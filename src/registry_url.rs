@@ -170,6 +170,21 @@ impl IndexUrl {
             .ok_or_else(|| UserError::new(format!("`{shown}` is not a sparse index")))
     }
 
+    /// For an `index` value that is an `http(s)` URL without `sparse+`
+    /// (cargo then takes it for a git index): the sparse index it was
+    /// surely meant to be, to name the problem and to check it all the same.
+    pub fn missing_sparse_prefix(value: &str) -> Option<IndexUrl> {
+        if value.starts_with("sparse+") {
+            return None;
+        }
+        let bare = value.strip_prefix("registry+").unwrap_or(value);
+        let url = Url::parse(bare).ok()?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return None;
+        }
+        IndexUrl::from_config(&format!("sparse+{bare}")).ok()
+    }
+
     /// Refuses to let a token go to this index over plain http to another
     /// machine, whether cnbcargo sends it or hands it to cargo.
     pub fn check_token_allowed(&self) -> Result<(), UserError> {

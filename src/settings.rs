@@ -78,12 +78,31 @@ pub fn registry(
             ));
             Ok((*only).clone())
         }
-        [] => Err(UserError::new(format!(
-            "no CNB registry is configured here ({})",
-            listing()
-        ))
-        .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
-        .into()),
+        [] => {
+            // A CNB registry written without `sparse+` is not one to cargo:
+            // that, not a missing registry, is the problem to name.
+            let unprefixed = registries.iter().find_map(|r| {
+                IndexUrl::missing_sparse_prefix(&r.index)
+                    .filter(IndexUrl::looks_like_cnb)
+                    .map(|fixed| (r, fixed))
+            });
+            if let Some((r, fixed)) = unprefixed {
+                return Err(UserError::new(format!(
+                    "registry `{}` ({}) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
+                    r.name,
+                    r.origin,
+                    r.index_shown()
+                ))
+                .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::client::redact(fixed.http_url()), r.name))
+                .into());
+            }
+            Err(UserError::new(format!(
+                "no CNB registry is configured here ({})",
+                listing()
+            ))
+            .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
+            .into())
+        }
         _ => Err(UserError::new(format!(
             "several CNB registries are configured and none is `registry.default` ({})",
             listing()

@@ -73,6 +73,8 @@ impl Shell {
 
     /// `    Updating something`, the verb right-aligned in 12 columns.
     pub fn status(&self, verb: &str, message: impl AsRef<str>) {
+        // cargo's alignment: a longer verb would push its line out of step.
+        debug_assert!(verb.len() <= 12, "status verb `{verb}` is over 12 columns");
         if self.verbosity > Verbosity::Quiet {
             let verb = self.paint(GREEN, &format!("{verb:>12}"));
             self.emit(&format!("{verb} {}", clean(message.as_ref())));

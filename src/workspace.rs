@@ -65,10 +65,12 @@ impl Member {
     pub fn publishable_to(&self, registry: &str) -> Result<(), String> {
         match &self.publish {
             None => Ok(()),
-            Some(list) if list.is_empty() => Err("`package.publish = false`".to_string()),
+            Some(list) if list.is_empty() => {
+                Err("its `package.publish = false` keeps it out of every registry".to_string())
+            }
             Some(list) if list.iter().any(|r| r == registry) => Ok(()),
             Some(list) => Err(format!(
-                "`package.publish = [{}]` does not list `{registry}`",
+                "its `package.publish = [{}]` does not list `{registry}`",
                 list.iter()
                     .map(|r| format!("\"{r}\""))
                     .collect::<Vec<_>>()

@@ -92,7 +92,11 @@ pub fn run(args: &DoctorArgs, ctx: &Context) -> Result<()> {
 
 fn print(checks: &[Check], shell: &Shell) {
     let mut out = String::new();
-    for check in checks {
+    // `-q`: only what failed.
+    for check in checks
+        .iter()
+        .filter(|c| !shell.is_quiet() || c.status == Status::Fail)
+    {
         let mark = match check.status {
             Status::Pass => "✓",
             Status::Warn => "!",
@@ -251,6 +255,18 @@ fn check_registry(
     let shown = registry.index_shown();
     let origin = registry.origin.to_string();
     let parsed = match IndexUrl::from_config(&registry.index) {
+        Err(_) if let Some(fixed) = IndexUrl::missing_sparse_prefix(&registry.index) => {
+            checks.push(
+                Check::fail(
+                    "registry.index",
+                    format!("`{shown}` lacks the `sparse+` prefix: cargo takes it for a git index"),
+                )
+                .source(&origin)
+                .hint(format!("write `index = \"{fixed}\"`")),
+            );
+            // The network checks still run, against the index it is meant to be.
+            Some(fixed)
+        }
         Err(err) => {
             checks.push(
                 Check::fail("registry.index", err.to_string())

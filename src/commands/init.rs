@@ -14,11 +14,10 @@ use crate::shell::Shell;
 pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
     validate_registry_name(&args.name)?;
-    let target = match &args.target {
-        Some(target) => target.clone(),
-        None => ask_target()?,
+    let index = match &args.target {
+        Some(target) => IndexUrl::parse_target(target)?,
+        None => ask_target(shell)?,
     };
-    let index = IndexUrl::parse_target(&target)?;
     let path = config_path(args.global, ctx)?;
     shell.verbose(format!("editing `{}`", path.display()));
 
@@ -146,7 +145,9 @@ fn validate_registry_name(name: &str) -> Result<(), UserError> {
     Ok(())
 }
 
-fn ask_target() -> Result<String> {
+/// Asks for the registry on a terminal, again after an answer that is not
+/// one (saying why); end of input gives up.
+fn ask_target(shell: &Shell) -> Result<IndexUrl> {
     let missing = || {
         UserError::usage("missing the registry to configure").hint(
             "pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry",
@@ -155,17 +156,27 @@ fn ask_target() -> Result<String> {
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Err(missing().into());
     }
-    eprint!("CNB registry (index URL or group/registry): ");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("failed to read the registry")?;
-    if line.trim().is_empty() {
-        return Err(missing().into());
+    loop {
+        eprint!("CNB registry (index URL or group/registry): ");
+        let _ = std::io::stderr().flush();
+        let mut line = String::new();
+        let read = std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("failed to read the registry")?;
+        if read == 0 {
+            eprintln!();
+            return Err(missing().into());
+        }
+        let answer = line.trim();
+        if answer.is_empty() {
+            continue;
+        }
+        match IndexUrl::parse_target(answer) {
+            Ok(index) => return Ok(index),
+            Err(err) => shell.error(&err.into()),
+        }
     }
-    Ok(line.trim().to_string())
 }
 
 /// The config file to edit: the workspace root's `.cargo/config.toml` (or

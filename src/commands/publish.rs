@@ -591,7 +591,7 @@ fn plan(
         if let Decision::Already { .. } = decisions[&member.name] {
             steps.push(Step::Skip {
                 package: spec(member),
-                reason: "already in the registry".to_string(),
+                reason: "the registry already has this version".to_string(),
             });
         }
     }
@@ -738,7 +738,7 @@ impl Executor<'_> {
                     );
                 }
                 Step::Publish { package, version } if dry_run => {
-                    shell.status("Would publish", format!("`{package}@{version}`"));
+                    shell.status("Would upload", format!("`{package}@{version}`"));
                 }
                 Step::Publish { package, version } => {
                     let result = self.cargo.publish_package(

@@ -267,3 +267,71 @@ fn tls_failure_is_named() {
         "{reachable:#}"
     );
 }
+
+/// An index written without `sparse+` is named as such, not as "no CNB
+/// registry"; with `--registry` naming it, the network checks still run.
+#[test]
+fn an_index_without_sparse_prefix_is_named_and_still_checked() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    env.write(
+        "project/.cargo/config.toml",
+        &format!(
+            "[registry]\nglobal-credential-providers = [\"cargo:token\"]\n\n\
+             [registries.cnb]\nindex = \"{}\"\n",
+            registry.http_index()
+        ),
+    );
+    env.env("CNB_TOKEN", "tok")
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    let out = run(env.cnbcargo().arg("doctor"));
+    assert_failure(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "✗ registry.present   registry `cnb` ({}:5) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
+            env.project().join(".cargo/config.toml").display(),
+            registry.http_index()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("no CNB registry is configured"), "{text}");
+
+    let out = run(env
+        .cnbcargo()
+        .args(["doctor", "--json", "--registry", "cnb"]));
+    assert_failure(&out, 1);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(status(&report, "registry.index"), "fail");
+    assert!(
+        check(&report, "registry.index")["hint"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("sparse+{}", registry.http_index()))
+    );
+    assert_eq!(status(&report, "index.reachable"), "pass");
+    assert_eq!(status(&report, "index.token"), "pass");
+    assert_eq!(status(&report, "api.token"), "pass");
+}
+
+#[test]
+fn quiet_doctor_prints_only_failures() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    let out = run(env.cnbcargo().args(["-q", "doctor"]));
+    assert_success(&out);
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "");
+
+    let mut env = env;
+    env.env("CNB_TOKEN", "not-a-token-it-knows");
+    let out = run(env.cnbcargo().args(["-q", "doctor"]));
+    assert_failure(&out, 1);
+    let text = stdout(&out);
+    assert!(!text.is_empty());
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("✗ ") || l.starts_with("  hint: ")),
+        "{text}"
+    );
+}

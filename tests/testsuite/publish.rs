@@ -95,7 +95,7 @@ fn rerun_finds_the_version_already_published() {
         .current_dir(&lib));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("Skipping `twice@0.2.0`: already in the registry"),
+        stderr(&out).contains("Skipping `twice@0.2.0`: the registry already has this version"),
         "{}",
         stderr(&out)
     );
@@ -183,7 +183,7 @@ fn placeholder_never_explains_and_dry_run_uploads_nothing() {
         )),
         "{err}"
     );
-    assert!(err.contains("Would publish `collides@1.2.3`"), "{err}");
+    assert!(err.contains("Would upload `collides@1.2.3`"), "{err}");
     assert!(
         err.contains(&format!(
             "Would delete the placeholder `collides@{PLACEHOLDER}`"
@@ -278,7 +278,9 @@ fn workspace_members_with_inherited_versions() {
     assert_success(&out);
     for name in ["ws-alpha", "ws-beta"] {
         assert!(
-            stderr(&out).contains(&format!("Skipping `{name}@0.3.0`: already in the registry")),
+            stderr(&out).contains(&format!(
+                "Skipping `{name}@0.3.0`: the registry already has this version"
+            )),
             "{}",
             stderr(&out)
         );

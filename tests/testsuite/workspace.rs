@@ -138,7 +138,7 @@ fn one_command_publishes_the_workspace_in_order_and_a_consumer_builds() {
     assert_success(&out);
     assert_eq!(registry.uploads().len(), before);
     assert!(
-        stderr(&out).contains("Skipping `wc@0.3.0`: already in the registry"),
+        stderr(&out).contains("Skipping `wc@0.3.0`: the registry already has this version"),
         "{}",
         stderr(&out)
     );
@@ -222,7 +222,7 @@ fn dirty_trees_and_dry_runs_upload_nothing() {
             err.contains(&format!("Would upload the placeholder `wa@{PLACEHOLDER}`")),
             "{err}"
         );
-        assert!(err.contains("Would publish `wc@0.3.0`"), "{err}");
+        assert!(err.contains("Would upload `wc@0.3.0`"), "{err}");
         assert!(err.contains("nothing was uploaded"), "{err}");
     }
     assert_eq!(changes(&registry), Vec::<String>::new());
@@ -429,7 +429,9 @@ fn unpublishable_and_excluded_members_are_left_out_and_said() {
         .current_dir(ws.join("a")));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("Skipping `xtask@0.1.0`: `package.publish = false`"),
+        stderr(&out).contains(
+            "Skipping `xtask@0.1.0`: its `package.publish = false` keeps it out of every registry"
+        ),
         "{}",
         stderr(&out)
     );
