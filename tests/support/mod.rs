@@ -4,6 +4,8 @@
 
 pub mod http;
 pub mod openapi;
+#[cfg(unix)]
+pub mod pty;
 pub mod registry;
 pub mod trap;
 

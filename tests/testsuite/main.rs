@@ -14,6 +14,7 @@ mod faults;
 mod gate;
 mod hostile;
 mod init;
+mod interactive;
 mod login;
 mod publish;
 mod workspace;
