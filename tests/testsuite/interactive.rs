@@ -10,7 +10,7 @@ use crate::support::*;
 #[test]
 fn init_asks_again_after_a_bad_answer() {
     let env = TestEnv::new();
-    let mut pty = Pty::spawn(&mut env.cnbcargo().arg("init"));
+    let mut pty = Pty::spawn(env.cnbcargo().arg("init"));
     let prompt = "CNB registry (index URL or group/registry): ";
     pty.expect(prompt);
     pty.send("just-one-word\n");
@@ -33,7 +33,7 @@ fn init_asks_again_after_a_bad_answer() {
 
     // End of input gives up, as a usage error, and writes nothing.
     let env = TestEnv::new();
-    let mut pty = Pty::spawn(&mut env.cnbcargo().arg("init"));
+    let mut pty = Pty::spawn(env.cnbcargo().arg("init"));
     pty.expect(prompt);
     pty.send("\x04");
     let (status, screen) = pty.wait();
@@ -52,7 +52,7 @@ fn the_token_prompt_is_hidden_and_says_where_tokens_come_from() {
         .token("typed-secret-2")
         .start();
     let env = configured_env(&registry);
-    let mut pty = Pty::spawn(&mut env.cnbcargo().arg("login"));
+    let mut pty = Pty::spawn(env.cnbcargo().arg("login"));
     pty.expect("note: create a token in your CNB account's settings, with `registry-package:rw` to publish and yank");
     pty.expect("token for `cnb-cargo-repo` (input hidden): ");
     pty.send("typed-secret-1\n");
@@ -63,7 +63,7 @@ fn the_token_prompt_is_hidden_and_says_where_tokens_come_from() {
     assert!(credentials(&env).contains("typed-secret-1"));
 
     // `--token-stdin` on a terminal reads without echo too.
-    let mut pty = Pty::spawn(&mut env.cnbcargo().args(["login", "--token-stdin"]));
+    let mut pty = Pty::spawn(env.cnbcargo().args(["login", "--token-stdin"]));
     pty.expect("(input hidden): ");
     pty.send("typed-secret-2\n");
     let (status, screen) = pty.wait();
@@ -81,7 +81,7 @@ fn delete_asks_with_the_count_in_view() {
     let env = logged_in_env(&registry, "tok");
     let question = "Delete 25 versions from `cnb-cargo-repo`? This cannot be undone [y/N] ";
 
-    let mut pty = Pty::spawn(&mut env.cnbcargo().args(["delete", "many@<1"]));
+    let mut pty = Pty::spawn(env.cnbcargo().args(["delete", "many@<1"]));
     pty.expect(question);
     pty.send("n\n");
     let (status, screen) = pty.wait();
@@ -101,7 +101,7 @@ fn delete_asks_with_the_count_in_view() {
     assert_eq!(registry.versions("many").len(), 25);
     assert!(registry.requests().iter().all(|r| r.method != "DELETE"));
 
-    let mut pty = Pty::spawn(&mut env.cnbcargo().args(["delete", "many@<1"]));
+    let mut pty = Pty::spawn(env.cnbcargo().args(["delete", "many@<1"]));
     pty.expect(question);
     pty.send("y\n");
     let (status, screen) = pty.wait();
