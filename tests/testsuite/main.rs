@@ -6,6 +6,7 @@ mod support;
 
 mod canary;
 mod ci;
+mod conventions;
 mod corpus;
 mod delete;
 mod doctor;
