@@ -20,7 +20,9 @@ pub enum Verbosity {
 pub enum ColorChoice {
     /// Colour when stderr is a terminal
     Auto,
+    /// Colour, terminal or not
     Always,
+    /// No colour
     Never,
 }
 

@@ -255,6 +255,11 @@ fn exit_codes_are_in_the_help_and_hold() {
     .unwrap();
     assert!(docs.contains("| 2 | bad usage"), "{docs}");
 
+    // `yank --all` is described for yank, not as delete's.
+    let out = run(env.cnbcargo().args(["yank", "--help"]));
+    assert!(!stdout(&out).contains("delete"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("--dry-run"), "{}", stdout(&out));
+
     assert_failure(&run(env.cnbcargo().arg("no-such-command")), 2);
     assert_failure(
         &run(env.cnbcargo().args(["init", "--name", "bad name!", "a/b"])),
