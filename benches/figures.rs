@@ -166,6 +166,22 @@ fn main() {
         a,
         b,
     );
+    // What the token check costs: the index, then three probes side by
+    // side, against the same login without them (CNB's API known, as in
+    // a pipeline).
+    env.env("CNB_API_ENDPOINT", registry.api_url());
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..15 {
+        a.push(timed(env.cnbcargo().arg("login"), None).0);
+        b.push(timed(env.cnbcargo().args(["login", "--no-verify-token"]), None).0);
+    }
+    pair(
+        "login token check",
+        "cnbcargo login (checked)",
+        "cnbcargo login --no-verify-token",
+        a,
+        b,
+    );
     let mut login = env.cnbcargo();
     login.arg("login");
     peaks.push((
