@@ -6,7 +6,7 @@ let __cnbcargo_previous_completer = $env.config.completions.external.completer?
 $env.config.completions.external.enable = true
 $env.config.completions.external.completer = {|spans|
     if ($spans | first) == "cnbcargo" {
-        COMPLETE=nushell ^"cnbcargo" -- ...$spans
+        CNBCARGO_COMPLETE=nushell ^"cnbcargo" -- ...$spans
         | lines
         | each {|line|
             let parts = ($line | split row "\t")

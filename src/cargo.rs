@@ -27,8 +27,8 @@ pub struct Cargo {
     program: OsString,
     /// Given by `$CARGO` rather than found on `PATH`.
     from_env: bool,
-    /// `-q`/`-v`/`-vv` and `--color`, as this run was given them, for every
-    /// cargo whose output the user sees.
+    /// `-q`/`-v`/`-vv`, and `--color` when cargo would not choose the same
+    /// by itself, for every cargo whose output the user sees.
     output_flags: Vec<String>,
 }
 
@@ -58,15 +58,41 @@ impl Cargo {
             Verbosity::Verbose => vec!["--verbose"],
             Verbosity::VeryVerbose => vec!["--verbose", "--verbose"],
         };
-        flags.extend(["--color", if shell.color() { "always" } else { "never" }]);
+        if let Some(color) = shell.cargo_color() {
+            flags.extend(["--color", if color { "always" } else { "never" }]);
+        }
         self.output_flags = flags.into_iter().map(str::to_string).collect();
         self
     }
 
-    /// `subcommand` followed by the output flags and `args`.
+    /// `subcommand` followed by the output flags and `args`. Flags the user
+    /// gave cargo themselves (`-- -v`, `-- --color never`) win: cargo
+    /// refuses a flag twice, and `-q` with `-v`.
     fn shown_args(&self, subcommand: &str, args: &[String]) -> Vec<String> {
+        let is_verbosity = |a: &str| {
+            matches!(a, "--quiet" | "--verbose")
+                || (a.len() > 1
+                    && a.starts_with('-')
+                    && a[1..].chars().all(|c| c == 'v' || c == 'q'))
+        };
+        let is_color = |a: &str| a == "--color" || a.starts_with("--color=");
+        let user_verbosity = args.iter().any(|a| is_verbosity(a));
+        let user_color = args.iter().any(|a| is_color(a));
+        let mut ours = Vec::new();
+        let mut flags = self.output_flags.iter();
+        while let Some(flag) = flags.next() {
+            if flag == "--color" {
+                let value = flags.next();
+                if !user_color {
+                    ours.push(flag.clone());
+                    ours.extend(value.cloned());
+                }
+            } else if !user_verbosity {
+                ours.push(flag.clone());
+            }
+        }
         std::iter::once(subcommand.to_string())
-            .chain(self.output_flags.iter().cloned())
+            .chain(ours)
             .chain(args.iter().cloned())
             .collect()
     }
@@ -156,8 +182,10 @@ impl Cargo {
             .args(self.shown_args("login", &["--registry".to_string(), registry.to_string()]))
             .stdin(Stdio::piped());
         shell.verbose(format!(
-            "running `{} login --registry {registry}` with the token on stdin",
-            self.display()
+            "running `{} {}` with the token on stdin",
+            self.display(),
+            self.shown_args("login", &["--registry".to_string(), registry.to_string()])
+                .join(" ")
         ));
         let mut child = command.spawn().map_err(|e| {
             UserError::new(format!("could not run `{}`: {e}", self.display())).hint(INSTALL_HINT)
@@ -421,6 +449,23 @@ mod tests {
         assert!(parse_version("cargo").is_err());
         assert!(parse_version("cargo one.two").is_err());
         assert!(parse_version(&"x".repeat(10_000)).unwrap_err().len() < 200);
+    }
+
+    #[test]
+    fn the_users_own_cargo_flags_win_over_the_passed_on_ones() {
+        let mut cargo = Cargo::from_env();
+        cargo.output_flags = ["--quiet", "--color", "never"].map(String::from).to_vec();
+        let args = |user: &[&str]| {
+            let user: Vec<String> = user.iter().map(|s| s.to_string()).collect();
+            cargo.shown_args("publish", &user).join(" ")
+        };
+        assert_eq!(args(&["-p", "a"]), "publish --quiet --color never -p a");
+        assert_eq!(args(&["-vv"]), "publish --color never -vv");
+        assert_eq!(args(&["--color=always"]), "publish --quiet --color=always");
+        assert_eq!(
+            args(&["--verbose", "--color", "auto"]),
+            "publish --verbose --color auto"
+        );
     }
 
     #[test]

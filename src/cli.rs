@@ -91,10 +91,12 @@ pub fn command(plugin: bool) -> clap::Command {
 /// Parses the arguments (the program name first). clap's own help and
 /// errors follow the same colour choice as the rest of the output.
 pub fn parse(args: &[OsString]) -> Result<Cli, clap::Error> {
-    let color = if crate::shell::color_for_stderr(color_flag(args)) {
-        clap::ColorChoice::Always
-    } else {
-        clap::ColorChoice::Never
+    // Help goes to stdout and errors to stderr: unless colour is forced,
+    // clap decides for each stream itself.
+    let color = match crate::shell::color_forced(color_flag(args)) {
+        Some(true) => clap::ColorChoice::Always,
+        Some(false) => clap::ColorChoice::Never,
+        None => clap::ColorChoice::Auto,
     };
     let matches = command(invoked_as_plugin(args))
         .color(color)
@@ -123,9 +125,19 @@ fn color_flag(args: &[OsString]) -> Option<ColorChoice> {
     value
 }
 
-/// Answers a shell's completion request (`COMPLETE=<shell> cnbcargo -- ...`)
-/// and exits; returns at once on any ordinary run.
+/// Answers a shell's completion request (`CNBCARGO_COMPLETE=<shell>
+/// cnbcargo -- ...`) and exits; returns at once on any ordinary run. Only a
+/// shell's name with `--` in the arguments asks: any other value leaves the
+/// command to run as usual, never silently skipped.
 pub fn complete_if_asked(args: &[OsString]) {
+    let asked = crate::env::var_non_empty(crate::env::COMPLETE).is_some_and(|shell| {
+        crate::commands::completions::SHELLS
+            .completer(&shell)
+            .is_some()
+    });
+    if !asked || !args.iter().any(|a| a == "--") {
+        return;
+    }
     let current_dir = std::env::current_dir().ok();
     match clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(crate::env::COMPLETE)

@@ -33,9 +33,10 @@ pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
-/// Set by a completion script (`COMPLETE=bash cnbcargo -- ...`) to ask for
-/// candidates instead of running a command.
-pub const COMPLETE: &str = "COMPLETE";
+/// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
+/// to ask for candidates instead of running a command. A name of cnbcargo's
+/// own, so that a `COMPLETE` meant for another program changes nothing.
+pub const COMPLETE: &str = "CNBCARGO_COMPLETE";
 /// Proxies, as curl (and so cargo) reads them: the lower-case name first.
 pub const HTTPS_PROXY: [&str; 2] = ["https_proxy", "HTTPS_PROXY"];
 pub const HTTP_PROXY: [&str; 2] = ["http_proxy", "HTTP_PROXY"];
@@ -126,7 +127,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: COMPLETE,
-        effect: "set by the completion scripts (`cnbcargo completions SHELL`) to ask cnbcargo for candidates; not for users",
+        effect: "set by the completion scripts (`cnbcargo completions SHELL`) to a shell's name, to ask cnbcargo for candidates; any other value is ignored; not for users",
     },
     Var {
         name: "CNBCARGO_BLESS",

@@ -30,7 +30,7 @@ use crate::shell::Shell;
 /// The program, for both binaries.
 pub fn main() -> ExitCode {
     let args = plugin_args(std::env::args_os().collect());
-    // A shell asking for completions (`COMPLETE=bash cnbcargo ...`) is
+    // A shell asking for completions (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`) is
     // answered here, before any parsing or output.
     cli::complete_if_asked(&args);
     let cli = match cli::parse(&args) {

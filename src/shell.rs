@@ -30,6 +30,9 @@ pub enum ColorChoice {
 pub struct Shell {
     verbosity: Verbosity,
     color: bool,
+    /// The choice cargo must be told of: one cargo would not make by
+    /// itself (`--color`, or `NO_COLOR`, which cargo does not read).
+    cargo_color: Option<bool>,
 }
 
 const GREEN: &str = "\x1b[1;32m";
@@ -40,19 +43,26 @@ const RESET: &str = "\x1b[0m";
 
 impl Shell {
     pub fn new(verbosity: Verbosity, color: Option<ColorChoice>) -> Self {
+        let cargo_color = match color {
+            Some(ColorChoice::Always) => Some(true),
+            Some(ColorChoice::Never) => Some(false),
+            Some(ColorChoice::Auto) => None,
+            None => env::var_non_empty(env::NO_COLOR).map(|_| false),
+        };
         Shell {
             verbosity,
             color: color_for_stderr(color),
+            cargo_color,
         }
+    }
+
+    /// `Some` when cargo must be told the colour choice (see `cargo_color`).
+    pub fn cargo_color(&self) -> Option<bool> {
+        self.cargo_color
     }
 
     pub fn verbosity(&self) -> Verbosity {
         self.verbosity
-    }
-
-    /// Whether this run colours its output (cargo is told the same).
-    pub fn color(&self) -> bool {
-        self.color
     }
 
     fn paint(&self, style: &str, text: &str) -> String {
@@ -240,19 +250,25 @@ fn is_unsafe(c: char) -> bool {
 /// when stderr is a terminal. A flag is the user's word for this run, so it
 /// beats both variables (as no-color.org asks).
 pub fn color_for_stderr(flag: Option<ColorChoice>) -> bool {
+    color_forced(flag).unwrap_or_else(|| std::io::stderr().is_terminal())
+}
+
+/// The colour choice when the flag or a variable makes one; `None` leaves
+/// it to whether the stream is a terminal.
+pub fn color_forced(flag: Option<ColorChoice>) -> Option<bool> {
     match flag {
-        Some(ColorChoice::Always) => return true,
-        Some(ColorChoice::Never) => return false,
-        Some(ColorChoice::Auto) => return std::io::stderr().is_terminal(),
+        Some(ColorChoice::Always) => return Some(true),
+        Some(ColorChoice::Never) => return Some(false),
+        Some(ColorChoice::Auto) => return None,
         None => {}
     }
     if env::var_non_empty(env::NO_COLOR).is_some() {
-        return false;
+        return Some(false);
     }
     match env::var_non_empty(env::CARGO_TERM_COLOR).as_deref() {
-        Some("always") => true,
-        Some("never") => false,
-        _ => std::io::stderr().is_terminal(),
+        Some("always") => Some(true),
+        Some("never") => Some(false),
+        _ => None,
     }
 }
 

@@ -6,7 +6,11 @@
 //! `PROBE_VERSION`, is not a semver version, so no registry can hold it.
 //! A server that checks rights first answers 403 when the token lacks the
 //! right, and 404 (or 400) when it has it: the request got past the check
-//! and found nothing to act on. Anything else leaves the right unknown.
+//! and found nothing to act on. That order is an assumption (CNB does not
+//! document it), so a 404 counts only where it can mean nothing else: the
+//! read check must get a real answer (2xx), and the delete check's 404
+//! counts only when CNB's API answered the read check (so the endpoint and
+//! the registry path are right). Anything else leaves the right unknown.
 
 use std::time::Duration;
 
@@ -93,6 +97,11 @@ pub fn check(
         if let Some(page) = registry.index.and_then(token_page) {
             err = err.hint(format!("tokens are created at {page}"));
         }
+        if !what.starts_with("the index") {
+            // The index took it: cargo could still use it.
+            err =
+                err.hint("the index accepted it: `--no-verify-token` stores it without this check");
+        }
         err.into()
     };
     let unreachable = |action: String, e: client::Error| -> anyhow::Error {
@@ -148,7 +157,12 @@ pub fn check(
             )),
             Some(api) => match api.probe(Some(PROBE_TIMEOUT), shell) {
                 Ok(()) => Ok(Right::Granted),
-                Err(e) => right_from(e.status(), &e),
+                // Only a real list says the token may read.
+                Err(e) => match e.status() {
+                    Some(401) => Err(401),
+                    Some(403) => Ok(Right::Denied),
+                    _ => Ok(Right::Unknown(crate::shell::clean_line(&e.to_string()))),
+                },
             },
         });
         let delete = scope.spawn(|| match &cnb {
@@ -182,7 +196,12 @@ pub fn check(
     });
     let read = read.map_err(|s| rejected("CNB's API", s))?;
     let publish = publish.map_err(|s| rejected("the registry's Web API", s))?;
-    let delete = delete.map_err(|s| rejected("CNB's API", s))?;
+    let mut delete = delete.map_err(|s| rejected("CNB's API", s))?;
+    if delete == Right::Granted && read != Right::Granted {
+        delete = Right::Unknown(
+            "CNB's API gave no package list, so its answer to the delete check says nothing".into(),
+        );
+    }
     Ok(Report {
         index_checked: true,
         index_public: !config.auth_required,

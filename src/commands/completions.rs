@@ -1,6 +1,6 @@
 //! `cnbcargo completions SHELL`, and the candidates the completion scripts
 //! ask for as the user types. The scripts call cnbcargo back
-//! (`COMPLETE=<shell> cnbcargo -- <words>`), so `--registry` can offer the
+//! (`CNBCARGO_COMPLETE=<shell> cnbcargo -- <words>`), so `--registry` can offer the
 //! registries cargo's config names in the current directory and `-p` the
 //! workspace's packages, which no static script could know.
 
@@ -110,7 +110,13 @@ pub fn packages(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(current) = current.to_str() else {
         return Vec::new();
     };
-    let Ok(metadata) = Cargo::from_env().workspace(None) else {
+    // A completion must not keep the shell waiting: past a few seconds
+    // (a cold cargo, a toolchain being installed) it offers nothing.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(Cargo::from_env().workspace(None));
+    });
+    let Ok(Ok(metadata)) = rx.recv_timeout(std::time::Duration::from_secs(3)) else {
         return Vec::new();
     };
     metadata

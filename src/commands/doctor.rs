@@ -255,7 +255,12 @@ fn check_registry(
     let shown = registry.index_shown();
     let origin = registry.origin.to_string();
     let parsed = match IndexUrl::from_config(&registry.index) {
-        Err(_) if let Some(fixed) = IndexUrl::missing_sparse_prefix(&registry.index) => {
+        // Only an index of CNB's shape: a real git index (on a host the
+        // token is not for) must not get the token in a check.
+        Err(_)
+            if let Some(fixed) = IndexUrl::missing_sparse_prefix(&registry.index)
+                .filter(IndexUrl::looks_like_cnb) =>
+        {
             checks.push(
                 Check::fail(
                     "registry.index",

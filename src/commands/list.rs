@@ -135,11 +135,19 @@ fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) -> Resu
         }
     });
     for (k, slot) in found.into_iter().enumerate() {
-        let versions = slot
+        let result = slot
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
-            .expect("every lookup ran")?;
+            .expect("every lookup ran");
         let package = &mut packages[missing[k]];
+        // One crate's failed lookup leaves its cells at `-`, not the list.
+        let versions = match result {
+            Ok(versions) => versions,
+            Err(err) => {
+                shell.warn(format!("{err:#}"));
+                continue;
+            }
+        };
         package.versions.get_or_insert(versions.len() as u64);
         if package.latest.is_none() {
             package.latest = newest(&versions);

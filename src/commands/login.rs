@@ -87,13 +87,18 @@ fn tell(report: &Report, name: &str, shell: &Shell) {
         ));
         return;
     }
+    let granted = report.granted();
     if report.index_public {
         shell.note(format!(
             "the index of `{name}` is public: it answers any token, so only the API could check this one"
         ));
+        if granted.is_empty() {
+            shell.note("nothing else answered for it: the token was not checked");
+        }
     }
-    let granted = report.granted();
-    if granted.is_empty() {
+    if granted.is_empty() && report.index_public {
+        // Said above: there is nothing to report as checked.
+    } else if granted.is_empty() {
         shell.status("Checked", format!("the token with the index of `{name}`"));
     } else {
         shell.status(

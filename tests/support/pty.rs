@@ -41,8 +41,20 @@ impl Pty {
             )
         };
         assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-        // SAFETY: the descriptors are ours; each File owns one duplicate.
-        let stdio = || unsafe { Stdio::from(File::from_raw_fd(libc::dup(slave))) };
+        // Not inherited by the commands other tests start meanwhile.
+        for fd in [master, slave] {
+            // SAFETY: both are open descriptors of ours.
+            unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+        }
+        // The child's stdio: duplicates of the slave (`Stdio` makes them
+        // the child's 0, 1 and 2, which exec keeps).
+        let stdio = || {
+            // SAFETY: `slave` is open; the duplicate is checked and owned.
+            let fd = unsafe { libc::fcntl(slave, libc::F_DUPFD_CLOEXEC, 0) };
+            assert!(fd >= 0, "dup: {}", std::io::Error::last_os_error());
+            // SAFETY: `fd` is a fresh descriptor nothing else owns.
+            Stdio::from(unsafe { File::from_raw_fd(fd) })
+        };
         cmd.stdin(stdio()).stdout(stdio()).stderr(stdio());
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -122,14 +134,23 @@ impl Pty {
                 return (status, self.screen());
             }
             if started.elapsed() > PTY_DEADLINE {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
+                // `Drop` ends it.
                 panic!(
                     "still running after {PTY_DEADLINE:?}; the screen:\n{}",
                     self.screen()
                 );
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A test that failed midway leaves no command waiting at its prompt.
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -62,13 +62,21 @@ fn quiet_and_verbose_and_color_reach_the_cargo_that_runs() {
     assert_success(&out);
     let out = run(env.cnbcargo().args(["-q", "logout"]));
     assert_success(&out);
+    // cargo reads `CARGO_TERM_COLOR` itself, not `NO_COLOR`: that one is
+    // passed on.
+    let out = run(env.cnbcargo().env("NO_COLOR", "1").arg("logout"));
+    assert_success(&out);
     let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
     assert!(
         argv.contains("logout --verbose --verbose --color always --registry cnb-cargo-repo\n"),
         "{argv}"
     );
     assert!(
-        argv.contains("logout --quiet --color never --registry cnb-cargo-repo\n"),
+        argv.contains("logout --quiet --registry cnb-cargo-repo\n"),
+        "{argv}"
+    );
+    assert!(
+        argv.contains("logout --color never --registry cnb-cargo-repo\n"),
         "{argv}"
     );
 }
@@ -150,7 +158,7 @@ fn cargo_cnb_runs_the_same_commands() {
 fn complete(env: &TestEnv, dir: &std::path::Path, words: &[&str]) -> Vec<String> {
     let out = run(env
         .cnbcargo()
-        .env("COMPLETE", "fish")
+        .env("CNBCARGO_COMPLETE", "fish")
         .current_dir(dir)
         .arg("--")
         .args(words));
@@ -200,25 +208,51 @@ fn completion_offers_registry_names_and_workspace_packages() {
         let out = run(env.cnbcargo().args(["completions", shell]));
         assert_success(&out);
         assert!(
-            stdout(&out).contains("COMPLETE"),
+            stdout(&out).contains("CNBCARGO_COMPLETE"),
             "{shell}: {}",
             stdout(&out)
         );
     }
     let out = run(env.cnbcargo().args(["completions", "nushell"]));
     assert!(
-        stdout(&out).contains("COMPLETE=nushell ^\"cnbcargo\" --"),
+        stdout(&out).contains("CNBCARGO_COMPLETE=nushell ^\"cnbcargo\" --"),
         "{}",
         stdout(&out)
     );
     let out = run(env
         .cnbcargo()
-        .env("COMPLETE", "nushell")
+        .env("CNBCARGO_COMPLETE", "nushell")
         .args(["--", "cnbcargo", "doctor", "--off"]));
     assert_eq!(
         stdout(&out),
         "--offline\tSkip the checks that use the network\n"
     );
+}
+
+/// A completion variable that does not name a shell, or a `COMPLETE`
+/// meant for another program, leaves the command to run as usual.
+#[test]
+fn a_stray_completion_variable_changes_nothing() {
+    let env = TestEnv::new();
+    for (var, value) in [
+        ("COMPLETE", "bash"),
+        ("COMPLETE", "1"),
+        ("CNBCARGO_COMPLETE", "1"),
+        ("CNBCARGO_COMPLETE", "true"),
+    ] {
+        let out = run(env.cnbcargo().env(var, value).args(["list", "--bogus"]));
+        assert_failure(&out, 2);
+        assert!(
+            stderr(&out).contains("unexpected argument '--bogus'"),
+            "{var}={value}"
+        );
+    }
+    // Without `--`, even a shell's name is no request.
+    let out = run(env
+        .cnbcargo()
+        .env("CNBCARGO_COMPLETE", "bash")
+        .args(["list", "--bogus"]));
+    assert_failure(&out, 2);
 }
 
 #[test]

@@ -414,3 +414,32 @@ fn without_cnb_api_the_index_and_web_api_are_asked() {
     );
     assert!(registry.api_requests().is_empty());
 }
+
+/// An API that answers 404 to everything (a wrong endpoint or registry
+/// path) proves no right: read and delete stay unknown, with a note.
+#[test]
+fn a_wrong_api_endpoint_proves_nothing() {
+    let registry = TestRegistry::builder().token("all-scopes").start();
+    let mut env = configured_env(&registry);
+    env.env(
+        "CNB_API_ENDPOINT",
+        format!("{}/elsewhere", registry.api_url()),
+    );
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"all-scopes\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Checked the token with `cnb-cargo-repo`: it may publish\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("note: could not tell whether the token may read"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "note: could not tell whether the token may delete: CNB's API gave no package list"
+        ),
+        "{err}"
+    );
+}
