@@ -159,6 +159,29 @@ fn a_refused_delete_stops_and_explains_once() {
     assert_eq!(registry.versions("three").len(), 3);
 }
 
+/// A 401 midway (a token revoked, say) stops the same way.
+#[test]
+fn a_401_stops_deleting_too() {
+    let registry = registry_with("four", &["0.1.0", "0.2.0", "0.3.0", "0.4.0"]);
+    let env = logged_in_env(&registry, "tok");
+    registry.fail_next("/-/tag/", 1, 401);
+    let out = run(env.cnbcargo().args(["delete", "four@<1", "--yes"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert_eq!(err.matches("error:").count(), 1, "{err}");
+    assert!(
+        err.contains("stopped at four@0.1.0 (0 of 4 deleted, 3 not attempted): the server refused the token (401)"),
+        "{err}"
+    );
+    let deletes = registry
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 1);
+    assert_eq!(registry.versions("four").len(), 4);
+}
+
 #[test]
 fn delete_without_scope_is_403_with_hint() {
     let registry = TestRegistry::builder()
