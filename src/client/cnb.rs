@@ -247,13 +247,7 @@ impl<'h> CnbApi<'h> {
         );
         call.idempotent = false;
         call.timeout = timeout;
-        let answer = self.http.send(call, shell)?;
-        let status = answer.status().as_u16();
-        if answer.status().is_redirection() {
-            return Err(answer.into_error());
-        }
-        let _ = answer.bytes(ERROR_BODY);
-        Ok(status)
+        self.http.send(call, shell)?.status_only()
     }
 
     fn delete(&self, url: Url, shell: &Shell) -> Result<Deleted, Error> {

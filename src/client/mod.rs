@@ -480,6 +480,18 @@ impl Answer<'_> {
         }
     }
 
+    /// Only the status, for a check that learns from it (a redirect that
+    /// was not followed is an error); the body is read a little, so the
+    /// connection can be reused.
+    pub fn status_only(self) -> Result<u16, Error> {
+        let status = self.status();
+        if status.is_redirection() {
+            return Err(self.into_error());
+        }
+        let _ = self.bytes(ERROR_BODY);
+        Ok(status.as_u16())
+    }
+
     /// The body when the status is a success, else the error.
     pub fn success_bytes(self, limit: Limit) -> Result<Vec<u8>, Error> {
         if self.status().is_success() {

@@ -105,13 +105,7 @@ impl<'h> WebApi<'h> {
     ) -> Result<u16, Error> {
         let mut call = self.call(Method::DELETE, &[name, version, "yank"])?;
         call.timeout = timeout;
-        let answer = self.http.send(call, shell)?;
-        let status = answer.status().as_u16();
-        if answer.status().is_redirection() {
-            return Err(answer.into_error());
-        }
-        let _ = answer.bytes(ERROR_BODY);
-        Ok(status)
+        self.http.send(call, shell)?.status_only()
     }
 
     /// `DELETE /api/v1/crates/{name}/{version}/yank`.
