@@ -27,9 +27,11 @@ pub struct Cargo {
     program: OsString,
     /// Given by `$CARGO` rather than found on `PATH`.
     from_env: bool,
-    /// `-q`/`-v`/`-vv`, and `--color` when cargo would not choose the same
-    /// by itself, for every cargo whose output the user sees.
-    output_flags: Vec<String>,
+    /// This run's verbosity, passed on as `-q`/`-v`/`-vv` to every cargo
+    /// whose output the user sees.
+    verbosity: Verbosity,
+    /// `--color` for those, when cargo would not choose the same by itself.
+    color: Option<bool>,
 }
 
 impl Cargo {
@@ -39,12 +41,14 @@ impl Cargo {
             Some(program) => Cargo {
                 program,
                 from_env: true,
-                output_flags: Vec::new(),
+                verbosity: Verbosity::Normal,
+                color: None,
             },
             None => Cargo {
                 program: OsString::from("cargo"),
                 from_env: false,
-                output_flags: Vec::new(),
+                verbosity: Verbosity::Normal,
+                color: None,
             },
         }
     }
@@ -52,16 +56,8 @@ impl Cargo {
     /// Passes the shell's verbosity and colour on to the cargo commands
     /// whose output is shown, so `-q` quiets cargo too.
     pub fn with_output_of(mut self, shell: &Shell) -> Cargo {
-        let mut flags = match shell.verbosity() {
-            Verbosity::Quiet => vec!["--quiet"],
-            Verbosity::Normal => vec![],
-            Verbosity::Verbose => vec!["--verbose"],
-            Verbosity::VeryVerbose => vec!["--verbose", "--verbose"],
-        };
-        if let Some(color) = shell.cargo_color() {
-            flags.extend(["--color", if color { "always" } else { "never" }]);
-        }
-        self.output_flags = flags.into_iter().map(str::to_string).collect();
+        self.verbosity = shell.verbosity();
+        self.color = shell.cargo_color();
         self
     }
 
@@ -76,25 +72,26 @@ impl Cargo {
                     && a[1..].chars().all(|c| c == 'v' || c == 'q'))
         };
         let is_color = |a: &str| a == "--color" || a.starts_with("--color=");
-        let user_verbosity = args.iter().any(|a| is_verbosity(a));
-        let user_color = args.iter().any(|a| is_color(a));
-        let mut ours = Vec::new();
-        let mut flags = self.output_flags.iter();
-        while let Some(flag) = flags.next() {
-            if flag == "--color" {
-                let value = flags.next();
-                if !user_color {
-                    ours.push(flag.clone());
-                    ours.extend(value.cloned());
-                }
-            } else if !user_verbosity {
-                ours.push(flag.clone());
-            }
+        let mut out = vec![subcommand.to_string()];
+        if !args.iter().any(|a| is_verbosity(a)) {
+            let flags: &[&str] = match self.verbosity {
+                Verbosity::Quiet => &["--quiet"],
+                Verbosity::Normal => &[],
+                Verbosity::Verbose => &["--verbose"],
+                Verbosity::VeryVerbose => &["--verbose", "--verbose"],
+            };
+            out.extend(flags.iter().map(|f| f.to_string()));
         }
-        std::iter::once(subcommand.to_string())
-            .chain(ours)
-            .chain(args.iter().cloned())
-            .collect()
+        if let Some(color) = self.color
+            && !args.iter().any(|a| is_color(a))
+        {
+            out.extend([
+                "--color".to_string(),
+                if color { "always" } else { "never" }.to_string(),
+            ]);
+        }
+        out.extend(args.iter().cloned());
+        out
     }
 
     pub fn command(&self) -> Command {
@@ -177,15 +174,13 @@ impl Cargo {
     /// written only once the gate passed, and a cargo that failed the gate
     /// is killed before it read anything.
     pub fn login(&self, registry: &str, token: &Secret, shell: &Shell) -> Result<()> {
+        let args = self.shown_args("login", &["--registry".to_string(), registry.to_string()]);
         let mut command = self.command();
-        command
-            .args(self.shown_args("login", &["--registry".to_string(), registry.to_string()]))
-            .stdin(Stdio::piped());
+        command.args(&args).stdin(Stdio::piped());
         shell.verbose(format!(
             "running `{} {}` with the token on stdin",
             self.display(),
-            self.shown_args("login", &["--registry".to_string(), registry.to_string()])
-                .join(" ")
+            args.join(" ")
         ));
         let mut child = command.spawn().map_err(|e| {
             UserError::new(format!("could not run `{}`: {e}", self.display())).hint(INSTALL_HINT)
@@ -454,7 +449,8 @@ mod tests {
     #[test]
     fn the_users_own_cargo_flags_win_over_the_passed_on_ones() {
         let mut cargo = Cargo::from_env();
-        cargo.output_flags = ["--quiet", "--color", "never"].map(String::from).to_vec();
+        cargo.verbosity = Verbosity::Quiet;
+        cargo.color = Some(false);
         let args = |user: &[&str]| {
             let user: Vec<String> = user.iter().map(|s| s.to_string()).collect();
             cargo.shown_args("publish", &user).join(" ")

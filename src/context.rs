@@ -132,11 +132,20 @@ impl Context {
 
     /// CNB's API for the target's registry.
     pub fn api(&self, target: &Target, endpoint_flag: Option<&str>) -> Result<CnbApi<'_>> {
-        let (base, source) = settings::api_endpoint(endpoint_flag, &target.index)?;
-        let slug = target.index.cnb_slug().ok_or_else(|| {
+        self.api_for(&target.index, &target.token, endpoint_flag)
+    }
+
+    /// CNB's API for the registry at `index`, used with `token`.
+    pub fn api_for(
+        &self,
+        index: &IndexUrl,
+        token: &Secret,
+        endpoint_flag: Option<&str>,
+    ) -> Result<CnbApi<'_>> {
+        let (base, source) = settings::api_endpoint(endpoint_flag, index)?;
+        let slug = index.cnb_slug().ok_or_else(|| {
             UserError::new(format!(
-                "the index `{}` is not a CNB registry URL (`.../<group>/<registry>/-/packages/`)",
-                target.index
+                "the index `{index}` is not a CNB registry URL (`.../<group>/<registry>/-/packages/`)"
             ))
             .hint("CNB's API addresses registries by that path")
         })?;
@@ -144,7 +153,7 @@ impl Context {
             "CNB API at `{}` ({source}), registry `{slug}`",
             crate::client::redact(&base)
         ));
-        Ok(CnbApi::new(self.http()?, base, slug, target.token.clone()))
+        Ok(CnbApi::new(self.http()?, base, slug, token.clone()))
     }
 
     /// The target's sparse index, read with its token.

@@ -12,6 +12,7 @@ mod credentials;
 mod env;
 mod error;
 mod fs;
+mod parallel;
 mod registry_url;
 mod settings;
 mod shell;

@@ -76,8 +76,8 @@ pub struct Registry<'a> {
     pub name: &'a str,
     /// `None` for an index that is not sparse (git): it cannot be asked.
     pub index: Option<&'a IndexUrl>,
-    /// CNB's API base and the registry's slug in it.
-    pub api: Option<(Url, &'a str)>,
+    /// CNB's API for the registry, used with the token being checked.
+    pub api: Option<CnbApi<'a>>,
 }
 
 /// Checks `token` against the registry. A token the registry refuses (401,
@@ -146,12 +146,9 @@ pub fn check(
         .as_deref()
         .and_then(|api| Url::parse(api).ok())
         .filter(client::may_carry_token);
-    let cnb = registry
-        .api
-        .as_ref()
-        .map(|(base, slug)| CnbApi::new(http, base.clone(), slug, token.clone()));
+    let cnb = registry.api.as_ref();
     let (read, publish, delete) = std::thread::scope(|scope| {
-        let read = scope.spawn(|| match &cnb {
+        let read = scope.spawn(|| match cnb {
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),
@@ -165,7 +162,7 @@ pub fn check(
                 },
             },
         });
-        let delete = scope.spawn(|| match &cnb {
+        let delete = scope.spawn(|| match cnb {
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),

@@ -2,8 +2,7 @@
 
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
 
@@ -286,31 +285,15 @@ fn execute(
         progress.inc(1);
         result
     };
-    let results: Vec<Mutex<Option<Result<Deleted, client::Error>>>> =
-        plan.iter().map(|_| Mutex::new(None)).collect();
-    let Some(first) = plan.first() else {
+    let Some((first, rest)) = plan.split_first() else {
         return Vec::new();
     };
-    *results[0].lock().unwrap_or_else(|e| e.into_inner()) = Some(run_one(first));
-    let next = AtomicUsize::new(1);
-    let workers = jobs.min(plan.len().saturating_sub(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| {
-                while !stop.load(Ordering::SeqCst) {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(deletion) = plan.get(i) else { break };
-                    let result = run_one(deletion);
-                    *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-                }
-            });
-        }
-    });
+    let mut results = vec![Some(run_one(first))];
+    results.extend(crate::parallel::map(rest, jobs, |deletion| {
+        (!stop.load(Ordering::SeqCst)).then(|| run_one(deletion))
+    }));
     progress.finish_and_clear();
     results
-        .into_iter()
-        .map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,8 +1,5 @@
 //! `cnbcargo list`: the registry's crates, or one crate's versions.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use anyhow::Result;
 use serde_json::json;
 
@@ -74,7 +71,7 @@ fn overview(api: &CnbApi, target: &Target, json: bool, shell: &Shell) -> Result<
     let mut packages = api
         .packages(None, shell)
         .map_err(|e| explain(e, "cannot list the registry's crates", Op::Read))?;
-    fill_in(api, &mut packages, shell)?;
+    fill_in(api, &mut packages, shell);
     if json {
         let list: Vec<_> = packages
             .iter()
@@ -106,39 +103,21 @@ fn overview(api: &CnbApi, target: &Target, json: bool, shell: &Shell) -> Result<
 
 /// Crates the list gave without a count or a newest version get them from
 /// their version lists, a few at a time.
-fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) -> Result<()> {
+fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) {
     const JOBS: usize = 8;
     let missing: Vec<usize> = (0..packages.len())
         .filter(|&i| packages[i].versions.is_none() || packages[i].latest.is_none())
         .collect();
     if missing.is_empty() {
-        return Ok(());
+        return;
     }
     shell.verbose(format!(
         "the package list lacks counts or newest versions for {} crate(s); reading their version lists",
         missing.len()
     ));
-    let next = AtomicUsize::new(0);
-    let found: Vec<Mutex<Option<Result<Vec<String>>>>> =
-        missing.iter().map(|_| Mutex::new(None)).collect();
     let names: Vec<&str> = missing.iter().map(|&i| packages[i].name.as_str()).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..JOBS.min(missing.len()) {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(name) = names.get(k) else { break };
-                    let result = api.version_names(name, shell);
-                    *found[k].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-                }
-            });
-        }
-    });
-    for (k, slot) in found.into_iter().enumerate() {
-        let result = slot
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .expect("every lookup ran");
+    let found = crate::parallel::map(&names, JOBS, |name| api.version_names(name, shell));
+    for (k, result) in found.into_iter().enumerate() {
         let package = &mut packages[missing[k]];
         // One crate's failed lookup leaves its cells at `-`, not the list.
         let versions = match result {
@@ -153,7 +132,6 @@ fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) -> Resu
             package.latest = newest(&versions);
         }
     }
-    Ok(())
 }
 
 /// The newest version: the highest release, else the highest pre-release.

@@ -69,10 +69,9 @@ fn verify(
 ) -> Result<Report> {
     let flag = args.api.api_endpoint.as_deref();
     let api = match index {
-        Some(index) if settings::api_endpoint_known(flag, index) => index
-            .cnb_slug()
-            .map(|slug| settings::api_endpoint(flag, index).map(|(base, _)| (base, slug)))
-            .transpose()?,
+        Some(index) if settings::api_endpoint_known(flag, index) && index.cnb_slug().is_some() => {
+            Some(ctx.api_for(index, token, flag)?)
+        }
         _ => None,
     };
     let registry = token_check::Registry { name, index, api };
@@ -92,37 +91,49 @@ fn tell(report: &Report, name: &str, shell: &Shell) {
         shell.note(format!(
             "the index of `{name}` is public: it answers any token, so only the API could check this one"
         ));
-        if granted.is_empty() {
-            shell.note("nothing else answered for it: the token was not checked");
-        }
     }
-    if granted.is_empty() && report.index_public {
-        // Said above: there is nothing to report as checked.
-    } else if granted.is_empty() {
-        shell.status("Checked", format!("the token with the index of `{name}`"));
-    } else {
-        shell.status(
+    match (granted.is_empty(), report.index_public) {
+        (true, true) => shell.note("nothing else answered for it: the token was not checked"),
+        (true, false) => shell.status("Checked", format!("the token with the index of `{name}`")),
+        (false, _) => shell.status(
             "Checked",
             format!("the token with `{name}`: it may {}", granted.join(", ")),
-        );
+        ),
     }
-    for (right, what, fails) in [
+    // Without read or publish a token is of little use: a warning; without
+    // delete it is what most tokens are: a note.
+    for (right, what, denied, warn) in [
         (
             &report.read,
             "read",
-            "`cnbcargo list`, `publish`, `yank` and `delete` read the registry through CNB's API and will fail with 403",
+            format!(
+                "this token may not read `{name}`: `cnbcargo list`, `publish`, `yank` and `delete` read the registry through CNB's API and will fail with 403"
+            ),
+            true,
         ),
         (
             &report.publish,
             "publish",
-            "`cnbcargo publish`, `cargo publish` and `cargo yank` will fail with 403",
+            format!(
+                "this token may not publish `{name}`: `cnbcargo publish`, `cargo publish` and `cargo yank` will fail with 403"
+            ),
+            true,
+        ),
+        (
+            &report.delete,
+            "delete",
+            format!(
+                "this token may not delete from `{name}`: `cnbcargo delete` will fail (it needs `registry-package-delete:rw`)"
+            ),
+            false,
         ),
     ] {
         match right {
-            Right::Denied => {
-                shell.warn(format!("this token may not {what} `{name}`: {fails}"));
+            Right::Denied if warn => {
+                shell.warn(denied);
                 shell.hint(format!("create a token with {}", token_check::SCOPES));
             }
+            Right::Denied => shell.note(denied),
             Right::Unknown(why) => shell.note(format!(
                 "could not tell whether the token may {what}: {why}"
             )),
@@ -131,18 +142,6 @@ fn tell(report: &Report, name: &str, shell: &Shell) {
             }
             Right::Granted => {}
         }
-    }
-    match &report.delete {
-        Right::Denied => shell.note(format!(
-            "this token may not delete from `{name}`: `cnbcargo delete` will fail (it needs `registry-package-delete:rw`)"
-        )),
-        Right::Unknown(why) => {
-            shell.note(format!("could not tell whether the token may delete: {why}"))
-        }
-        Right::NotAsked(why) => {
-            shell.verbose(format!("not asked whether the token may delete: {why}"))
-        }
-        Right::Granted => {}
     }
 }
 
