@@ -87,7 +87,7 @@ fn report(
                 };
                 shell.status("Deleted", format!("{}{note}", deletion.label()));
             }
-            Some(Err(err)) if matches!(err.status(), Some(401 | 403)) => {
+            Some(Err(err)) if refused_token(&err) => {
                 refused.push(deletion.label());
                 refusal.get_or_insert(err);
             }
@@ -120,6 +120,11 @@ fn report(
         .into());
     }
     Ok(())
+}
+
+/// A 401 or 403: the token will not do for any further deletion either.
+fn refused_token(err: &client::Error) -> bool {
+    matches!(err.status(), Some(401 | 403))
 }
 
 /// `3 versions`, `1 whole crate (5 versions)`, `2 versions and 1 whole crate (5 versions)`.
@@ -278,7 +283,7 @@ fn execute(
             Deletion::Package { name, .. } => api.delete_package(name, shell),
         };
         if let Err(err) = &result
-            && matches!(err.status(), Some(401 | 403))
+            && refused_token(err)
         {
             stop.store(true, Ordering::SeqCst);
         }

@@ -107,45 +107,36 @@ fn quiet_prints_only_errors_from_cnbcargo_and_cargo() {
     );
 }
 
-/// `cargo-cnb`, next to `cnbcargo`, on `PATH`.
-fn path_with_plugin() -> std::ffi::OsString {
+/// Real `cargo cnb ARGS`, with `cargo-cnb` (built next to `cnbcargo`)
+/// first on `PATH`.
+fn cargo_cnb(env: &TestEnv, args: &[&str]) -> std::process::Output {
     let plugin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-cnb"));
     let mut dirs = vec![plugin.parent().unwrap().to_path_buf()];
     dirs.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
-    std::env::join_paths(dirs).unwrap()
+    let path = std::env::join_paths(dirs).unwrap();
+    run(env.cargo().env("PATH", path).arg("cnb").args(args))
 }
 
 #[test]
 fn cargo_cnb_runs_the_same_commands() {
     let env = TestEnv::new();
-    let out = run(env.cargo().env("PATH", path_with_plugin()).args([
-        "cnb",
-        "init",
-        "--dry-run",
-        "acme/crates",
-    ]));
+    let out = cargo_cnb(&env, &["init", "--dry-run", "acme/crates"]);
     assert_success(&out);
     assert!(
         stdout(&out).contains("+index = \"sparse+https://cargo.cnb.cool/acme/crates/-/packages/\""),
         "{}",
         stdout(&out)
     );
-    let out = run(env
-        .cargo()
-        .env("PATH", path_with_plugin())
-        .args(["cnb", "--help"]));
+    let out = cargo_cnb(&env, &["--help"]);
     assert_success(&out);
     assert!(
         stdout(&out).contains("Usage: cargo cnb [OPTIONS] <COMMAND>"),
         "{}",
         stdout(&out)
     );
-    let out = run(env
-        .cargo()
-        .env("PATH", path_with_plugin())
-        .args(["cnb", "lisst"]));
+    let out = cargo_cnb(&env, &["lisst"]);
     assert_failure(&out, 2);
     assert!(
         stderr(&out).contains("Usage: cargo cnb"),

@@ -443,3 +443,26 @@ fn a_wrong_api_endpoint_proves_nothing() {
         "{err}"
     );
 }
+
+/// A public index answers any token: accepting it proves nothing, and
+/// login says so rather than "checked".
+#[test]
+fn a_public_index_is_said_to_prove_nothing() {
+    let registry = TestRegistry::builder()
+        .token("pub-token")
+        .auth_required(false)
+        .start();
+    let env = configured_env(&registry);
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"pub-token\n");
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("note: the index of `cnb-cargo-repo` is public: it answers any token, so only the API could check this one"),
+        "{err}"
+    );
+    // The Web API still tells: this token may publish.
+    assert!(
+        err.contains("Checked the token with `cnb-cargo-repo`: it may publish\n"),
+        "{err}"
+    );
+}
