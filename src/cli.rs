@@ -171,10 +171,14 @@ pub enum Command {
 /// Adds `[registries.NAME]`, `registry.default` and the `cargo:token`
 /// credential provider to the project's `.cargo/config.toml` (or, with
 /// `--global`, `$CARGO_HOME/config.toml`), leaving the rest of the file as
-/// it was.
+/// it was. With `--credential-provider cnbcargo` the registry gets
+/// cnbcargo itself as its own provider instead: cargo then takes the token
+/// from `CNB_TOKEN` or the OS keyring, and never writes it to
+/// `credentials.toml`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo init acme/crates\n  \
+    cnbcargo init acme/crates --credential-provider cnbcargo\n  \
     cnbcargo init --dry-run https://cargo.cnb.cool/acme/crates/-/packages/\n  \
     cnbcargo init --global --name cnb acme/team/crates")]
 pub struct InitArgs {
@@ -192,6 +196,12 @@ pub struct InitArgs {
     /// Do not make this registry `registry.default`
     #[arg(long)]
     pub no_default: bool,
+
+    /// Where cargo gets the registry's token: `cargo:token` (the default:
+    /// `credentials.toml`, as CNB's docs set up) or `cnbcargo` (cnbcargo as
+    /// the registry's own provider: `CNB_TOKEN`, else the OS keyring)
+    #[arg(long, value_name = "PROVIDER")]
+    pub credential_provider: Option<ProviderChoice>,
 
     /// Print the change as a diff and write nothing
     #[arg(long)]
@@ -274,6 +284,17 @@ pub struct ApiArg {
     /// `https://api.<domain>` for an index on `cargo.<domain>`)
     #[arg(long, value_name = "URL")]
     pub api_endpoint: Option<String>,
+}
+
+/// The credential providers `init` can set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderChoice {
+    /// `registry.global-credential-providers = ["cargo:token"]`
+    #[value(name = "cargo:token")]
+    CargoToken,
+    /// `registries.NAME.credential-provider = "cnbcargo"`
+    #[value(name = "cnbcargo")]
+    Cnbcargo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

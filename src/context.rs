@@ -35,13 +35,18 @@ pub struct Target {
     pub index: IndexUrl,
     pub token: Secret,
     pub token_source: TokenSource,
+    /// cnbcargo is the registry's credential provider: cargo asks it,
+    /// and ignores `CARGO_REGISTRIES_<NAME>_TOKEN`.
+    pub via_provider: bool,
 }
 
 impl Target {
     /// For child cargo processes: the token through cargo's own variable
-    /// (never argv), when cargo could not find this token by itself.
+    /// (never argv), when cargo could not find this token by itself. In
+    /// the provider's mode cargo finds it through cnbcargo, from the same
+    /// sources.
     pub fn cargo_env(&self) -> Option<(String, &Secret)> {
-        (!self.token_source.is_cargos_own())
+        (!self.token_source.is_cargos_own() && !self.via_provider)
             .then(|| (env::registry_var(&self.registry.name, "TOKEN"), &self.token))
     }
 }
@@ -122,11 +127,13 @@ impl Context {
             settings::require_token(&registry, self.cargo_home()?, &self.shell)?;
         self.shell
             .verbose(format!("using the token from {token_source}"));
+        let via_provider = crate::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo();
         Ok(Target {
             registry,
             index,
             token,
             token_source,
+            via_provider,
         })
     }
 

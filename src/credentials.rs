@@ -168,6 +168,15 @@ pub mod keyring_store {
         env::var_non_empty(env::CNBCARGO_KEYRING_SERVICE).unwrap_or_else(|| SERVICE.to_string())
     }
 
+    /// The account an index's token is kept under: the index as cargo
+    /// names it to a provider (`sparse+https://host/path/`, normalised), so
+    /// that the entry `cnbcargo login` writes is the one cargo's requests
+    /// find, however the config spells the URL.
+    pub fn account(index: &str) -> String {
+        crate::registry_url::IndexUrl::from_config_value(index)
+            .map_or_else(|| index.to_string(), |url| url.config_value())
+    }
+
     /// Errors are returned as text without the token, for a note.
     pub fn store(account: &str, token: &Secret) -> Result<(), String> {
         backend::store(&service(), account, token.expose())

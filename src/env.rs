@@ -31,6 +31,9 @@ pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 /// Seconds before an HTTP request to the registry or the API gives up (default 30).
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
+/// Where programs are found: cargo runs the `cnbcargo` credential
+/// provider from it.
+pub const PATH: &str = "PATH";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
@@ -91,7 +94,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CNB_TOKEN,
-        effect: "the token for `login` when `--token-stdin` is not given, and the first choice for API calls (`publish`, `delete`, `yank`, `list`); checked like a typed token (one word of printable ASCII)",
+        effect: "the token for `login` when `--token-stdin` is not given, and the first choice for API calls (`publish`, `delete`, `yank`, `list`); the `cnbcargo` credential provider gives it to cargo (no `login` needed); checked like a typed token (one word of printable ASCII)",
     },
     Var {
         name: CNB_API_ENDPOINT,
@@ -111,7 +114,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CNBCARGO_NO_KEYRING,
-        effect: "`1` keeps tokens out of the OS keyring",
+        effect: "`1` keeps tokens out of the OS keyring (the `cnbcargo` credential provider then reads only `CNB_TOKEN`)",
     },
     Var {
         name: CNBCARGO_KEYRING_SERVICE,
@@ -120,6 +123,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_HTTP_TIMEOUT,
         effect: "seconds before a request to the registry or the API gives up (default 30); idempotent requests are retried 3 times on timeouts, connection errors, 429 and 5xx",
+    },
+    Var {
+        name: PATH,
+        effect: "cargo runs the `cnbcargo` credential provider from it; `login` and `doctor` check that it is there",
     },
     Var {
         name: NO_COLOR,

@@ -13,6 +13,7 @@ mod env;
 mod error;
 mod fs;
 mod parallel;
+mod provider;
 mod registry_url;
 mod settings;
 mod shell;
@@ -31,6 +32,11 @@ use crate::shell::Shell;
 /// The program, for both binaries.
 pub fn main() -> ExitCode {
     let args = plugin_args(std::env::args_os().collect());
+    // cargo asking for a registry's token speaks JSON on stdin/stdout.
+    if provider::requested(&args) {
+        provider::serve();
+        return ExitCode::SUCCESS;
+    }
     // A shell asking for completions (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`) is
     // answered here, before any parsing or output.
     cli::complete_if_asked(&args);

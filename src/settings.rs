@@ -188,11 +188,27 @@ pub fn token(
     cargo_home: &Path,
     shell: &Shell,
 ) -> Result<Option<(Secret, TokenSource)>> {
+    if let Some(found) = provider_token(&registry.index, |why| {
+        shell.debug(format!("keyring not read: {why}"))
+    })? {
+        return Ok(Some(found));
+    }
+    cargo_token(registry, cargo_home, shell)
+}
+
+/// The token of cnbcargo's own sources for the registry at `index` (as
+/// written in the config, or as cargo names it to a credential provider):
+/// `CNB_TOKEN`, else the keyring entry. The keyring being unreachable is
+/// not an error: `unreadable` hears why.
+pub fn provider_token(
+    index: &str,
+    unreadable: impl FnOnce(String),
+) -> Result<Option<(Secret, TokenSource)>> {
     if let Some(token) = credentials::cnb_token_env()? {
         return Ok(Some((token, TokenSource::CnbTokenEnv)));
     }
     if keyring_store::enabled(false) {
-        match keyring_store::load(&registry.index) {
+        match keyring_store::load(&keyring_store::account(index)) {
             Ok(Some(token)) => {
                 let token = credentials::validate_token(
                     zeroize::Zeroizing::new(token.expose().to_string()),
@@ -201,10 +217,10 @@ pub fn token(
                 return Ok(Some((token, TokenSource::Keyring)));
             }
             Ok(None) => {}
-            Err(why) => shell.debug(format!("keyring not read: {why}")),
+            Err(why) => unreadable(why),
         }
     }
-    cargo_token(registry, cargo_home, shell)
+    Ok(None)
 }
 
 /// `token`, required.

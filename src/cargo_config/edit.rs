@@ -15,12 +15,30 @@ use crate::registry_url::IndexUrl;
 /// The provider that reads `credentials.toml` and `CARGO_REGISTRIES_*_TOKEN`.
 pub const TOKEN_PROVIDER: &str = "cargo:token";
 
+/// The registry's own provider in cnbcargo's mode (cargo finds it on `PATH`).
+pub const CNBCARGO_PROVIDER: &str = "cnbcargo";
+
 /// What `init` asks for.
 #[derive(Debug)]
 pub struct CnbBlock<'a> {
     pub name: &'a str,
     pub index: &'a IndexUrl,
     pub set_default: bool,
+    pub provider: ProviderSetup,
+}
+
+/// How cargo is to get the registry's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderSetup {
+    /// `cargo:token` in `registry.global-credential-providers` (CNB's
+    /// docs); a provider of the registry's own is left as it is.
+    Global,
+    /// As `Global`, and a provider of the registry's own other than
+    /// `cargo:token` is set to it (asked for by name).
+    CargoToken,
+    /// The registry's own `credential-provider = "cnbcargo"`; the global
+    /// list is left alone, other registries keep what they use.
+    Cnbcargo,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +62,12 @@ pub enum Change {
     /// `cargo:token` appended after these providers, so it takes precedence.
     AddedProvider {
         existing: Vec<String>,
+    },
+    /// The registry's own `credential-provider`.
+    SetOwnProvider {
+        name: String,
+        provider: String,
+        previous: Option<String>,
     },
 }
 
@@ -307,6 +331,38 @@ fn render_kv(keys: &[&str], value: &str, nested_inline: bool) -> String {
     }
 }
 
+/// `render_kv` for several additions, where those under the same first key
+/// share one inline table (`cnb = { index = "..", credential-provider = ".." }`)
+/// rather than repeating a key TOML allows once.
+fn render_inline_grouped(additions: &[(Vec<&str>, String)]) -> Vec<String> {
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut lines = Vec::new();
+    for (keys, value) in additions {
+        if keys.len() == 1 {
+            lines.push((None, render_kv(keys, value, true)));
+            continue;
+        }
+        let inner = render_kv(&keys[1..], value, true);
+        match groups.iter_mut().find(|(first, _)| *first == keys[0]) {
+            Some((_, inners)) => inners.push(inner),
+            None => {
+                groups.push((keys[0], vec![inner]));
+                lines.push((Some(keys[0]), String::new()));
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|(group, line)| match group {
+            None => line,
+            Some(first) => {
+                let inners = &groups.iter().find(|(f, _)| *f == first).expect("grouped").1;
+                format!("{first} = {{ {} }}", inners.join(", "))
+            }
+        })
+        .collect()
+}
+
 fn add_keys(splicer: &mut Splicer<'_>, place: &Place<'_>, additions: &[(Vec<&str>, String)]) {
     if additions.is_empty() {
         return;
@@ -316,10 +372,7 @@ fn add_keys(splicer: &mut Splicer<'_>, place: &Place<'_>, additions: &[(Vec<&str
             let header = table.span().expect("parsed header tables have spans");
             let anchor = body_end(table, false).unwrap_or(header.end);
             let indent = splicer.indent_of_line(anchor);
-            let lines: Vec<String> = additions
-                .iter()
-                .map(|(keys, v)| render_kv(keys, v, true))
-                .collect();
+            let lines = render_inline_grouped(additions);
             splicer.lines_after(anchor, indent, &lines);
         }
         Place::Dotted { table, prefix } => {
@@ -344,10 +397,7 @@ fn add_keys(splicer: &mut Splicer<'_>, place: &Place<'_>, additions: &[(Vec<&str
         }
         Place::Inline(table) => {
             let span = table.span().expect("parsed inline tables have spans");
-            let entries: Vec<String> = additions
-                .iter()
-                .map(|(keys, v)| render_kv(keys, v, true))
-                .collect();
+            let entries = render_inline_grouped(additions);
             match inline_end(table) {
                 Some(end) => splicer.replace(end..end, format!(", {}", entries.join(", "))),
                 None => {
@@ -376,11 +426,20 @@ fn header_blocks(path: &str, additions: &[(Vec<&str>, String)]) -> Vec<Vec<Strin
         block.extend(direct);
         blocks.push(block);
     }
+    // One `[path.a]` block for all the keys under `a`.
+    let mut nested: Vec<(String, Vec<String>)> = Vec::new();
     for (keys, v) in additions.iter().filter(|(keys, _)| keys.len() > 1) {
-        blocks.push(vec![
-            format!("[{path}.{}]", keys[..keys.len() - 1].join(".")),
-            render_kv(&keys[keys.len() - 1..], v, false),
-        ]);
+        let header = format!("[{path}.{}]", keys[..keys.len() - 1].join("."));
+        let line = render_kv(&keys[keys.len() - 1..], v, false);
+        match nested.iter_mut().find(|(h, _)| *h == header) {
+            Some((_, lines)) => lines.push(line),
+            None => nested.push((header, vec![line])),
+        }
+    }
+    for (header, lines) in nested {
+        let mut block = vec![header];
+        block.extend(lines);
+        blocks.push(block);
     }
     blocks
 }
@@ -537,6 +596,24 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
             break;
         }
     }
+    // The registry's own provider, when asked for: set in the same pass
+    // as its entry, so a new entry gets both keys at once.
+    let own_provider = |place: Option<&Place<'_>>| -> Option<(String, Option<String>)> {
+        let current = place.and_then(|p| get_value(p, PROVIDER_KEY)).map(|value| {
+            value
+                .as_str()
+                .map_or_else(|| value.to_string().trim().to_string(), str::to_string)
+        });
+        let wanted = match (block.provider, &current) {
+            (ProviderSetup::Cnbcargo, _) => CNBCARGO_PROVIDER,
+            (ProviderSetup::CargoToken, Some(_)) => TOKEN_PROVIDER,
+            _ => return None,
+        };
+        match current {
+            Some(text) if text == wanted => None,
+            previous => Some((wanted.to_string(), previous)),
+        }
+    };
     let name = match same_index {
         Some(existing) => {
             if existing != block.name {
@@ -545,6 +622,18 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
                     requested: block.name.to_string(),
                 });
             }
+            let place = &entries
+                .iter()
+                .find(|(n, _)| *n == existing)
+                .expect("found above")
+                .1;
+            set_own_provider(
+                &mut splicer,
+                place,
+                own_provider(Some(place)),
+                &existing,
+                &mut changes,
+            );
             existing
         }
         None => {
@@ -568,16 +657,45 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
                             name: name.clone(),
                             old: old.to_string(),
                         });
+                        let wanted = own_provider(Some(place));
+                        set_own_provider(&mut splicer, place, wanted, &name, &mut changes);
                     }
                     None => {
-                        add_keys(&mut splicer, place, &[(vec!["index"], index_text.clone())]);
+                        let mut keys = vec![(vec!["index"], index_text.clone())];
+                        let wanted = own_provider(Some(place));
+                        if let Some((provider, None)) = &wanted {
+                            keys.push((vec![PROVIDER_KEY], toml_string(provider)));
+                        }
+                        add_keys(&mut splicer, place, &keys);
                         changes.push(Change::AddedRegistry { name: name.clone() });
+                        match wanted {
+                            Some((_, Some(_))) => {
+                                set_own_provider(&mut splicer, place, wanted, &name, &mut changes)
+                            }
+                            Some((provider, None)) => changes.push(Change::SetOwnProvider {
+                                name: name.clone(),
+                                provider,
+                                previous: None,
+                            }),
+                            None => {}
+                        }
                     }
                 },
                 None => {
-                    let keys = vec![name.as_str(), "index"];
-                    add_keys(&mut splicer, &registries, &[(keys, index_text.clone())]);
+                    let mut keys = vec![(vec![name.as_str(), "index"], index_text.clone())];
+                    let wanted = own_provider(None);
+                    if let Some((provider, _)) = &wanted {
+                        keys.push((vec![name.as_str(), PROVIDER_KEY], toml_string(provider)));
+                    }
+                    add_keys(&mut splicer, &registries, &keys);
                     changes.push(Change::AddedRegistry { name: name.clone() });
+                    if let Some((provider, _)) = wanted {
+                        changes.push(Change::SetOwnProvider {
+                            name: name.clone(),
+                            provider,
+                            previous: None,
+                        });
+                    }
                 }
             }
             name
@@ -620,7 +738,9 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
         }
     }
     const PROVIDERS: &str = "global-credential-providers";
-    match get_value(&registry, PROVIDERS) {
+    let global = get_value(&registry, PROVIDERS);
+    match global {
+        _ if block.provider == ProviderSetup::Cnbcargo => {}
         Some(Value::Array(array)) => {
             let mut existing = Vec::new();
             for value in array.iter() {
@@ -684,6 +804,34 @@ pub fn add_cnb_block(src: &str, block: &CnbBlock<'_>) -> Result<Edited, EditErro
         name,
         changes,
     })
+}
+
+const PROVIDER_KEY: &str = "credential-provider";
+
+/// Replaces (or adds) the registry's own provider in an existing entry.
+fn set_own_provider(
+    splicer: &mut Splicer<'_>,
+    place: &Place<'_>,
+    wanted: Option<(String, Option<String>)>,
+    name: &str,
+    changes: &mut Vec<Change>,
+) {
+    let Some((provider, previous)) = wanted else {
+        return;
+    };
+    match get_value(place, PROVIDER_KEY).and_then(|v| v.span()) {
+        Some(span) => splicer.replace(span, toml_string(&provider)),
+        None => add_keys(
+            splicer,
+            place,
+            &[(vec![PROVIDER_KEY], toml_string(&provider))],
+        ),
+    }
+    changes.push(Change::SetOwnProvider {
+        name: name.to_string(),
+        provider,
+        previous,
+    });
 }
 
 fn append_to_array(splicer: &mut Splicer<'_>, array: &toml_edit::Array, element: &str) {
@@ -766,6 +914,15 @@ fn verify(text: &str, name: &str, block: &CnbBlock<'_>) -> Result<(), EditError>
     {
         return Err(internal("lacks `registry.default`"));
     }
+    if block.provider == ProviderSetup::Cnbcargo {
+        let own = entry
+            .and_then(|e| e.get(PROVIDER_KEY))
+            .and_then(|p| p.as_str());
+        if own != Some(CNBCARGO_PROVIDER) {
+            return Err(internal("lacks the registry's `credential-provider`"));
+        }
+        return Ok(());
+    }
     let has_provider = registry
         .and_then(|r| r.get("global-credential-providers"))
         .and_then(|p| p.as_array())
@@ -791,11 +948,91 @@ mod tests {
         IndexUrl::parse_target("acme/crates").unwrap()
     }
 
+    fn provider_block(index: &IndexUrl, provider: ProviderSetup) -> CnbBlock<'_> {
+        CnbBlock {
+            provider,
+            ..block(index)
+        }
+    }
+
+    #[test]
+    fn cnbcargo_provider_is_the_registrys_own_and_leaves_the_rest() {
+        let index = index();
+        let cnbcargo = provider_block(&index, ProviderSetup::Cnbcargo);
+        let edited = add_cnb_block("", &cnbcargo).unwrap();
+        assert_eq!(
+            edited.text,
+            "[registry]\ndefault = \"cnb-cargo-repo\"\n\n[registries.cnb-cargo-repo]\nindex = \"sparse+https://cargo.cnb.cool/acme/crates/-/packages/\"\ncredential-provider = \"cnbcargo\"\n"
+        );
+        // Another registry's provider and the global list stay as they were.
+        let src = "[registry]\nglobal-credential-providers = [\"cargo:libsecret\"]\n\n[registries.other]\nindex = \"sparse+https://x.example/\"\ncredential-provider = \"cargo:token\"\n\n[registries.cnb-cargo-repo]\nindex = \"sparse+https://cargo.cnb.cool/acme/crates/-/packages/\"\ncredential-provider = [\"cargo:token\"] # old\n";
+        let edited = add_cnb_block(src, &cnbcargo).unwrap();
+        assert_eq!(
+            edited.text,
+            src.replace(
+                "credential-provider = [\"cargo:token\"] # old",
+                "credential-provider = \"cnbcargo\" # old"
+            )
+            .replace(
+                "[\"cargo:libsecret\"]\n",
+                "[\"cargo:libsecret\"]\ndefault = \"cnb-cargo-repo\"\n"
+            )
+        );
+        assert!(edited.changes.contains(&Change::SetOwnProvider {
+            name: "cnb-cargo-repo".into(),
+            provider: "cnbcargo".into(),
+            previous: Some("[\"cargo:token\"]".into()),
+        }));
+        // Run again: nothing to do. Without the flag the mode is kept; with
+        // `cargo:token` asked for by name, it goes back.
+        assert!(
+            add_cnb_block(&edited.text, &cnbcargo)
+                .unwrap()
+                .changes
+                .is_empty()
+        );
+        let kept = add_cnb_block(&edited.text, &block(&index)).unwrap();
+        assert!(kept.text.contains("credential-provider = \"cnbcargo\""));
+        let back = add_cnb_block(
+            &edited.text,
+            &provider_block(&index, ProviderSetup::CargoToken),
+        )
+        .unwrap();
+        assert!(
+            back.text
+                .contains("credential-provider = \"cargo:token\" # old")
+        );
+        assert!(back.text.contains("\"cargo:libsecret\", \"cargo:token\""));
+    }
+
+    #[test]
+    fn cnbcargo_provider_in_inline_and_dotted_registries() {
+        let index = index();
+        let cnbcargo = provider_block(&index, ProviderSetup::Cnbcargo);
+        for src in [
+            "[registries]\nother = { index = \"sparse+https://x.example/\" }\n",
+            "registries.other.index = \"sparse+https://x.example/\"\n",
+            "[registries.cnb-cargo-repo]\n",
+        ] {
+            let edited = add_cnb_block(src, &cnbcargo).unwrap();
+            let doc: toml_edit::DocumentMut = edited.text.parse().unwrap();
+            let entry = &doc["registries"]["cnb-cargo-repo"];
+            assert_eq!(
+                entry["credential-provider"].as_str(),
+                Some("cnbcargo"),
+                "{}",
+                edited.text
+            );
+            assert!(entry["index"].as_str().is_some(), "{}", edited.text);
+        }
+    }
+
     fn block(index: &IndexUrl) -> CnbBlock<'_> {
         CnbBlock {
             name: "cnb-cargo-repo",
             index,
             set_default: true,
+            provider: ProviderSetup::Global,
         }
     }
 
@@ -851,13 +1088,17 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(400))]
 
         #[test]
-        fn init_keeps_every_line_and_is_idempotent(doc in document()) {
+        fn init_keeps_every_line_and_is_idempotent(doc in document(), setup in 0..3usize) {
             // Only documents cargo could read are meaningful here.
             prop_assume!(doc.parse::<toml_edit::DocumentMut>().is_ok());
             let index = index();
-            match add_cnb_block(&doc, &block(&index)) {
+            let mut block = block(&index);
+            block.provider = [ProviderSetup::Global, ProviderSetup::CargoToken, ProviderSetup::Cnbcargo][setup];
+            let block = &block;
+            let block = |_: &IndexUrl| block;
+            match add_cnb_block(&doc, block(&index)) {
                 Ok(edited) => {
-                    let replaced = edited.changes.iter().any(|c| matches!(c, Change::ReplacedIndex { .. } | Change::SetDefault { previous: Some(_), .. }));
+                    let replaced = edited.changes.iter().any(|c| matches!(c, Change::ReplacedIndex { .. } | Change::SetDefault { previous: Some(_), .. } | Change::SetOwnProvider { previous: Some(_), .. }));
                     if !replaced {
                         prop_assert!(is_byte_subsequence(doc.as_bytes(), edited.text.as_bytes()));
                         // Lines are kept whole, except a one-line inline table or
@@ -874,7 +1115,7 @@ mod tests {
                         prop_assert!(!edited.text.replace("\r\n", "").contains('\n'));
                     }
                     prop_assert_eq!(doc.ends_with('\n') || doc.is_empty(), edited.text.ends_with('\n') || (doc.is_empty() && edited.text.is_empty()));
-                    let again = add_cnb_block(&edited.text, &block(&index)).unwrap();
+                    let again = add_cnb_block(&edited.text, block(&index)).unwrap();
                     prop_assert_eq!(&again.text, &edited.text);
                     prop_assert!(again.changes.is_empty());
                 }

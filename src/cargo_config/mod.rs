@@ -227,6 +227,35 @@ impl ConfigStack {
         found
     }
 
+    /// The registry's own `credential-provider` (which, since cargo 1.86,
+    /// replaces rather than merges across files): the
+    /// `CARGO_REGISTRIES_<NAME>_CREDENTIAL_PROVIDER` variable, else the
+    /// deepest file. A string is split on whitespace, as cargo does; an
+    /// alias from `[credential-alias]` is resolved.
+    pub fn registry_provider(&self, name: &str) -> Option<(Vec<String>, Origin)> {
+        let var = env::registry_var(name, "CREDENTIAL_PROVIDER");
+        let (words, origin) = match env::var_non_empty(&var) {
+            Some(text) => (split_words(&text), Origin::Env(var)),
+            None => {
+                let (item, origin) = self
+                    .lookup(&["registries", name, "credential-provider"])
+                    .into_iter()
+                    .next()?;
+                (provider_words(item)?, origin)
+            }
+        };
+        if let [alias] = words.as_slice()
+            && let Some((item, _)) = self
+                .lookup(&["credential-alias", alias.as_str()])
+                .into_iter()
+                .next()
+            && let Some(resolved) = provider_words(item)
+        {
+            return Some((resolved, origin));
+        }
+        Some((words, origin))
+    }
+
     /// `registry.default`: `CARGO_REGISTRY_DEFAULT`, else the deepest file.
     pub fn registry_default(&self) -> Option<(String, Origin)> {
         if let Some(name) = env::var_non_empty(env::CARGO_REGISTRY_DEFAULT) {
@@ -249,4 +278,21 @@ impl ConfigStack {
             ))
         })
     }
+}
+
+fn split_words(text: &str) -> Vec<String> {
+    text.split_whitespace().map(str::to_string).collect()
+}
+
+/// A provider value: `"path args"` or `["path", "args"]`.
+fn provider_words(item: &toml_edit::Item) -> Option<Vec<String>> {
+    let value = item.as_value()?;
+    if let Some(text) = value.as_str() {
+        return Some(split_words(text));
+    }
+    value
+        .as_array()?
+        .iter()
+        .map(|v| v.as_str().map(str::to_string))
+        .collect()
 }

@@ -14,6 +14,7 @@ use crate::cli::DoctorArgs;
 use crate::context::Context;
 use crate::env;
 use crate::error::UserError;
+use crate::provider;
 use crate::registry_url::IndexUrl;
 use crate::settings::{self, TokenSource};
 use crate::shell::{Shell, clean_line};
@@ -154,10 +155,12 @@ fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
         }
     };
     let index = check_registry(stack, &registry, &mut checks);
-    checks.push(check_providers(stack, &registry));
+    let mode = provider::Mode::of(stack, &registry.name);
+    checks.extend(check_providers(stack, &registry, &mode));
     checks.push(check_source_replacement(stack, &registry));
     checks.extend(check_env_overrides(&registry));
-    let (cargo_token, api_token) = check_tokens(&registry, home, shell, &mut checks);
+    let (cargo_token, api_token) =
+        check_tokens(&registry, home, shell, mode.is_cnbcargo(), &mut checks);
 
     if args.offline {
         checks.push(Check::pass("online", "skipped (--offline)"));
@@ -337,19 +340,82 @@ fn check_registry(
     parsed
 }
 
-fn check_providers(stack: &ConfigStack, registry: &RegistryDef) -> Check {
-    let own = stack.lookup(&["registries", &registry.name, "credential-provider"]);
-    if let Some((item, origin)) = own.first() {
-        let text = item
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| item.to_string().trim().to_string());
-        return Check::pass(
-            "registry.provider",
-            format!("`{}` has its own provider `{text}`", registry.name),
-        )
-        .source(origin);
+/// Which provider gives cargo the registry's token, and, for cnbcargo's
+/// own, whether it answers with one (asked as cargo asks it).
+fn check_providers(
+    stack: &ConfigStack,
+    registry: &RegistryDef,
+    mode: &provider::Mode,
+) -> Vec<Check> {
+    match mode {
+        provider::Mode::Cnbcargo { program, origin } => {
+            let mut checks = vec![
+                Check::pass(
+                    "registry.provider",
+                    format!(
+                        "cargo gets the token for `{}` from the `cnbcargo` credential provider",
+                        registry.name
+                    ),
+                )
+                .source(origin),
+            ];
+            checks.push(check_cnbcargo_provider(program, origin, registry));
+            checks
+        }
+        provider::Mode::Other { provider, origin } => vec![
+            Check::pass(
+                "registry.provider",
+                format!("`{}` has its own provider `{provider}`", registry.name),
+            )
+            .source(origin),
+        ],
+        provider::Mode::Global => vec![check_global_providers(stack)],
     }
+}
+
+fn check_cnbcargo_provider(program: &str, origin: &Origin, registry: &RegistryDef) -> Check {
+    let path = match provider::check_program(program, origin) {
+        Ok(path) => path,
+        Err(err) => {
+            let hint = err.hints().first().cloned().unwrap_or_default();
+            return Check::fail("provider.token", err.to_string()).hint(hint);
+        }
+    };
+    let at = path.display();
+    match provider::ask(&path, &registry.index, &registry.name) {
+        provider::Answer::Token => {
+            let from = match settings::provider_token(&registry.index, |_| {}) {
+                Ok(Some((_, source))) => format!(" from {source}"),
+                _ => String::new(),
+            };
+            Check::pass(
+                "provider.token",
+                format!("`{at}` answers cargo with the token{from}"),
+            )
+        }
+        provider::Answer::NotFound => Check::fail(
+            "provider.token",
+            format!(
+                "`{at}` has no token for `{}`: `{}` is not set and the OS keyring holds none",
+                registry.name,
+                env::CNB_TOKEN
+            ),
+        )
+        .hint(format!(
+            "run `cnbcargo login --registry {}`, or set `{}` (CI)",
+            registry.name,
+            env::CNB_TOKEN
+        )),
+        provider::Answer::Failed(why) => Check::fail(
+            "provider.token",
+            format!("`{at}` did not answer cargo's request for the token: {why}"),
+        )
+        .hint("run `cnbcargo doctor -v` with the `cnbcargo` that cargo finds on `PATH`"),
+    }
+}
+
+/// `registry.global-credential-providers` must hold `cargo:token`.
+fn check_global_providers(stack: &ConfigStack) -> Check {
     let mut providers = Vec::new();
     let mut source = None;
     if let Some(value) = env::var_non_empty(env::CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS) {
@@ -492,6 +558,7 @@ fn check_tokens(
     registry: &RegistryDef,
     home: &Path,
     shell: &Shell,
+    via_provider: bool,
     checks: &mut Vec<Check>,
 ) -> (
     Option<crate::credentials::Secret>,
@@ -500,24 +567,30 @@ fn check_tokens(
     let problem = |err: &anyhow::Error| {
         UserError::first_hint(err).unwrap_or_else(|| "set the token again".into())
     };
-    let cargo_token = match settings::cargo_token(registry, home, shell) {
-        Ok(Some((token, source))) => {
-            checks.push(Check::pass("token.cargo", "cargo has a token").source(source));
-            Some(token)
-        }
-        Ok(None) => {
-            checks.push(
-                Check::warn(
-                    "token.cargo",
-                    format!("cargo has no token for `{}`", registry.name),
-                )
-                .hint(format!("run `cnbcargo login --registry {}`", registry.name)),
-            );
-            None
-        }
-        Err(err) => {
-            checks.push(Check::fail("token.cargo", format!("{err:#}")).hint(problem(&err)));
-            None
+    // In the provider's mode cargo's own store is not used: the provider
+    // check above says where cargo's token comes from.
+    let cargo_token = if via_provider {
+        None
+    } else {
+        match settings::cargo_token(registry, home, shell) {
+            Ok(Some((token, source))) => {
+                checks.push(Check::pass("token.cargo", "cargo has a token").source(source));
+                Some(token)
+            }
+            Ok(None) => {
+                checks.push(
+                    Check::warn(
+                        "token.cargo",
+                        format!("cargo has no token for `{}`", registry.name),
+                    )
+                    .hint(format!("run `cnbcargo login --registry {}`", registry.name)),
+                );
+                None
+            }
+            Err(err) => {
+                checks.push(Check::fail("token.cargo", format!("{err:#}")).hint(problem(&err)));
+                None
+            }
         }
     };
     let api_token = match settings::token(registry, home, shell) {

@@ -3,9 +3,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use crate::cargo_config::edit::{self, Change, CnbBlock};
+use crate::cargo_config::edit::{self, Change, CnbBlock, ProviderSetup};
 use crate::cargo_config::{self, write};
-use crate::cli::InitArgs;
+use crate::cli::{InitArgs, ProviderChoice};
 use crate::context::Context;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
@@ -44,6 +44,11 @@ fn edit_and_write(
         name: &args.name,
         index,
         set_default: !args.no_default,
+        provider: match args.credential_provider {
+            None => ProviderSetup::Global,
+            Some(ProviderChoice::CargoToken) => ProviderSetup::CargoToken,
+            Some(ProviderChoice::Cnbcargo) => ProviderSetup::Cnbcargo,
+        },
     };
     let edited = edit::add_cnb_block(&original, &block).map_err(|e| {
         UserError::new(format!(
@@ -79,10 +84,24 @@ fn edit_and_write(
         path.display().to_string(),
     );
     report(shell, &edited.changes, index);
-    shell.hint(format!(
-        "run `cnbcargo login --registry {}` to give cargo your CNB token",
-        edited.name
-    ));
+    if block.provider == ProviderSetup::Cnbcargo {
+        if crate::provider::find_program(edit::CNBCARGO_PROVIDER).is_none() {
+            shell.warn(format!(
+                "cargo runs `{}` from `PATH`, and it is not there",
+                edit::CNBCARGO_PROVIDER
+            ));
+            shell.hint("install cnbcargo with `cargo install` (into `~/.cargo/bin`), or add its directory to `PATH`");
+        }
+        shell.hint(format!(
+            "run `cnbcargo login --registry {}` to keep your CNB token in the OS keyring; in CI, `CNB_TOKEN` is enough",
+            edited.name
+        ));
+    } else {
+        shell.hint(format!(
+            "run `cnbcargo login --registry {}` to give cargo your CNB token",
+            edited.name
+        ));
+    }
     Ok(())
 }
 
@@ -107,6 +126,26 @@ fn report(shell: &Shell, changes: &[Change], index: &IndexUrl) {
             } => shell.warn(format!(
                 "replaced `registry.default = \"{previous}\"` with `\"{name}\"`; pass `--no-default` to keep `{previous}`"
             )),
+            Change::SetOwnProvider {
+                name,
+                provider,
+                previous,
+            } => {
+                let what = if provider == edit::CNBCARGO_PROVIDER {
+                    "cargo asks cnbcargo for the token: `CNB_TOKEN`, else the OS keyring"
+                } else {
+                    "cargo keeps the token in `credentials.toml`"
+                };
+                match previous {
+                    None => shell.status(
+                        "Added",
+                        format!("`credential-provider = \"{provider}\"` to `{name}`: {what}"),
+                    ),
+                    Some(previous) => shell.warn(format!(
+                        "replaced `credential-provider = {previous}` of `{name}` with `\"{provider}\"`: {what}"
+                    )),
+                }
+            }
             Change::AddedProvider { existing } if existing.is_empty() => shell.status(
                 "Added",
                 "`cargo:token` to `registry.global-credential-providers`",

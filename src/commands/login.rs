@@ -5,7 +5,10 @@ use anyhow::Result;
 
 use crate::cli::{LoginArgs, LogoutArgs};
 use crate::context::Context;
-use crate::credentials::{self, Secret, keyring_store};
+use crate::credentials::{self, LoginTokenSource, Secret, keyring_store};
+use crate::env;
+use crate::error::UserError;
+use crate::provider;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::Shell;
@@ -38,11 +41,52 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
         tell(&report, &registry.name, shell);
     }
 
+    let mode = provider::Mode::of(ctx.config()?, &registry.name);
+    if let provider::Mode::Cnbcargo { program, origin } = &mode {
+        if source == LoginTokenSource::CnbTokenEnv {
+            // The provider answers cargo from `CNB_TOKEN` itself: storing
+            // it would only leave a copy behind.
+            shell.status(
+                "Ready",
+                format!(
+                    "cargo gets `{}` for `{}` from the `cnbcargo` credential provider ({origin}): nothing to store",
+                    env::CNB_TOKEN,
+                    registry.name
+                ),
+            );
+            return Ok(());
+        }
+        if !keyring_store::enabled(args.no_keyring) {
+            return Err(UserError::new(format!(
+                "registry `{}` takes its token from the `cnbcargo` credential provider ({origin}), which keeps it in the OS keyring, and the keyring is turned off",
+                registry.name
+            ))
+            .hint(format!(
+                "set `{}` where there is no keyring (the provider reads it), or run `cnbcargo init --credential-provider cargo:token` to go back to `credentials.toml`",
+                env::CNB_TOKEN
+            ))
+            .into());
+        }
+        provider::check_program(program, origin)?;
+        // cargo hands the token to the provider, which stores it in the
+        // keyring: `credentials.toml` is not written.
+        cargo.login(&registry.name, &token, shell)?;
+        shell.status(
+            "Logged in",
+            format!(
+                "to `{}` ({}): the token is in the OS keyring, where the `cnbcargo` credential provider gives it to cargo",
+                registry.name,
+                registry.index_shown()
+            ),
+        );
+        return Ok(());
+    }
+
     // The version gate runs inside, alongside cargo.
     cargo.login(&registry.name, &token, shell)?;
 
     if keyring_store::enabled(args.no_keyring) {
-        match keyring_store::store(&registry.index, &token) {
+        match keyring_store::store(&keyring_store::account(&registry.index), &token) {
             Ok(()) => shell.verbose("kept a copy of the token in the OS keyring"),
             Err(why) => shell.note(format!(
                 "the token was not kept in the OS keyring: {why}; cnbcargo's API commands will read `CNB_TOKEN` or cargo's credentials instead"
@@ -150,9 +194,11 @@ pub fn logout(args: &LogoutArgs, ctx: &Context) -> Result<()> {
     let cargo = &ctx.cargo;
     cargo.check_version(shell)?;
     let registry = ctx.registry(args.registry.registry.as_deref())?;
+    // In the `cnbcargo` provider's mode cargo asks it to remove the
+    // keyring entry; the copy of the `cargo:token` mode goes here.
     cargo.logout(&registry.name, shell)?;
     if keyring_store::enabled(false) {
-        match keyring_store::delete(&registry.index) {
+        match keyring_store::delete(&keyring_store::account(&registry.index)) {
             Ok(true) => shell.status("Removed", "the token from the OS keyring"),
             Ok(false) => shell.verbose("no token in the OS keyring"),
             Err(why) => shell.note(format!("could not reach the OS keyring: {why}")),

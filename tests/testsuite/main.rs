@@ -17,5 +17,6 @@ mod hostile;
 mod init;
 mod interactive;
 mod login;
+mod provider;
 mod publish;
 mod workspace;

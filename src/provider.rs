@@ -1,0 +1,314 @@
+//! cnbcargo as cargo's credential provider (protocol version 1, through
+//! the `cargo-credential` crate). cargo runs `cnbcargo --cargo-plugin`
+//! for a registry whose `credential-provider` is `cnbcargo`, and asks it
+//! for the token: `CNB_TOKEN` when set (CI needs no login at all), else the
+//! OS keyring entry that `cargo login`/`cnbcargo login` stored through it.
+//! No token is ever written to `credentials.toml` in this mode.
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use cargo_credential::{
+    Action, CacheControl, Credential, CredentialResponse, Error, LoginOptions, RegistryInfo,
+};
+
+use crate::cargo_config::{ConfigStack, Origin};
+use crate::credentials::{self, Secret, keyring_store};
+use crate::env;
+use crate::error::UserError;
+use crate::settings::{self, TokenSource};
+
+/// The value `init --credential-provider cnbcargo` writes: cargo finds
+/// the program on `PATH`, where `cargo install` puts it.
+pub const NAME: &str = "cnbcargo";
+
+/// The argument cargo adds when it runs a provider.
+const PLUGIN_FLAG: &str = "--cargo-plugin";
+
+/// True when cargo runs this program as a credential provider. cargo puts
+/// the flag after the arguments the config gives the provider.
+pub fn requested(args: &[OsString]) -> bool {
+    args.iter().skip(1).any(|a| a == PLUGIN_FLAG)
+}
+
+/// Answers cargo's requests on stdin/stdout until cargo closes stdin.
+pub fn serve() {
+    cargo_credential::main(Provider);
+}
+
+/// How a registry's token reaches cargo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// `credential-provider = "cnbcargo"` for this registry.
+    Cnbcargo { program: String, origin: Origin },
+    /// Another provider of the registry's own.
+    Other { provider: String, origin: Origin },
+    /// No provider of its own: `registry.global-credential-providers`.
+    Global,
+}
+
+impl Mode {
+    pub fn of(stack: &ConfigStack, registry: &str) -> Mode {
+        match stack.registry_provider(registry) {
+            Some((words, origin)) => match words.first() {
+                Some(program) if is_cnbcargo(program) => Mode::Cnbcargo {
+                    program: program.clone(),
+                    origin,
+                },
+                _ => Mode::Other {
+                    provider: words.join(" "),
+                    origin,
+                },
+            },
+            None => Mode::Global,
+        }
+    }
+
+    pub fn is_cnbcargo(&self) -> bool {
+        matches!(self, Mode::Cnbcargo { .. })
+    }
+}
+
+/// Where cargo would find the provider's program: on `PATH` for a bare
+/// name, else the path itself. `None` when it is not there.
+pub fn find_program(program: &str) -> Option<std::path::PathBuf> {
+    let path = Path::new(program);
+    if path.components().count() > 1 {
+        return path.is_file().then(|| path.to_path_buf());
+    }
+    let exe = format!("{program}{}", std::env::consts::EXE_SUFFIX);
+    std::env::split_paths(&env::var_os(env::PATH)?)
+        .map(|dir| dir.join(&exe))
+        .find(|candidate| candidate.is_file())
+}
+
+/// An error unless cargo can run the provider's program.
+pub fn check_program(program: &str, origin: &Origin) -> Result<std::path::PathBuf, UserError> {
+    find_program(program).ok_or_else(|| {
+        UserError::new(format!(
+            "cargo runs the credential provider `{program}` ({origin}), but there is no `{program}` on `PATH`"
+        ))
+        .hint("install cnbcargo with `cargo install` (it puts `cnbcargo` in `~/.cargo/bin`), or add its directory to `PATH`")
+    })
+}
+
+/// What the provider program said to a `get`, as cargo would ask it.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Answer {
+    Token,
+    NotFound,
+    Failed(String),
+}
+
+/// Asks the provider program for the token of the registry at `index`,
+/// as cargo does (the hello, one `get`), within 10 s. The token in the
+/// answer is dropped unread: only whether there was one matters.
+pub fn ask(program: &Path, index: &str, name: &str) -> Answer {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    let request = serde_json::json!({
+        "v": 1,
+        "registry": {"index-url": keyring_store::account(index), "name": name},
+        "kind": "get",
+        "operation": "read",
+        "args": [],
+    });
+    let child = Command::new(program)
+        .arg(PLUGIN_FLAG)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => return Answer::Failed(format!("could not run `{}`: {e}", program.display())),
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "{request}");
+    }
+    let stdout = child.stdout.take().expect("stdout was piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // Two lines, each bounded: a program that is not a provider
+        // cannot make this read for ever or without limit.
+        let mut lines = Vec::new();
+        let mut reader = BufReader::new(stdout).take(64 * 1024);
+        for _ in 0..2 {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            lines.push(line);
+        }
+        let _ = tx.send(lines);
+    });
+    let lines = rx.recv_timeout(std::time::Duration::from_secs(10));
+    let _ = child.kill();
+    let _ = child.wait();
+    let Ok(lines) = lines else {
+        return Answer::Failed("it did not answer within 10 s".to_string());
+    };
+    let parsed: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let speaks_v1 = parsed
+        .first()
+        .and_then(|h| h.get("v"))
+        .and_then(|v| v.as_array())
+        .is_some_and(|v| v.iter().any(|n| n.as_u64() == Some(1)));
+    if !speaks_v1 {
+        return Answer::Failed(
+            "it does not speak cargo's credential protocol (version 1)".to_string(),
+        );
+    }
+    match parsed.get(1) {
+        Some(answer) if answer.pointer("/Ok/kind").and_then(|k| k.as_str()) == Some("get") => {
+            Answer::Token
+        }
+        Some(answer)
+            if answer.pointer("/Err/kind").and_then(|k| k.as_str()) == Some("not-found") =>
+        {
+            Answer::NotFound
+        }
+        Some(answer) => Answer::Failed(crate::shell::clean_line(
+            answer
+                .pointer("/Err/message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("an answer that is not a token"),
+        )),
+        None => Answer::Failed("it gave no answer".to_string()),
+    }
+}
+
+/// `cnbcargo`, or a path to it (`/usr/local/bin/cnbcargo`, `cnbcargo.exe`).
+fn is_cnbcargo(program: &str) -> bool {
+    Path::new(program)
+        .file_stem()
+        .is_some_and(|stem| stem == NAME)
+}
+
+/// The token the provider gives cargo for `index_url`: `CNB_TOKEN`, else
+/// the keyring entry. `settings::provider_token` decides.
+fn token(index_url: &str) -> Result<Option<(Secret, TokenSource)>, Error> {
+    settings::provider_token(index_url, |why| {
+        eprintln!("warning: the OS keyring could not be read: {why}");
+    })
+    .map_err(|e| Error::from(format!("{e:#}")))
+}
+
+struct Provider;
+
+impl Credential for Provider {
+    fn perform(
+        &self,
+        registry: &RegistryInfo<'_>,
+        action: &Action<'_>,
+        _args: &[&str],
+    ) -> Result<CredentialResponse, Error> {
+        match action {
+            Action::Get(_) => get(registry),
+            Action::Login(options) => login(registry, options),
+            Action::Logout => logout(registry),
+            _ => Err(Error::OperationNotSupported),
+        }
+    }
+}
+
+/// The registry's name for messages, else its index.
+fn shown(registry: &RegistryInfo<'_>) -> String {
+    let name = registry.name.map_or_else(
+        || crate::client::redact_text(registry.index_url),
+        str::to_string,
+    );
+    crate::shell::clean_line(&name)
+}
+
+fn registry_flag(registry: &RegistryInfo<'_>) -> String {
+    registry
+        .name
+        .map(|n| format!(" --registry {}", crate::shell::clean_line(n)))
+        .unwrap_or_default()
+}
+
+fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
+    match token(registry.index_url)? {
+        Some((token, _)) => Ok(CredentialResponse::Get {
+            token: token.expose().to_string().into(),
+            cache: CacheControl::Session,
+            operation_independent: true,
+        }),
+        None => {
+            // cargo's own message for "not found" names `cargo login` and
+            // `CARGO_REGISTRIES_*_TOKEN`, which this provider does not
+            // read: the way that works is said first.
+            eprintln!(
+                "note: no token for `{}`: `{}` is not set and the OS keyring holds none",
+                shown(registry),
+                env::CNB_TOKEN
+            );
+            eprintln!(
+                "hint: run `cnbcargo login{}`, or set `{}` (CI)",
+                registry_flag(registry),
+                env::CNB_TOKEN
+            );
+            Err(Error::NotFound)
+        }
+    }
+}
+
+fn login(
+    registry: &RegistryInfo<'_>,
+    options: &LoginOptions<'_>,
+) -> Result<CredentialResponse, Error> {
+    if !keyring_store::enabled(false) {
+        return Err(format!(
+            "the `cnbcargo` credential provider keeps tokens in the OS keyring, which `{}` turns off; set `{}` instead",
+            env::CNBCARGO_NO_KEYRING,
+            env::CNB_TOKEN
+        )
+        .into());
+    }
+    let raw = cargo_credential::read_token(options, registry)?;
+    let token =
+        credentials::validate_token(zeroize::Zeroizing::new(raw.expose()), &"`cargo login`")
+            .map_err(|e| Error::from(e.to_string()))?;
+    keyring_store::store(&keyring_store::account(registry.index_url), &token).map_err(|why| {
+        Error::from(format!(
+            "the token for `{}` was not stored: {why}",
+            shown(registry)
+        ))
+    })?;
+    Ok(CredentialResponse::Login)
+}
+
+fn logout(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
+    match keyring_store::delete(&keyring_store::account(registry.index_url)) {
+        Ok(true) => Ok(CredentialResponse::Logout),
+        Ok(false) => Err(Error::NotFound),
+        Err(why) => Err(format!("the OS keyring could not be reached: {why}").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_itself_by_program_name() {
+        assert!(is_cnbcargo("cnbcargo"));
+        assert!(is_cnbcargo("/usr/local/bin/cnbcargo"));
+        assert!(is_cnbcargo("cnbcargo.exe"));
+        assert!(!is_cnbcargo("cargo:token"));
+        assert!(!is_cnbcargo("cargo-credential-cnbcargo"));
+    }
+
+    #[test]
+    fn runs_as_a_plugin_only_with_cargos_flag() {
+        let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
+        assert!(requested(&args(&["cnbcargo", "--cargo-plugin"])));
+        assert!(requested(&args(&["cnbcargo", "--x", "--cargo-plugin"])));
+        assert!(!requested(&args(&["cnbcargo", "login"])));
+        assert!(!requested(&args(&["--cargo-plugin"])));
+    }
+}

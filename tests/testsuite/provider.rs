@@ -1,0 +1,331 @@
+//! cnbcargo as cargo's credential provider: the real cargo runs
+//! `cnbcargo --cargo-plugin` for the registry, and publishes, yanks and
+//! builds with no `credentials.toml` at all, from `CNB_TOKEN` or from the
+//! kernel keyring.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Stdio;
+
+use crate::support::*;
+
+/// An environment whose `PATH` finds the `cnbcargo` under test, with the
+/// registry set up in the provider's mode.
+fn provider_env(registry: &TestRegistry) -> TestEnv {
+    let mut env = TestEnv::new();
+    let bin_dir = cnbcargo_bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    env.env("PATH", path)
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    let out = run(env.cnbcargo().args([
+        "init",
+        &registry.http_index(),
+        "--credential-provider",
+        "cnbcargo",
+    ]));
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`credential-provider = \"cnbcargo\"` to `cnb-cargo-repo`"),
+        "{err}"
+    );
+    env
+}
+
+fn no_credentials_file(env: &TestEnv) {
+    for name in ["credentials.toml", "credentials"] {
+        assert!(
+            !env.cargo_home().join(name).exists(),
+            "cargo wrote `{name}`"
+        );
+    }
+}
+
+/// A service name of this test's own, with the keyring turned on.
+fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: &str) -> String {
+    let service = format!(
+        "cnbcargo-test-{tag}-{}-{}",
+        std::process::id(),
+        registry.port()
+    );
+    env.env("CNBCARGO_NO_KEYRING", "")
+        .env("CNBCARGO_KEYRING_SERVICE", &service);
+    service
+}
+
+/// Whether this machine's kernel keyring takes entries (containers may
+/// forbid `add_key`): asked of cnbcargo's own provider.
+fn keyring_usable(env: &TestEnv, index: &str) -> bool {
+    let out = speak(
+        env,
+        &[&format!(
+            r#"{{"v":1,"registry":{{"index-url":"{index}","name":"probe"}},"kind":"login","token":"probe-token","args":[]}}"#
+        )],
+    );
+    let usable = out.contains(r#"{"Ok":{"kind":"login"}}"#);
+    if usable {
+        speak(
+            env,
+            &[&format!(
+                r#"{{"v":1,"registry":{{"index-url":"{index}"}},"kind":"logout","args":[]}}"#
+            )],
+        );
+    }
+    usable
+}
+
+/// Runs `cnbcargo --cargo-plugin` with these request lines; its stdout.
+fn speak(env: &TestEnv, requests: &[&str]) -> String {
+    let mut child = env
+        .cnbcargo()
+        .arg("--cargo-plugin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in requests {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// Publish, yank and a consumer build, with the real cargo only.
+fn publish_yank_and_build(env: &TestEnv, registry: &TestRegistry, name: &str) {
+    let lib = env.new_crate(name, name, "0.1.0", "");
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(env.new_crate(&format!("{name}-2"), name, "0.2.0", "")));
+    assert_success(&out);
+    let out = run(env
+        .cargo()
+        .args(["yank", &format!("{name}@0.2.0")])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert_eq!(
+        registry.versions(name),
+        vec![("0.1.0".to_string(), false), ("0.2.0".to_string(), true)]
+    );
+    let app = env.new_crate(
+        &format!("app-{name}"),
+        "app",
+        "0.1.0",
+        &format!("{name} = {{ version = \"0.1\", registry = \"cnb-cargo-repo\" }}\n"),
+    );
+    let out = run(env.cargo().arg("build").current_dir(&app));
+    assert_success(&out);
+    let download = registry
+        .requests()
+        .into_iter()
+        .find(|r| r.url.ends_with(&format!("/{name}/0.1.0/download")))
+        .expect("the consumer downloaded the crate");
+    assert_eq!(download.status, 200);
+}
+
+fn authorized_with(registry: &TestRegistry, token: &str) {
+    let requests = registry.requests();
+    let publish = requests
+        .iter()
+        .find(|r| r.url.ends_with("/api/v1/crates/new"))
+        .expect("a publish request");
+    assert_eq!(publish.header("authorization"), Some(token));
+}
+
+#[test]
+fn cargo_publishes_yanks_and_builds_with_cnb_token_and_no_credentials_file() {
+    let registry = TestRegistry::builder().token("tok-provider-env").start();
+    let mut env = provider_env(&registry);
+    env.env("CNB_TOKEN", "tok-provider-env");
+    let config = env.read("project/.cargo/config.toml");
+    assert!(
+        config.contains("credential-provider = \"cnbcargo\""),
+        "{config}"
+    );
+    assert!(!config.contains("global-credential-providers"), "{config}");
+
+    // No login at all: the provider answers from `CNB_TOKEN`.
+    publish_yank_and_build(&env, &registry, "prov-env");
+    authorized_with(&registry, "tok-provider-env");
+    no_credentials_file(&env);
+
+    // doctor names the provider and asks it, as cargo does.
+    let out = run(env.cnbcargo().arg("doctor"));
+    assert_success(&out);
+    let report = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        report.contains(
+            "cargo gets the token for `cnb-cargo-repo` from the `cnbcargo` credential provider"
+        ),
+        "{report}"
+    );
+    assert!(
+        report.contains("answers cargo with the token from `CNB_TOKEN`"),
+        "{report}"
+    );
+    assert!(!report.contains("cargo has no token"), "{report}");
+
+    // `cnbcargo login` in this mode checks the token and stores nothing.
+    let out = run(env.cnbcargo().arg("login"));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("nothing to store"),
+        "{}",
+        stderr(&out)
+    );
+    no_credentials_file(&env);
+}
+
+#[test]
+fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
+    let registry = TestRegistry::builder()
+        .token("tok-provider-keyring")
+        .start();
+    let mut env = provider_env(&registry);
+    let service = with_own_keyring(&mut env, &registry, "provider");
+    if !keyring_usable(&env, &registry.index_url()) {
+        eprintln!("skipped: no usable kernel keyring here");
+        return;
+    }
+
+    let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok-provider-keyring\n");
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("the token is in the OS keyring"),
+        "{}",
+        stderr(&out)
+    );
+    no_credentials_file(&env);
+    let account = registry.index_url();
+    if let Some(listed) = kernel_keyring_has(&account, &service) {
+        assert!(listed, "no kernel keyring entry for {account}@{service}");
+    }
+
+    publish_yank_and_build(&env, &registry, "prov-keyring");
+    authorized_with(&registry, "tok-provider-keyring");
+    no_credentials_file(&env);
+
+    // logout goes through cargo to the provider, which removes the entry.
+    let out = run(env.cnbcargo().arg("logout"));
+    assert_success(&out);
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        kernel_keyring_has(&account, &service) != Some(true)
+    });
+    assert!(gone, "the keyring entry outlived logout");
+
+    // Without a token, cargo's failure says what to do.
+    let fresh = env.new_crate("after-logout", "after-logout", "0.1.0", "");
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&fresh));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("cnbcargo login"), "{err}");
+    assert!(err.contains("CNB_TOKEN"), "{err}");
+}
+
+#[test]
+fn speaks_protocol_version_one() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = provider_env(&registry);
+    let index = registry.index_url();
+    let get = format!(
+        r#"{{"v":1,"registry":{{"index-url":"{index}","name":"cnb-cargo-repo"}},"kind":"get","operation":"read","args":[]}}"#
+    );
+    // The hello, then "not found" for a registry with no token anywhere.
+    let out = speak(&env, &[&get]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], r#"{"v":[1]}"#);
+    assert_eq!(lines[1], r#"{"Err":{"kind":"not-found"}}"#);
+
+    let mut with_token = TestEnv::new();
+    with_token.env("CNB_TOKEN", "tok-from-env");
+    let out = speak(&with_token, &[&get, &get]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3, "{out}");
+    for line in &lines[1..] {
+        assert_eq!(
+            *line,
+            r#"{"Ok":{"kind":"get","token":"tok-from-env","cache":"session","operation_independent":true}}"#
+        );
+    }
+
+    // A kind it does not know, and a protocol version it does not speak.
+    let out = speak(
+        &env,
+        &[r#"{"v":1,"registry":{"index-url":"x"},"kind":"owners-v9","args":[]}"#],
+    );
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .contains("operation-not-supported"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_missing_token_fails_clearly_in_cargos_own_output() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = provider_env(&registry);
+    let lib = env.new_crate("no-token", "no-token", "0.1.0", "");
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&lib));
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("no token for `cnb-cargo-repo`")
+            && err.contains("hint: run `cnbcargo login --registry cnb-cargo-repo`"),
+        "{err}"
+    );
+    assert!(registry.uploads().is_empty());
+
+    let out = run(env.cnbcargo().args(["doctor", "--offline"]));
+    assert_failure(&out, 1);
+    let report = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        report.contains("has no token for `cnb-cargo-repo`")
+            && report.contains("run `cnbcargo login --registry cnb-cargo-repo`"),
+        "{report}"
+    );
+}
+
+#[test]
+fn login_refuses_when_the_provider_is_not_on_path() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = provider_env(&registry);
+    env.env("PATH", Path::new("/nonexistent-bin"))
+        .env("CNBCARGO_NO_KEYRING", "");
+    let out = run_with_stdin(
+        env.cnbcargo()
+            .args(["login", "--no-verify-token"])
+            .env("CARGO", real_cargo()),
+        b"tok\n",
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("no `cnbcargo` on `PATH`"), "{err}");
+    no_credentials_file(&env);
+}
+
+pub(crate) fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
+    let keys = std::fs::read_to_string("/proc/keys").ok()?;
+    let description = format!("keyring-rs:{account}@{service}:");
+    Some(keys.lines().any(|line| line.contains(&description)))
+}
