@@ -272,3 +272,106 @@ fn token_never_leaks_from_api_commands() {
     assert_not_in_files(&token, env.path(), &[]);
     assert_only_in_authorization(&token, &registry);
 }
+
+/// The provider's paths: cargo asks `cnbcargo --cargo-plugin` for the
+/// token (from the keyring, then from `CNB_TOKEN`) while cargo's own
+/// output is shown at `-vv`; the token is never printed, on an argv or in
+/// a file, and cargo's `credentials.toml` is never written.
+#[test]
+fn token_never_leaks_through_the_credential_provider() {
+    let token = format!("cnbprovcanary{}q{}", std::process::id(), 7727);
+    let registry = TestRegistry::builder()
+        .token(&token)
+        .upstream("prov-canary", "1.0.0")
+        .start();
+    let mut env = crate::provider::provider_env(&registry);
+    let (wrapper, logs) = recording_cargo(&env);
+    // The `cnbcargo` cargo finds on `PATH` records its argv too.
+    let provider_log = logs.join("provider-argv.log");
+    write_script(
+        &env.path().join("bin/cnbcargo"),
+        &format!(
+            "printf '%s\\n' \"$*\" >> '{log}'\nexec '{real}' \"$@\"\n",
+            log = provider_log.display(),
+            real = cnbcargo_bin().display()
+        ),
+    );
+    let path = std::env::join_paths(std::iter::once(env.path().join("bin")).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    env.env("PATH", path)
+        .env("CARGO", &wrapper)
+        .env("RUST_BACKTRACE", "1");
+    let service = crate::provider::with_own_keyring(&mut env, &registry, "canary");
+    let keyring = crate::provider::keyring_usable(&env, &registry.index_url());
+
+    let mut outputs = Vec::new();
+    // No token anywhere yet: cargo's own failure, at -vv.
+    let lib = env.new_crate("prov-canary", "prov-canary", "1.0.0", "");
+    outputs.push(run(env
+        .cargo()
+        .args(["publish", "-vv", "--no-verify"])
+        .current_dir(&lib)));
+    assert!(!outputs[0].status.success());
+    if keyring {
+        outputs.push(run_with_stdin(
+            env.cnbcargo().args(["login", "-vv"]),
+            format!("{token}\n").as_bytes(),
+        ));
+        assert!(outputs[1].status.success(), "{}", stderr(&outputs[1]));
+        // cnbcargo's placeholder path, its cargo children asking the provider.
+        let out = run(env
+            .cnbcargo()
+            .args(["publish", "-vv", "--", "--no-verify"])
+            .current_dir(&lib));
+        assert!(out.status.success(), "{}", stderr(&out));
+        outputs.push(out);
+        outputs.push(run(env
+            .cargo()
+            .args(["yank", "-vv", "prov-canary@1.0.0"])
+            .current_dir(&lib)));
+        outputs.push(run(env.cnbcargo().args(["doctor", "-vv"])));
+        outputs.push(run(env.cnbcargo().args(["logout", "-vv"])));
+        let account = registry.index_url();
+        let gone = (0..40).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            crate::provider::kernel_keyring_has(&account, &service) != Some(true)
+        });
+        assert!(gone, "the keyring entry outlived logout");
+    }
+    // CI: `CNB_TOKEN` only.
+    env.env("CNB_TOKEN", &token);
+    let lib2 = env.new_crate("prov-canary-2", "prov-canary-2", "0.1.0", "");
+    outputs.push(run(env
+        .cargo()
+        .args(["publish", "-vv", "--no-verify"])
+        .current_dir(&lib2)));
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        "prov-canary-2 = { version = \"0.1\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    outputs.push(run(env.cargo().args(["build", "-vv"]).current_dir(&app)));
+    outputs.push(run(env.cnbcargo().args(["doctor", "-vv"])));
+    outputs.push(run(env.cnbcargo().args(["login", "-vv"])));
+    for out in &outputs[outputs.len() - 4..] {
+        assert!(out.status.success(), "{}", stderr(out));
+    }
+
+    assert_not_shown(&token, &outputs);
+    let argv = std::fs::read_to_string(&provider_log).unwrap();
+    assert!(
+        argv.lines().all(|l| l.ends_with("--cargo-plugin")),
+        "{argv}"
+    );
+    assert!(!argv.contains(&token), "token on the provider's argv");
+    if keyring {
+        assert_not_on_argv(&token, &logs, "publish --registry cnb-cargo-repo");
+    }
+    assert!(!env.cargo_home().join("credentials.toml").exists());
+    // Only this test's recording of `cargo login`'s stdin holds it.
+    assert_not_in_files(&token, env.path(), &[logs.join("stdin.log")]);
+    assert_only_in_authorization(&token, &registry);
+}

@@ -11,7 +11,7 @@ use crate::support::*;
 
 /// An environment whose `PATH` finds the `cnbcargo` under test, with the
 /// registry set up in the provider's mode.
-fn provider_env(registry: &TestRegistry) -> TestEnv {
+pub(crate) fn provider_env(registry: &TestRegistry) -> TestEnv {
     let mut env = TestEnv::new();
     let bin_dir = cnbcargo_bin().parent().unwrap().to_path_buf();
     let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
@@ -45,7 +45,7 @@ fn no_credentials_file(env: &TestEnv) {
 }
 
 /// A service name of this test's own, with the keyring turned on.
-fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: &str) -> String {
+pub(crate) fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: &str) -> String {
     let service = format!(
         "cnbcargo-test-{tag}-{}-{}",
         std::process::id(),
@@ -58,7 +58,7 @@ fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: &str) -> St
 
 /// Whether this machine's kernel keyring takes entries (containers may
 /// forbid `add_key`): asked of cnbcargo's own provider.
-fn keyring_usable(env: &TestEnv, index: &str) -> bool {
+pub(crate) fn keyring_usable(env: &TestEnv, index: &str) -> bool {
     let out = speak(
         env,
         &[&format!(
