@@ -25,10 +25,12 @@ pub const NAME: &str = "cnbcargo";
 /// The argument cargo adds when it runs a provider.
 const PLUGIN_FLAG: &str = "--cargo-plugin";
 
-/// True when cargo runs this program as a credential provider. cargo puts
-/// the flag after the arguments the config gives the provider.
+/// True when cargo runs this program as a credential provider: the flag
+/// comes last (the config's arguments for the provider arrive in the
+/// request, not on argv), so `cnbcargo publish -- --cargo-plugin` is not
+/// taken for it.
 pub fn requested(args: &[OsString]) -> bool {
-    args.iter().skip(1).any(|a| a == PLUGIN_FLAG)
+    args.len() >= 2 && args.last().is_some_and(|a| a == PLUGIN_FLAG)
 }
 
 /// Answers cargo's requests on stdin/stdout until cargo closes stdin.
@@ -308,6 +310,7 @@ mod tests {
         let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
         assert!(requested(&args(&["cnbcargo", "--cargo-plugin"])));
         assert!(requested(&args(&["cnbcargo", "--x", "--cargo-plugin"])));
+        assert!(!requested(&args(&["cnbcargo", "--cargo-plugin", "login"])));
         assert!(!requested(&args(&["cnbcargo", "login"])));
         assert!(!requested(&args(&["--cargo-plugin"])));
     }
