@@ -31,6 +31,9 @@ pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 /// Seconds before an HTTP request to the registry or the API gives up (default 30).
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
+/// crates.io's sparse index, which `audit`, `doctor` and `delete` ask
+/// whether crates.io has a crate name (default `https://index.crates.io/`).
+pub const CNBCARGO_CRATES_IO_INDEX: &str = "CNBCARGO_CRATES_IO_INDEX";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
@@ -120,6 +123,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_HTTP_TIMEOUT,
         effect: "seconds before a request to the registry or the API gives up (default 30); idempotent requests are retried 3 times on timeouts, connection errors, 429 and 5xx",
+    },
+    Var {
+        name: CNBCARGO_CRATES_IO_INDEX,
+        effect: "crates.io's sparse index (default `https://index.crates.io/`), asked by `audit`, `doctor` and `delete` whether crates.io has a crate name; for air-gapped sites (a mirror) and tests; no token is ever sent to it",
     },
     Var {
         name: NO_COLOR,
