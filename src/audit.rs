@@ -56,6 +56,17 @@ pub enum Kind {
     Shadowed,
 }
 
+impl Kind {
+    /// The id of `doctor`'s check for this kind.
+    pub fn check_id(self) -> &'static str {
+        match self {
+            Kind::DependencyConfusion => "audit.confusion",
+            Kind::LockedThroughProxy => "audit.lock",
+            Kind::Shadowed => "audit.shadowed",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub level: Level,
