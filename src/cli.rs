@@ -477,6 +477,12 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Allow deleting the last versions of a name that crates.io also has,
+    /// after which the registry serves crates.io's crate of that name
+    /// (needed with `--yes` or without a terminal; the question says so)
+    #[arg(long)]
+    pub allow_fall_through: bool,
+
     /// Deletions in flight at once
     #[arg(short, long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
