@@ -378,3 +378,59 @@ fn outside_a_project_is_an_error() {
         "{err}"
     );
 }
+
+/// The three findings in one project, sorted by name then kind; the human
+/// report marks each, the JSON counts them.
+#[test]
+fn all_three_findings_in_one_project() {
+    let f = fixture();
+    f.registry.add_version("shadow", "1.0.0");
+    let app = f.app(&format!(
+        "{}{}{}",
+        dep("internal-a", "1"),
+        dep("partly", ">=1"),
+        dep("shadow", "1")
+    ));
+    f.registry.add_version("partly", "1.0.0");
+    let out = f.audit(&app, &[]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    let marks: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(mark, _)| ["✗", "!"].contains(mark))
+        .map(|(mark, _)| mark)
+        .collect();
+    assert_eq!(marks, ["✗", "✗", "!", "!"], "{err}");
+    assert!(
+        stderr(&out)
+            .contains("error: 2 dependencies resolve through the registry's crates.io proxy"),
+        "{}",
+        stderr(&out)
+    );
+    let (out, report) = f.audit_json(&app);
+    assert_failure(&out, 1);
+    let found: Vec<(&str, &str, &str)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["name"].as_str().unwrap(),
+                f["kind"].as_str().unwrap(),
+                f["level"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("internal-a", "dependency-confusion", "error"),
+            ("partly", "locked-through-proxy", "error"),
+            ("partly", "shadowed", "warning"),
+            ("shadow", "shadowed", "warning"),
+        ]
+    );
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"names": 3, "errors": 2, "warnings": 2})
+    );
+}
