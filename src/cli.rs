@@ -20,7 +20,8 @@ It configures cargo for a CNB registry (`init`), gives cargo a token it has \
 checked first (`login`, `logout`), publishes a crate or a whole workspace \
 past CNB's crates.io proxy (`publish`), deletes, yanks and lists versions \
 through CNB's API where cargo has no command (`delete`, `yank`, `list`), \
-finds what is wrong with a setup (`doctor`) and writes a CNB pipeline that \
+finds what is wrong with a setup (`doctor`), finds dependencies that \
+CNB's crates.io proxy would supply (`audit`) and writes a CNB pipeline that \
 publishes on tag pushes (`ci`). cargo 1.73 or later is required.
 
 Installed with it, `cargo-cnb` runs the same commands as `cargo cnb ...`.";
@@ -162,6 +163,7 @@ pub enum Command {
     Yank(YankArgs),
     List(ListArgs),
     Doctor(DoctorArgs),
+    Audit(AuditArgs),
     Ci(CiArgs),
     Completions(CompletionsArgs),
 }
@@ -496,6 +498,12 @@ pub struct DeleteArgs {
     #[arg(long)]
     pub dry_run: bool,
 
+    /// Allow deleting the last versions of a name that crates.io also has,
+    /// after which the registry serves crates.io's crate of that name
+    /// (needed with `--yes` or without a terminal; the question says so)
+    #[arg(long)]
+    pub allow_fall_through: bool,
+
     /// Deletions in flight at once
     #[arg(short, long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: u16,
@@ -577,6 +585,34 @@ pub struct DoctorArgs {
     /// Skip the checks that use the network
     #[arg(long)]
     pub offline: bool,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+}
+
+/// Find dependencies that CNB's crates.io proxy supplies instead of the registry
+///
+/// CNB's registry serves crates.io's index for any crate name it holds no
+/// version of. In this project (its manifests and `Cargo.lock`), for each
+/// crate from a CNB registry: ✗ when the registry holds no version of a
+/// name declared with `registry = ...` (it resolves to crates.io's crate
+/// of that name, which crates.io's owner of the name controls), ✗ when the
+/// lock file pins a version that is not one of the registry's own (it was
+/// locked through the proxy), ! when the name is also on crates.io (it
+/// shadows crates.io's crate, and deleting its last version in the
+/// registry would let crates.io's through). Exits 1 on any ✗.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    cnbcargo audit\n  \
+    cnbcargo audit --registry cnb --json > audit.json")]
+pub struct AuditArgs {
+    /// Audit only this registry (default: every CNB registry in cargo's config)
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::commands::completions::registries))]
+    pub registry: Option<String>,
+
+    /// Print a machine-readable report on standard output
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub api: ApiArg,

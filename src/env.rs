@@ -34,6 +34,9 @@ pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
 /// Where programs are found: cargo runs the `cnbcargo` credential
 /// provider from it.
 pub const PATH: &str = "PATH";
+/// crates.io's sparse index, which `audit`, `doctor` and `delete` ask
+/// whether crates.io has a crate name (default `https://index.crates.io/`).
+pub const CNBCARGO_CRATES_IO_INDEX: &str = "CNBCARGO_CRATES_IO_INDEX";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
@@ -127,6 +130,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: PATH,
         effect: "cargo runs the `cnbcargo` credential provider from it; `login` and `doctor` check that it is there",
+    },
+    Var {
+        name: CNBCARGO_CRATES_IO_INDEX,
+        effect: "crates.io's sparse index (default `https://index.crates.io/`), asked by `audit`, `doctor` and `delete` whether crates.io has a crate name; for air-gapped sites (a mirror) and tests; no token is ever sent to it",
     },
     Var {
         name: NO_COLOR,

@@ -24,7 +24,8 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (
         EXIT_USAGE,
         "bad usage: an unknown flag, a missing or invalid argument, or a question that \
-         needs a terminal when there is none (`delete` without `--yes`)",
+         needs a terminal when there is none (`delete` without `--yes`, or of a name's last \
+         versions that crates.io also has without `--allow-fall-through`)",
     ),
 ];
 

@@ -2,6 +2,7 @@
 //! share this one implementation: `cnbcargo`, and `cargo-cnb`, which
 //! cargo runs for `cargo cnb <command>` (its plugin convention).
 
+mod audit;
 mod cargo;
 mod cargo_config;
 mod cli;
@@ -77,6 +78,7 @@ fn run(cli: &Cli, ctx: &Context) -> anyhow::Result<()> {
         Command::Yank(args) => commands::yank::run(args, ctx),
         Command::List(args) => commands::list::run(args, ctx),
         Command::Doctor(args) => commands::doctor::run(args, ctx),
+        Command::Audit(args) => commands::audit::run(args, ctx),
         Command::Ci(args) => commands::ci::run(args, ctx),
         Command::Completions(args) => commands::completions::run(args, ctx),
     }

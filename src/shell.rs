@@ -112,6 +112,30 @@ impl Shell {
         self.labelled(CYAN, "hint", message.as_ref());
     }
 
+    /// One line of a report, `✗ message` or `! message` (the mark red or
+    /// yellow), with its hint indented below, all on one line each: the
+    /// message may quote a server. Shown even when quiet: the caller picks
+    /// which lines a quiet run keeps.
+    pub fn report_line(&self, mark: &str, message: &str, hint: Option<&str>) {
+        let style = match mark {
+            "✗" => RED,
+            "!" => YELLOW,
+            _ => GREEN,
+        };
+        self.emit(&format!(
+            "{} {}",
+            self.paint(style, mark),
+            clean_line(message)
+        ));
+        if let Some(hint) = hint {
+            self.emit(&format!(
+                "  {}: {}",
+                self.paint(CYAN, "hint"),
+                clean_line(hint)
+            ));
+        }
+    }
+
     /// Shown with `-v` and above.
     pub fn verbose(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Verbose {

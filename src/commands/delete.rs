@@ -42,10 +42,14 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
         listed.push(api.version_names(&spec.name, shell)?);
     }
     let plan = plan(&specs, &listed, registry)?;
+    let falling = falls_through(ctx, &plan, &specs, &listed)?;
 
     if args.dry_run {
         for deletion in &plan {
             shell.status("Would delete", deletion.label());
+        }
+        for name in &falling {
+            shell.note(fall_through_sentence(name, registry));
         }
         shell.note(format!(
             "dry run: nothing was deleted ({} selected)",
@@ -53,8 +57,23 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
         ));
         return Ok(());
     }
+    let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    if !falling.is_empty() && !args.allow_fall_through && (args.yes || !terminal) {
+        let names: Vec<String> = falling.iter().map(|n| format!("`{n}`")).collect();
+        let mut error = UserError::usage(format!(
+            "refusing to delete the last version(s) of {} from `{registry}`: crates.io has a crate of that name, which the registry would then serve in its place; nothing was deleted",
+            names.join(", ")
+        ));
+        if !args.yes {
+            error = error
+                .hint("pass `--yes` to delete without a terminal, or `--dry-run` to only list");
+        }
+        return Err(error
+            .hint("pass `--allow-fall-through` if crates.io's crate may take its place; or keep (or yank) one version")
+            .into());
+    }
     if !args.yes {
-        confirm(&plan, registry)?;
+        confirm(&plan, registry, &falling, terminal)?;
     }
 
     let results = execute(&api, &plan, usize::from(args.jobs), shell);
@@ -213,13 +232,73 @@ fn plan(specs: &[CrateSpec], listed: &[Vec<String>], registry: &str) -> Result<V
     Ok(plan)
 }
 
+/// The names that, after the plan, the registry would hold no version of
+/// while crates.io's index lists them: the registry then serves crates.io's
+/// crate of that name (see `crate::audit`). crates.io out of reach is a
+/// warning, not a refusal.
+fn falls_through(
+    ctx: &Context,
+    plan: &[Deletion],
+    specs: &[CrateSpec],
+    listed: &[Vec<String>],
+) -> Result<Vec<String>> {
+    let mut emptied: Vec<String> = Vec::new();
+    for (spec, versions) in specs.iter().zip(listed) {
+        if emptied.contains(&spec.name) {
+            continue;
+        }
+        let deleted = plan
+            .iter()
+            .filter(|d| match d {
+                Deletion::Version { name, .. } => *name == spec.name,
+                Deletion::Package { .. } => false,
+            })
+            .count();
+        let whole = plan
+            .iter()
+            .any(|d| matches!(d, Deletion::Package { name, .. } if *name == spec.name));
+        if whole || deleted >= versions.len() {
+            emptied.push(spec.name.clone());
+        }
+    }
+    if emptied.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (found, failure) = crate::audit::crates_io_has(ctx, &emptied)?;
+    if let Some(err) = failure {
+        ctx.shell.warn(format!(
+            "cannot tell whether crates.io has {}, which the registry would then serve in its place: {err:#}",
+            emptied
+                .iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        if let Some(hint) = UserError::first_hint(&err) {
+            ctx.shell.hint(hint);
+        }
+    }
+    Ok(emptied
+        .into_iter()
+        .zip(found)
+        .filter(|(_, on_crates_io)| *on_crates_io == Some(true))
+        .map(|(name, _)| name)
+        .collect())
+}
+
+fn fall_through_sentence(name: &str, registry: &str) -> String {
+    format!(
+        "after this `{registry}` holds no version of `{name}`: it then serves crates.io's `{name}` in its place, to everyone who depends on `{name}` from `{registry}`"
+    )
+}
+
 /// Asks before deleting. The list shown is what would be deleted, not
 /// yet deleted; a long one is cut so that the question and the count stay
 /// in view (`--dry-run` lists everything).
-fn confirm(plan: &[Deletion], registry: &str) -> Result<()> {
+fn confirm(plan: &[Deletion], registry: &str, falling: &[String], terminal: bool) -> Result<()> {
     const SHOWN: usize = 10;
     let what = count(plan);
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    if !terminal {
         return Err(UserError::usage(format!(
             "refusing to delete {what} from `{registry}` without confirmation"
         ))
@@ -237,6 +316,12 @@ fn confirm(plan: &[Deletion], registry: &str) -> Result<()> {
         text.push_str(&format!(
             "  ... and {} more (`--dry-run` lists them all)\n",
             plan.len() - SHOWN
+        ));
+    }
+    for name in falling {
+        text.push_str(&format!(
+            "note: {}\n",
+            crate::shell::clean_line(&fall_through_sentence(name, registry))
         ));
     }
     text.push_str(&format!(

@@ -172,8 +172,62 @@ fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
             api_token,
             args.api.api_endpoint.as_deref(),
         ));
+        // In a project, `cnbcargo audit`'s findings for this registry.
+        if ctx.cargo.workspace_root(cwd).is_some() {
+            checks.extend(audit_checks(
+                ctx,
+                &registry,
+                args.api.api_endpoint.as_deref(),
+            ));
+        }
     }
     Ok(checks)
+}
+
+/// The project's dependencies from the registry, as `cnbcargo audit` sees
+/// them: a failing check for each ✗, a warning for each !.
+fn audit_checks(ctx: &Context, registry: &RegistryDef, endpoint_flag: Option<&str>) -> Vec<Check> {
+    let report = match crate::audit::run(ctx, Some(&registry.name), endpoint_flag) {
+        Ok(report) => report,
+        Err(err) => {
+            let hint = UserError::first_hint(&err)
+                .unwrap_or_else(|| "run `cnbcargo audit` for details".into());
+            return vec![Check::fail("audit", format!("{err:#}")).hint(hint)];
+        }
+    };
+    let mut checks = Vec::new();
+    if let Some(error) = &report.crates_io.error {
+        checks.push(
+            Check::warn(
+                "audit.crates-io",
+                format!("crates.io's index could not be asked, so shadowed names are not reported: {error}"),
+            )
+            .hint(format!(
+                "where crates.io is out of reach, point `{}` at a mirror of its sparse index",
+                env::CNBCARGO_CRATES_IO_INDEX
+            )),
+        );
+    }
+    if report.findings.is_empty() {
+        checks.push(Check::pass(
+            "audit",
+            format!(
+                "{} crate name(s) from `{}`: none resolves through the crates.io proxy",
+                report.summary.names, registry.name
+            ),
+        ));
+    }
+    for finding in &report.findings {
+        let status = match finding.level {
+            crate::audit::Level::Error => Status::Fail,
+            crate::audit::Level::Warning => Status::Warn,
+        };
+        checks.push(
+            Check::new(finding.kind.check_id(), status, finding.message.clone())
+                .hint(finding.hint.clone()),
+        );
+    }
+    checks
 }
 
 fn check_cargo(cargo: &Cargo) -> Vec<Check> {

@@ -1,6 +1,7 @@
 //! One module per subcommand: turn arguments into typed values, call the
 //! work, report.
 
+pub mod audit;
 pub mod ci;
 pub mod completions;
 pub mod delete;

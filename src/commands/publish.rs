@@ -35,10 +35,14 @@ enum Decision {
     Already { leftover: Option<bool> },
     /// Published; `placeholder` says whether one goes up first, and
     /// `leftover` whether an earlier run's is there (`Some(yanked)`).
+    /// `shadows`: the registry holds no version of the name yet and the
+    /// crates.io proxy lists it, so this first version hides crates.io's
+    /// crate of that name (set by `decide_one`, which sees the index).
     Publish {
         placeholder: bool,
         collision: bool,
         leftover: Option<bool>,
+        shadows: bool,
     },
 }
 
@@ -312,7 +316,7 @@ fn publish_in_scope(
         ));
         None
     };
-    let executor = |collisions: Vec<String>| Executor {
+    let executor = |collisions: Vec<String>, shadowing: Vec<String>| Executor {
         ctx,
         cargo,
         target: &target,
@@ -322,6 +326,7 @@ fn publish_in_scope(
         index_timeout: Duration::from_secs(args.index_timeout),
         web_api: std::sync::OnceLock::new(),
         collisions,
+        shadowing,
     };
     // From cargo 1.90 every package is checked in one dry run, while the
     // registry is asked what it holds: on a real network those lookups
@@ -340,7 +345,11 @@ fn publish_in_scope(
     let early_used = early_fits && early_result.is_some();
     let (decisions, checked) = if let (true, Some(result)) = (early_fits, early_result) {
         steps.retain(|s| !matches!(s, Step::Check { .. }));
-        let skips = executor(Vec::new()).execute(&std::mem::take(&mut steps), dry_run, &mut report);
+        let skips = executor(Vec::new(), Vec::new()).execute(
+            &std::mem::take(&mut steps),
+            dry_run,
+            &mut report,
+        );
         let checked = skips.and(result.map_err(|e| {
             (
                 ordered[0].name.clone(),
@@ -357,7 +366,7 @@ fn publish_in_scope(
         (decisions, checked)
     } else if multi {
         let names: Vec<String> = ordered.iter().map(|m| m.name.clone()).collect();
-        let checker = executor(Vec::new());
+        let checker = executor(Vec::new(), Vec::new());
         std::thread::scope(|scope| {
             let lookups =
                 scope.spawn(|| decide_all(&ordered, api.as_ref(), &index, args.placeholder, shell));
@@ -404,7 +413,12 @@ fn publish_in_scope(
                 })
                 .map(|(n, _)| n.clone())
                 .collect();
-            executor(collisions).execute(&steps, dry_run, &mut report)
+            let shadowing = decisions
+                .iter()
+                .filter(|(_, d)| matches!(d, Decision::Publish { shadows: true, .. }))
+                .map(|(n, _)| n.clone())
+                .collect();
+            executor(collisions, shadowing).execute(&steps, dry_run, &mut report)
         }
     };
     report.ok = result.is_ok();
@@ -523,6 +537,7 @@ fn decide_one(
                 placeholder: false,
                 collision: false,
                 leftover: None,
+                shadows: false,
             }
         });
     };
@@ -539,14 +554,17 @@ fn decide_one(
             .find(|e| e.vers == PLACEHOLDER_VERSION)
             .is_some_and(|e| e.yanked)
     });
-    decide(&local, index_has(&member.version), &member.version, mode, leftover).map_err(|()| {
+    let mut decision = decide(&local, index_has(&member.version), &member.version, mode, leftover).map_err(|()| {
         UserError::new(format!(
             "`{}` cannot be published as is: the registry has no version of `{}`, so CNB serves the crates.io proxy's index for it, which already lists {}; nothing was uploaded",
             spec(member), member.name, member.version
         ))
         .hint("cargo would refuse with \"already exists\"; run without `--placeholder never` to publish a placeholder version first")
-        .into()
-    })
+    })?;
+    if let Decision::Publish { shadows, .. } = &mut decision {
+        *shadows = local.is_empty() && !listed.is_empty();
+    }
+    Ok(decision)
 }
 
 /// `Err(())`: a collision with `--placeholder never`.
@@ -573,6 +591,7 @@ fn decide(
         placeholder,
         collision,
         leftover,
+        shadows: false,
     })
 }
 
@@ -660,6 +679,8 @@ struct Executor<'a> {
     /// The registry's Web API, from `config.json`, fetched when first needed.
     web_api: std::sync::OnceLock<url::Url>,
     collisions: Vec<String>,
+    /// Packages whose first version in the registry hides crates.io's crate.
+    shadowing: Vec<String>,
 }
 
 type StepError = (String, String, anyhow::Error);
@@ -739,6 +760,12 @@ impl Executor<'_> {
                 }
                 Step::Publish { package, version } if dry_run => {
                     shell.status("Would upload", format!("`{package}@{version}`"));
+                    if self.shadowing.contains(package) {
+                        shell.note(format!(
+                            "this first version of `{package}` in `{}` would make crates.io's `{package}` unreachable through the registry: it would serve its own versions for the name instead",
+                            self.registry()
+                        ));
+                    }
                 }
                 Step::Publish { package, version } => {
                     let result = self.cargo.publish_package(
@@ -763,6 +790,12 @@ impl Executor<'_> {
                         ));
                     }
                     report.published.push(format!("{package}@{version}"));
+                    if self.shadowing.contains(package) {
+                        shell.note(format!(
+                            "crates.io's `{package}` is no longer reachable through `{}`: now that it holds a version of `{package}`, the registry serves its own versions for the name instead of crates.io's",
+                            self.registry()
+                        ));
+                    }
                 }
                 Step::WaitForIndex { package, version } if dry_run => {
                     shell.verbose(format!(
@@ -1021,6 +1054,7 @@ mod tests {
             placeholder,
             collision,
             leftover,
+            shadows: false,
         }
     }
 

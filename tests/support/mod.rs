@@ -101,6 +101,9 @@ impl TestEnv {
             .env("CARGO_TERM_COLOR", "never")
             .env("CNBCARGO_NO_KEYRING", "1")
             .env("CARGO", real_cargo())
+            // No test asks the real crates.io; the ones that need it to
+            // have names point this at `fake_crates_io` instead.
+            .env("CNBCARGO_CRATES_IO_INDEX", empty_crates_io())
             .current_dir(self.project())
             .stdin(Stdio::null());
         if let Some(rustup) = rustup_home() {
@@ -150,6 +153,23 @@ impl TestEnv {
         .unwrap();
         root
     }
+}
+
+/// crates.io's sparse index as a loopback server: a plain public index
+/// listing `name@version` for each entry (the same upstream fixture the
+/// test registry's proxy serves), for `CNBCARGO_CRATES_IO_INDEX`.
+pub fn fake_crates_io(entries: &[(&str, &str)]) -> TestRegistry {
+    let mut builder = TestRegistry::builder().auth_required(false);
+    for (name, version) in entries {
+        builder = builder.upstream(name, version);
+    }
+    builder.start()
+}
+
+/// A crates.io index that knows no crate, shared by every test by default.
+fn empty_crates_io() -> String {
+    static EMPTY: OnceLock<TestRegistry> = OnceLock::new();
+    EMPTY.get_or_init(|| fake_crates_io(&[])).http_index()
 }
 
 /// Runs a command with `stdin` as its standard input.

@@ -461,3 +461,85 @@ fn missing_api_endpoint_says_which_to_set() {
         stderr(&out)
     );
 }
+
+/// Deleting the last version of a name crates.io also has would make the
+/// registry serve crates.io's crate of that name: without a terminal,
+/// `--yes` alone is not enough.
+#[test]
+fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
+    let registry = registry_with("shadow", &["1.0.0", "1.1.0"]);
+    let crates_io = fake_crates_io(&[("shadow", "3.0.0")]);
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
+
+    // Not the last version: no question about crates.io.
+    let out = run(env.cnbcargo().args(["delete", "shadow@1.0.0", "--yes"]));
+    assert_success(&out);
+    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+
+    let out = run(env.cnbcargo().args(["delete", "shadow@1.1.0", "--dry-run"]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("note: after this `cnb-cargo-repo` holds no version of `shadow`: it then serves crates.io's `shadow` in its place"),
+        "{}",
+        stderr(&out)
+    );
+
+    registry.clear_log();
+    for args in [
+        &["delete", "shadow@1.1.0", "--yes"][..],
+        &["delete", "shadow", "--all", "--yes"],
+        &["delete", "shadow@1.1.0"],
+    ] {
+        let out = run(env.cnbcargo().args(args));
+        assert_failure(&out, 2);
+        let err = stderr(&out);
+        assert!(
+            err.contains("error: refusing to delete the last version(s) of `shadow` from `cnb-cargo-repo`: crates.io has a crate of that name, which the registry would then serve in its place; nothing was deleted"),
+            "{err}"
+        );
+        assert!(err.contains("hint: pass `--allow-fall-through`"), "{err}");
+    }
+    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+    assert!(registry.requests().iter().all(|r| r.method != "DELETE"));
+    // crates.io was asked, anonymously.
+    let asked = crates_io.requests();
+    assert!(asked.iter().any(|r| r.url.ends_with("/sh/ad/shadow")));
+    assert!(asked.iter().all(|r| r.header("authorization").is_none()));
+
+    let out = run(env
+        .cnbcargo()
+        .args(["delete", "shadow@1.1.0", "--yes", "--allow-fall-through"]));
+    assert_success(&out);
+    assert!(listed(&registry, "shadow").is_empty());
+    // What the registry now serves for the name is crates.io's crate.
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        "shadow = { version = \"3\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    registry.state().upstream.insert(
+        "shadow".into(),
+        vec![registry_mod::upstream_entry("shadow", "3.0.0")],
+    );
+    assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
+}
+
+/// A name crates.io does not have falls through to nothing: `--yes` does.
+#[test]
+fn deleting_the_last_version_of_an_unshadowed_name_needs_only_yes() {
+    let registry = registry_with("only-ours", &["0.1.0"]);
+    let crates_io = fake_crates_io(&[("shadow", "3.0.0")]);
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
+    let out = run(env.cnbcargo().args(["delete", "only-ours@0.1.0", "--yes"]));
+    assert_success(&out);
+    assert!(listed(&registry, "only-ours").is_empty());
+    assert!(
+        crates_io
+            .requests()
+            .iter()
+            .any(|r| r.url.ends_with("/on/ly/only-ours"))
+    );
+}

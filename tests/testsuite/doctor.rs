@@ -335,3 +335,73 @@ fn quiet_doctor_prints_only_failures() {
         "{text}"
     );
 }
+
+/// In a project, doctor reports `cnbcargo audit`'s findings: an internal
+/// name locked through CNB's crates.io proxy fails, a shadowed one warns.
+#[test]
+fn in_a_project_the_audit_findings_show() {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("internal-a", "1.0.0")
+        .upstream("shadow", "3.0.0")
+        .start();
+    registry.add_version("shadow", "1.0.0");
+    let crates_io = fake_crates_io(&[("internal-a", "1.0.0"), ("shadow", "3.0.0")]);
+    let mut env = logged_in_env(&registry, "tok");
+    env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
+    let app = env.new_crate(
+        "app",
+        "app",
+        "0.1.0",
+        "internal-a = { version = \"1\", registry = \"cnb-cargo-repo\" }\n\
+         shadow = { version = \"1\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
+
+    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    assert_failure(&out, 1);
+    assert_eq!(report["ok"], false);
+    assert_eq!(status(&report, "audit.confusion"), "fail");
+    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    let confusion = check(&report, "audit.confusion");
+    assert!(
+        confusion["message"]
+            .as_str()
+            .unwrap()
+            .contains("cargo locked `internal-a@1.0.0` through it"),
+        "{confusion:#}"
+    );
+    assert!(
+        confusion["hint"]
+            .as_str()
+            .unwrap()
+            .contains("publish `internal-a` to `cnb-cargo-repo`")
+    );
+    // The other checks still pass: only the audit fails.
+    assert_eq!(status(&report, "api.token"), "pass");
+
+    // The human report marks them like every other check.
+    let out = run(env.cnbcargo().arg("doctor").current_dir(&app));
+    assert_failure(&out, 1);
+    let text = stdout(&out);
+    assert!(text.contains("✗ audit.confusion"), "{text}");
+    assert!(text.contains("! audit.shadowed"), "{text}");
+
+    // Once the internal crate is in the registry and locked from it, only
+    // the warning is left and doctor passes.
+    registry.add_version("internal-a", "1.1.0");
+    assert_success(&run(env
+        .cargo()
+        .args(["update", "-p", "internal-a", "--precise", "1.1.0"])
+        .current_dir(&app)));
+    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    assert_success(&out);
+    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "audit.confusion")
+    );
+}

@@ -356,3 +356,55 @@ fn package_publish_list_must_allow_the_registry() {
     );
     assert!(versions(&registry, "elsewhere").is_empty());
 }
+
+/// A first version of a name the crates.io proxy serves hides crates.io's
+/// crate of that name from everyone using the registry: publish says so.
+#[test]
+fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
+    let (registry, env, lib) = colliding_crate("collides", "1.0.0");
+    let note = "note: crates.io's `collides` is no longer reachable through `cnb-cargo-repo`: now that it holds a version of `collides`, the registry serves its own versions for the name instead of crates.io's";
+
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--dry-run", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("would make crates.io's `collides` unreachable through the registry"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert!(stderr(&out).contains(note), "{}", stderr(&out));
+    assert_eq!(versions(&registry, "collides"), ["1.0.0"]);
+
+    // A second version hides nothing more; a name the proxy does not
+    // serve hides nothing at all.
+    let next = env.new_crate("collides-next", "collides", "1.1.0", "");
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&next));
+    assert_success(&out);
+    assert!(
+        !stderr(&out).contains("no longer reachable"),
+        "{}",
+        stderr(&out)
+    );
+    let fresh = env.new_crate("fresh", "fresh-name", "0.1.0", "");
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(&fresh));
+    assert_success(&out);
+    assert!(
+        !stderr(&out).contains("no longer reachable"),
+        "{}",
+        stderr(&out)
+    );
+}
