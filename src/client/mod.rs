@@ -377,7 +377,9 @@ pub struct Call<'a> {
     pub idempotent: bool,
     /// Shorter than the client's timeout, for checks that must be quick.
     pub timeout: Option<Duration>,
-    pub body: Option<&'a [u8]>,
+    /// Shared rather than copied into each attempt: a `.crate` being
+    /// copied between registries is held once, whatever its size.
+    pub body: Option<std::sync::Arc<Vec<u8>>>,
 }
 
 impl<'a> Call<'a> {
@@ -391,6 +393,22 @@ impl<'a> Call<'a> {
             timeout: None,
             body: None,
         }
+    }
+}
+
+/// Reads a shared body from the start, for one attempt.
+struct SharedReader {
+    bytes: std::sync::Arc<Vec<u8>>,
+    at: usize,
+}
+
+impl Read for SharedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = &self.bytes[self.at.min(self.bytes.len())..];
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        Ok(n)
     }
 }
 
@@ -701,8 +719,15 @@ impl Http {
         if let Some(timeout) = call.timeout {
             request = request.timeout(timeout);
         }
-        if let Some(body) = call.body {
-            request = request.body(body.to_vec());
+        if let Some(body) = &call.body {
+            let len = body.len() as u64;
+            request = request.body(reqwest::blocking::Body::sized(
+                SharedReader {
+                    bytes: body.clone(),
+                    at: 0,
+                },
+                len,
+            ));
         }
         match call.auth {
             Auth::None => request,

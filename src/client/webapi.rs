@@ -87,8 +87,14 @@ impl<'h> WebApi<'h> {
         body.extend_from_slice(&json);
         body.extend_from_slice(&crate_len.to_le_bytes());
         body.extend_from_slice(&upload.crate_file);
+        self.publish_body(body, shell)
+    }
+
+    /// `PUT /api/v1/crates/new` with a body already laid out (see
+    /// `publish_body_prefix`): the `.crate` is not copied again.
+    pub fn publish_body(&self, body: Vec<u8>, shell: &Shell) -> Result<(), Error> {
         let mut call = self.call(Method::PUT, &["new"])?;
-        call.body = Some(&body);
+        call.body = Some(std::sync::Arc::new(body));
         let url = call.url.clone();
         let answer = self.http.send(call, shell)?;
         self.finish(&url, answer)

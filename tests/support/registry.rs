@@ -321,6 +321,51 @@ impl TestRegistry {
         self.state().index_delay = delay;
     }
 
+    /// Adds a version with its own index entry and `.crate` bytes (the
+    /// entry's `cksum` as given: a wrong one makes a corrupt version).
+    pub fn add_crate(&self, entry: Value, crate_file: Vec<u8>) {
+        let name = entry["name"].as_str().unwrap().to_lowercase();
+        self.state()
+            .crates
+            .entry(name)
+            .or_default()
+            .push(StoredVersion {
+                entry,
+                crate_file,
+                published_at: None,
+            });
+    }
+
+    /// Every index entry of a crate published here, as the index serves it.
+    pub fn entries(&self, name: &str) -> Vec<Value> {
+        self.state()
+            .crates
+            .get(&name.to_lowercase())
+            .map(|vs| vs.iter().map(|v| v.entry.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `.crate` bytes stored for a version.
+    pub fn crate_file(&self, name: &str, vers: &str) -> Option<Vec<u8>> {
+        self.state()
+            .crates
+            .get(&name.to_lowercase())?
+            .iter()
+            .find(|v| v.vers() == vers)
+            .map(|v| v.crate_file.clone())
+    }
+
+    /// Makes the index's `cksum` of a version disagree with its bytes.
+    pub fn corrupt_cksum(&self, name: &str, vers: &str) {
+        let mut st = self.state();
+        let version = st
+            .crates
+            .get_mut(&name.to_lowercase())
+            .and_then(|vs| vs.iter_mut().find(|v| v.vers() == vers))
+            .expect("the version exists");
+        version.entry["cksum"] = Value::from("0".repeat(64));
+    }
+
     /// Refuses uploads of this version (HTTP 400), as a registry policy would.
     pub fn refuse_version(&self, vers: &str) {
         self.state().refused_versions.insert(vers.to_string());
@@ -561,6 +606,9 @@ fn route(
                 "this token may not change the registry (needs registry-package:rw)",
             );
         }
+        if api.is_empty() && *method == Method::GET {
+            return search(st, url);
+        }
         return api_route(st, method, api, body);
     }
     if *method == Method::GET {
@@ -600,6 +648,35 @@ fn route(
         return Reply::bytes(200, text.into_bytes(), vec![("ETag", etag)]);
     }
     Reply::error(404, "not found")
+}
+
+/// `GET /api/v1/crates?q=&per_page=&page=`: the crates published here,
+/// by name, a page at a time, with the total in `meta`.
+fn search(st: &State, url: &str) -> Reply {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let param = |key: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let per_page = param("per_page").unwrap_or(10).clamp(1, 100);
+    let page = param("page").unwrap_or(1).max(1);
+    let names: Vec<&str> = st
+        .crates
+        .values()
+        .filter_map(|vs| vs.first().and_then(|v| v.entry["name"].as_str()))
+        .collect();
+    let shown: Vec<Value> = names
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|name| json!({"name": name, "max_version": "0.0.0", "description": null}))
+        .collect();
+    Reply::json(
+        200,
+        json!({"crates": shown, "meta": {"total": names.len()}}),
+    )
 }
 
 fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
