@@ -165,21 +165,26 @@ pub fn run(
 
     for level in levels(&plans, source) {
         let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
-        // A name the destination has no version of, whose index lists
-        // some (the crates.io proxy's): a placeholder goes up first, as
-        // `publish` does, so the registry serves its own index for it.
+        // A name the destination has no version of, whose index lists a
+        // version being copied (the crates.io proxy's): a placeholder goes
+        // up first, as `publish` does, so the registry serves its own
+        // index for the name.
         let mut blocked = BTreeSet::new();
         let mut placeholders = Vec::new();
         for plan in &level {
-            if !plan.destination_empty || plan.items.iter().all(|i| i.in_destination) {
+            if !plan.destination_empty {
                 continue;
             }
-            let proxied = dest
+            let proxied: BTreeSet<String> = dest
                 .index
                 .versions(&plan.name, shell)
-                .map(|v| !v.is_empty())
-                .unwrap_or(false);
-            if !proxied {
+                .map(|listed| listed.into_iter().map(|e| e.vers).collect())
+                .unwrap_or_default();
+            let collides = plan
+                .items
+                .iter()
+                .any(|i| !i.in_destination && proxied.contains(&i.entry.vers));
+            if !collides {
                 continue;
             }
             let state = if dry_run {

@@ -336,6 +336,22 @@ impl TestRegistry {
             });
     }
 
+    /// Adds `name@vers` as a real `.crate` (a manifest, and `payload` as a
+    /// file inside), its index entry as cargo would have made it.
+    pub fn add_real_crate(&self, name: &str, vers: &str, payload: &[u8]) {
+        let manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"{vers}\"\nedition = \"2021\"\ndescription = \"a fixture\"\nlicense = \"MIT\"\n"
+        );
+        let bytes = crate_tarball(
+            name,
+            vers,
+            &[("Cargo.toml", manifest.as_bytes()), ("data.bin", payload)],
+        );
+        let mut entry = upstream_entry(name, vers);
+        entry["cksum"] = Value::from(sha256_hex(&bytes));
+        self.add_crate(entry, bytes);
+    }
+
     /// Every index entry of a crate published here, as the index serves it.
     pub fn entries(&self, name: &str) -> Vec<Value> {
         self.state()
@@ -405,6 +421,22 @@ impl TestRegistry {
             })
             .unwrap_or_default()
     }
+}
+
+/// A `.crate`: the files under `name-vers/`, tarred and gzipped.
+pub fn crate_tarball(name: &str, vers: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, contents) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("{name}-{vers}/{path}"), *contents)
+            .unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    gz.finish().unwrap()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -5,12 +5,11 @@
 //! crates.io proxy also lists; then the destination's index must list each
 //! copied version as the source does, and a consumer must build from it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::support::registry::sha256_hex;
+use crate::support::registry::{crate_tarball, sha256_hex};
 use crate::support::*;
 
 const SRC_TOKEN: &str = "tok-source-registry";
@@ -31,7 +30,7 @@ fn fixture() -> Fixture {
         .start();
     let dest = TestRegistry::builder()
         .token(DST_TOKEN)
-        .upstream("shared-name", "1.0.0")
+        .upstream("shared-name", "2.0.0")
         .start();
     let mut env = logged_in_env(&dest, DST_TOKEN);
     let config = env.project().join(".cargo/config.toml");
@@ -153,26 +152,15 @@ fn publish_fixture_crates(env: &TestEnv, source: &TestRegistry) {
 
 /// A `.crate` with a manifest and a README.
 fn tarball(name: &str, version: &str, manifest: &str) -> Vec<u8> {
-    let mut tar = tar::Builder::new(Vec::new());
-    for (path, contents) in [
-        ("Cargo.toml", manifest),
-        ("README.md", "# hand made\n"),
-        ("src/lib.rs", ""),
-    ] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(contents.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(
-            &mut header,
-            format!("{name}-{version}/{path}"),
-            contents.as_bytes(),
-        )
-        .unwrap();
-    }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&tar.into_inner().unwrap()).unwrap();
-    gz.finish().unwrap()
+    crate_tarball(
+        name,
+        version,
+        &[
+            ("Cargo.toml", manifest.as_bytes()),
+            ("README.md", b"# hand made\n"),
+            ("src/lib.rs", b""),
+        ],
+    )
 }
 
 /// What must be equal between the two indexes for one version.
