@@ -209,6 +209,9 @@ impl<'h> Source<'h> {
                     .ok_or("no such file in the directory")?;
                 let file = std::fs::File::open(&found.path)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
+                if let Ok(meta) = file.metadata() {
+                    reserve(buffer, meta.len());
+                }
                 read_capped(file, buffer, &mut hasher)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
             }
@@ -287,6 +290,9 @@ impl IndexSource<'_> {
                 limit: CRATE_FILE,
             }
             .to_string());
+        }
+        if let Some(len) = answer.content_length() {
+            reserve(buffer, len);
         }
         let shown = client::redact(&url);
         read_capped(answer.reader(), buffer, hasher).map_err(|e| match e.kind() {
@@ -386,6 +392,14 @@ fn prefix_of(name: &str) -> String {
         2 => "2".to_string(),
         3 => format!("3/{}", &name[..1]),
         _ => format!("{}/{}", &name[..2], &name[2..4]),
+    }
+}
+
+/// Room for a `.crate` of the size announced, so the buffer is not
+/// regrown (a regrowth holds the old and the new buffer at once).
+fn reserve(buffer: &mut Vec<u8>, len: u64) {
+    if len <= CRATE_FILE.bytes {
+        buffer.reserve_exact(len as usize);
     }
 }
 
