@@ -123,6 +123,15 @@ fn pair(label: &str, ours: &str, theirs: &str, a: Vec<Duration>, b: Vec<Duration
 }
 
 fn main() {
+    // `CNBCARGO_BENCH_ONLY=migrate cargo bench --bench figures`: that part alone.
+    if std::env::var("CNBCARGO_BENCH_ONLY").as_deref() == Ok("migrate") {
+        let mut peaks = Vec::new();
+        migrate_figures(&mut peaks);
+        for (label, own, _) in peaks {
+            println!("  {label:<44} {:?} KiB", own);
+        }
+        return;
+    }
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("cnbcargo figures ({cores} cores), medians of alternating runs\n");
     // (command, cnbcargo's own peak, the largest process of the tree).

@@ -171,19 +171,22 @@ pub fn run(
         // index for the name.
         let mut blocked = BTreeSet::new();
         let mut placeholders = Vec::new();
-        for plan in &level {
-            if !plan.destination_empty {
-                continue;
-            }
+        let fresh: Vec<&NamePlan> = level
+            .iter()
+            .copied()
+            .filter(|p| p.destination_empty)
+            .collect();
+        let collisions = crate::parallel::map(&fresh, jobs, |plan| {
             let proxied: BTreeSet<String> = dest
                 .index
                 .versions(&plan.name, shell)
                 .map(|listed| listed.into_iter().map(|e| e.vers).collect())
                 .unwrap_or_default();
-            let collides = plan
-                .items
+            plan.items
                 .iter()
-                .any(|i| !i.in_destination && proxied.contains(&i.entry.vers));
+                .any(|i| !i.in_destination && proxied.contains(&i.entry.vers))
+        });
+        for (plan, collides) in fresh.into_iter().zip(collisions) {
             if !collides {
                 continue;
             }
