@@ -37,6 +37,10 @@ pub const PATH: &str = "PATH";
 /// crates.io's sparse index, which `audit`, `doctor` and `delete` ask
 /// whether crates.io has a crate name (default `https://index.crates.io/`).
 pub const CNBCARGO_CRATES_IO_INDEX: &str = "CNBCARGO_CRATES_IO_INDEX";
+/// Set by `cnbcargo login` on the `cargo login` it runs: the `cnbcargo`
+/// credential provider then leaves out its note about a missing token
+/// (which is the one being stored).
+pub const CNBCARGO_PROVIDER_QUIET: &str = "CNBCARGO_PROVIDER_QUIET";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
@@ -134,6 +138,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_CRATES_IO_INDEX,
         effect: "crates.io's sparse index (default `https://index.crates.io/`), asked by `audit`, `doctor` and `delete` whether crates.io has a crate name; for air-gapped sites (a mirror) and tests; no token is ever sent to it",
+    },
+    Var {
+        name: CNBCARGO_PROVIDER_QUIET,
+        effect: "set by `cnbcargo login` on the `cargo login` it runs, so that the `cnbcargo` credential provider does not print its \"no token\" note while the token is being stored; not for users",
     },
     Var {
         name: NO_COLOR,
