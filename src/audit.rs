@@ -124,12 +124,6 @@ pub struct Report {
     pub summary: Summary,
 }
 
-impl Report {
-    pub fn errors(&self) -> usize {
-        self.summary.errors
-    }
-}
-
 /// One `[[package]]` of `Cargo.lock`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Locked {
@@ -346,9 +340,11 @@ pub fn run(ctx: &Context, requested: Option<&str>, endpoint_flag: Option<&str>) 
         .collect();
     for member in &metadata.packages {
         for dep in &member.dependencies {
-            // A path dependency builds from its path here; publishing
-            // checks the registry side of it.
-            if dep.path.is_some() {
+            // A path dependency builds from its path here, but one with a
+            // `registry` is published pointing there: what its users get
+            // is what the registry serves for the name. A dev one is not
+            // part of what users resolve.
+            if dep.path.is_some() && !dep.travels() {
                 continue;
             }
             let Some(url) = dep.registry.as_deref().and_then(normalize_index) else {
@@ -380,7 +376,9 @@ pub fn run(ctx: &Context, requested: Option<&str>, endpoint_flag: Option<&str>) 
             apis.push(None);
             continue;
         }
-        let (token, _) = settings::require_token(&usage.registry, ctx.cargo_home()?, shell)?;
+        let via_provider = ctx.via_provider(&usage.registry)?;
+        let (token, _) =
+            settings::require_token(&usage.registry, ctx.cargo_home()?, via_provider, shell)?;
         apis.push(Some(ctx.api_for(&usage.index, &token, endpoint_flag)?));
     }
     let mut lookups: Vec<(usize, String)> = Vec::new();

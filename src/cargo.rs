@@ -176,7 +176,10 @@ impl Cargo {
     pub fn login(&self, registry: &str, token: &Secret, shell: &Shell) -> Result<()> {
         let args = self.shown_args("login", &["--registry".to_string(), registry.to_string()]);
         let mut command = self.command();
-        command.args(&args).stdin(Stdio::piped());
+        command
+            .args(&args)
+            .stdin(Stdio::piped())
+            .env(crate::env::CNBCARGO_PROVIDER_QUIET, "1");
         shell.verbose(format!(
             "running `{} {}` with the token on stdin",
             self.display(),

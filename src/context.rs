@@ -123,11 +123,11 @@ impl Context {
     pub fn target(&self, requested: Option<&str>) -> Result<Target> {
         let registry = self.registry(requested)?;
         let index = settings::index_for_token(&registry)?;
+        let via_provider = self.via_provider(&registry)?;
         let (token, token_source) =
-            settings::require_token(&registry, self.cargo_home()?, &self.shell)?;
+            settings::require_token(&registry, self.cargo_home()?, via_provider, &self.shell)?;
         self.shell
             .verbose(format!("using the token from {token_source}"));
-        let via_provider = crate::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo();
         Ok(Target {
             registry,
             index,
@@ -135,6 +135,11 @@ impl Context {
             token_source,
             via_provider,
         })
+    }
+
+    /// Whether cnbcargo is the registry's own credential provider.
+    pub fn via_provider(&self, registry: &RegistryDef) -> Result<bool> {
+        Ok(crate::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo())
     }
 
     /// CNB's API for the target's registry.

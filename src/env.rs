@@ -40,6 +40,10 @@ pub const CNBCARGO_CRATES_IO_INDEX: &str = "CNBCARGO_CRATES_IO_INDEX";
 /// The token for `migrate --from`'s source registry (never `CNB_TOKEN`,
 /// which is the destination's).
 pub const CNBCARGO_FROM_TOKEN: &str = "CNBCARGO_FROM_TOKEN";
+/// Set by `cnbcargo login` on the `cargo login` it runs: the `cnbcargo`
+/// credential provider then leaves out its note about a missing token
+/// (which is the one being stored).
+pub const CNBCARGO_PROVIDER_QUIET: &str = "CNBCARGO_PROVIDER_QUIET";
 /// Disables colour when set to a non-empty value.
 pub const NO_COLOR: &str = "NO_COLOR";
 /// Set by a completion script (`CNBCARGO_COMPLETE=bash cnbcargo -- ...`)
@@ -141,6 +145,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_FROM_TOKEN,
         effect: "the token `migrate` sends to its source registry (its index, downloads and search API); for a registry named in cargo's config, cargo's own token for it is used when this is not set; never sent to the destination",
+    },
+    Var {
+        name: CNBCARGO_PROVIDER_QUIET,
+        effect: "set by `cnbcargo login` on the `cargo login` it runs, so that the `cnbcargo` credential provider does not print its \"no token\" note while the token is being stored; not for users",
     },
     Var {
         name: NO_COLOR,

@@ -16,6 +16,7 @@ use crate::cargo_config::{ConfigStack, Origin};
 use crate::credentials::{self, Secret, keyring_store};
 use crate::env;
 use crate::error::UserError;
+use crate::registry_url::IndexUrl;
 use crate::settings::{self, TokenSource};
 
 /// The value `init --credential-provider cnbcargo` writes: cargo finds
@@ -25,12 +26,11 @@ pub const NAME: &str = "cnbcargo";
 /// The argument cargo adds when it runs a provider.
 const PLUGIN_FLAG: &str = "--cargo-plugin";
 
-/// True when cargo runs this program as a credential provider: the flag
-/// comes last (the config's arguments for the provider arrive in the
-/// request, not on argv), so `cnbcargo publish -- --cargo-plugin` is not
-/// taken for it.
+/// True when cargo runs this program as a credential provider: cargo runs
+/// exactly `<program> --cargo-plugin` (the config's arguments for the
+/// provider arrive in the request, not on argv).
 pub fn requested(args: &[OsString]) -> bool {
-    args.len() >= 2 && args.last().is_some_and(|a| a == PLUGIN_FLAG)
+    args.len() == 2 && args[1] == PLUGIN_FLAG
 }
 
 /// Answers cargo's requests on stdin/stdout until cargo closes stdin.
@@ -233,13 +233,31 @@ fn registry_flag(registry: &RegistryInfo<'_>) -> String {
         .unwrap_or_default()
 }
 
+/// The index cargo asks about, when this provider serves it: a CNB
+/// registry's sparse index (`.../-/packages/`). Any other (crates.io,
+/// another kind of registry) is "not supported", and cargo asks its next
+/// provider: `CNB_TOKEN` never goes anywhere else, even when cnbcargo is
+/// in `registry.global-credential-providers`. Nor over plain http to
+/// another machine.
+fn served(registry: &RegistryInfo<'_>) -> Result<IndexUrl, Error> {
+    let index = IndexUrl::from_config_value(registry.index_url)
+        .filter(IndexUrl::looks_like_cnb)
+        .ok_or(Error::UrlNotSupported)?;
+    index
+        .check_token_allowed()
+        .map_err(|e| Error::from(e.to_string()))?;
+    Ok(index)
+}
+
 fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
+    served(registry)?;
     match token(registry.index_url)? {
         Some((token, _)) => Ok(CredentialResponse::Get {
             token: token.expose().to_string().into(),
             cache: CacheControl::Session,
             operation_independent: true,
         }),
+        None if env::var_non_empty(env::CNBCARGO_PROVIDER_QUIET).is_some() => Err(Error::NotFound),
         None => {
             // cargo's own message for "not found" names `cargo login` and
             // `CARGO_REGISTRIES_*_TOKEN`, which this provider does not
@@ -263,6 +281,7 @@ fn login(
     registry: &RegistryInfo<'_>,
     options: &LoginOptions<'_>,
 ) -> Result<CredentialResponse, Error> {
+    let index = served(registry)?;
     if !keyring_store::enabled(false) {
         return Err(format!(
             "the `cnbcargo` credential provider keeps tokens in the OS keyring, which `{}` turns off; set `{}` instead",
@@ -271,10 +290,29 @@ fn login(
         )
         .into());
     }
-    let raw = cargo_credential::read_token(options, registry)?;
-    let token =
-        credentials::validate_token(zeroize::Zeroizing::new(raw.expose()), &"`cargo login`")
-            .map_err(|e| Error::from(e.to_string()))?;
+    let raw = match &options.token {
+        Some(token) => zeroize::Zeroizing::new(token.to_owned().expose()),
+        // On a terminal, as `cnbcargo login` asks: without echo, saying
+        // where CNB tokens are made (cargo's `login_url` is the registry's
+        // own, not a page of CNB's).
+        None => {
+            let place = crate::token_check::token_page(&index)
+                .map_or("in your CNB account's settings".to_string(), |p| {
+                    format!("at {p}")
+                });
+            eprintln!(
+                "note: create a token {place}, with {}",
+                crate::token_check::SCOPES
+            );
+            let prompt = format!("token for `{}` (input hidden): ", shown(registry));
+            zeroize::Zeroizing::new(
+                rpassword::prompt_password(prompt)
+                    .map_err(|e| Error::from(format!("failed to read the token: {e}")))?,
+            )
+        }
+    };
+    let token = credentials::validate_token(raw, &"`cargo login`")
+        .map_err(|e| Error::from(e.to_string()))?;
     keyring_store::store(&keyring_store::account(registry.index_url), &token).map_err(|why| {
         Error::from(format!(
             "the token for `{}` was not stored: {why}",
@@ -285,6 +323,7 @@ fn login(
 }
 
 fn logout(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
+    served(registry)?;
     match keyring_store::delete(&keyring_store::account(registry.index_url)) {
         Ok(true) => Ok(CredentialResponse::Logout),
         Ok(false) => Err(Error::NotFound),
@@ -309,7 +348,7 @@ mod tests {
     fn runs_as_a_plugin_only_with_cargos_flag() {
         let args = |a: &[&str]| a.iter().map(OsString::from).collect::<Vec<_>>();
         assert!(requested(&args(&["cnbcargo", "--cargo-plugin"])));
-        assert!(requested(&args(&["cnbcargo", "--x", "--cargo-plugin"])));
+        assert!(!requested(&args(&["cnbcargo", "list", "--cargo-plugin"])));
         assert!(!requested(&args(&["cnbcargo", "--cargo-plugin", "login"])));
         assert!(!requested(&args(&["cnbcargo", "login"])));
         assert!(!requested(&args(&["--cargo-plugin"])));

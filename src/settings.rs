@@ -186,12 +186,19 @@ impl std::fmt::Display for TokenSource {
 pub fn token(
     registry: &RegistryDef,
     cargo_home: &Path,
+    via_provider: bool,
     shell: &Shell,
 ) -> Result<Option<(Secret, TokenSource)>> {
     if let Some(found) = provider_token(&registry.index, |why| {
         shell.debug(format!("keyring not read: {why}"))
     })? {
         return Ok(Some(found));
+    }
+    // With cnbcargo as the registry's provider cargo ignores its own
+    // store: a token only there would let cnbcargo's checks pass and
+    // cargo's upload fail.
+    if via_provider {
+        return Ok(None);
     }
     cargo_token(registry, cargo_home, shell)
 }
@@ -227,10 +234,19 @@ pub fn provider_token(
 pub fn require_token(
     registry: &RegistryDef,
     cargo_home: &Path,
+    via_provider: bool,
     shell: &Shell,
 ) -> Result<(Secret, TokenSource)> {
-    token(registry, cargo_home, shell)?.ok_or_else(|| {
-        UserError::new(format!("no token for registry `{}`", registry.name))
+    token(registry, cargo_home, via_provider, shell)?.ok_or_else(|| {
+        let whose = if via_provider {
+            format!(
+                " (cargo asks cnbcargo for it, which reads `{}` or the OS keyring)",
+                env::CNB_TOKEN
+            )
+        } else {
+            String::new()
+        };
+        UserError::new(format!("no token for registry `{}`{whose}", registry.name))
             .hint(format!(
                 "run `cnbcargo login --registry {}`, or set `{}`",
                 registry.name,
@@ -253,6 +269,16 @@ pub fn cargo_token(
         let token = credentials::validate_token(zeroize::Zeroizing::new(token), &source)?;
         return Ok(Some((token, source)));
     }
+    credentials_file_token(&registry.name, cargo_home, shell)
+}
+
+/// The registry's token in `$CARGO_HOME/credentials.toml` (or the legacy
+/// `credentials`), where the `cargo:token` provider keeps it.
+pub fn credentials_file_token(
+    name: &str,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Result<Option<(Secret, TokenSource)>> {
     for file in ["credentials.toml", "credentials"] {
         let path = cargo_home.join(file);
         let Some(bytes) = crate::fs::read_regular(&path)? else {
@@ -265,7 +291,7 @@ pub fn cargo_token(
         };
         if let Some(token) = doc
             .get("registries")
-            .and_then(|r| r.get(&registry.name))
+            .and_then(|r| r.get(name))
             .and_then(|r| r.get("token"))
             .and_then(|t| t.as_str())
         {

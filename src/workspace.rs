@@ -51,7 +51,7 @@ pub struct Dependency {
 
 impl Dependency {
     /// Published with the crate and resolved when it is verified.
-    fn travels(&self) -> bool {
+    pub fn travels(&self) -> bool {
         self.kind.as_deref() != Some("dev")
     }
 }

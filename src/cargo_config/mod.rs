@@ -1,5 +1,6 @@
 //! Finding, reading and editing cargo's config files the way cargo does.
 
+pub mod credentials_file;
 pub mod edit;
 pub mod write;
 
@@ -295,4 +296,38 @@ fn provider_words(item: &toml_edit::Item) -> Option<Vec<String>> {
         .iter()
         .map(|v| v.as_str().map(str::to_string))
         .collect()
+}
+
+#[cfg(test)]
+mod provider_tests {
+    use super::*;
+
+    #[test]
+    fn a_registrys_own_provider_is_read_as_cargo_reads_it() {
+        let project = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(project.path().join(".cargo")).unwrap();
+        std::fs::write(
+            project.path().join(".cargo/config.toml"),
+            "[registries.by-string]\ncredential-provider = \"cnbcargo --x\"\n\
+             [registries.by-array]\ncredential-provider = [\"/opt/bin/cnbcargo\", \"a b\"]\n\
+             [registries.by-alias]\ncredential-provider = \"mine\"\n\
+             [credential-alias]\nmine = [\"cnbcargo\"]\n",
+        )
+        .unwrap();
+        // The deeper file wins over `$CARGO_HOME`'s: no merging.
+        std::fs::write(
+            home.path().join("config.toml"),
+            "[registries.by-string]\ncredential-provider = \"cargo:token\"\n\
+             [registries.home-only]\ncredential-provider = \"cargo:libsecret\"\n",
+        )
+        .unwrap();
+        let stack = ConfigStack::discover(project.path(), home.path()).unwrap();
+        let words = |name: &str| stack.registry_provider(name).map(|(w, _)| w);
+        assert_eq!(words("by-string").unwrap(), ["cnbcargo", "--x"]);
+        assert_eq!(words("by-array").unwrap(), ["/opt/bin/cnbcargo", "a b"]);
+        assert_eq!(words("by-alias").unwrap(), ["cnbcargo"]);
+        assert_eq!(words("home-only").unwrap(), ["cargo:libsecret"]);
+        assert!(words("none-at-all").is_none());
+    }
 }

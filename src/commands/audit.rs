@@ -30,7 +30,16 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<()> {
     } else {
         print(&report, shell);
     }
-    let errors = report.errors();
+    // Counted by name: one name locked at two versions is one dependency.
+    let mut names: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| f.level == crate::audit::Level::Error)
+        .map(|f| (f.registry.as_str(), f.name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let errors = names.len();
     if errors > 0 {
         return Err(UserError::new(format!(
             "{errors} dependenc{} resolve{} through the registry's crates.io proxy",

@@ -48,8 +48,8 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
         for deletion in &plan {
             shell.status("Would delete", deletion.label());
         }
-        for name in &falling {
-            shell.note(fall_through_sentence(name, registry));
+        for (name, known) in &falling {
+            shell.note(fall_through_sentence(name, registry, *known));
         }
         shell.note(format!(
             "dry run: nothing was deleted ({} selected)",
@@ -59,9 +59,14 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
     }
     let terminal = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
     if !falling.is_empty() && !args.allow_fall_through && (args.yes || !terminal) {
-        let names: Vec<String> = falling.iter().map(|n| format!("`{n}`")).collect();
+        let names: Vec<String> = falling.iter().map(|(n, _)| format!("`{n}`")).collect();
+        let why = if falling.iter().all(|(_, known)| *known) {
+            "crates.io has a crate of that name, which the registry would then serve in its place"
+        } else {
+            "crates.io could not be asked whether it has a crate of that name, which the registry would then serve in its place"
+        };
         let mut error = UserError::usage(format!(
-            "refusing to delete the last version(s) of {} from `{registry}`: crates.io has a crate of that name, which the registry would then serve in its place; nothing was deleted",
+            "refusing to delete the last version(s) of {} from `{registry}`: {why}; nothing was deleted",
             names.join(", ")
         ));
         if !args.yes {
@@ -234,14 +239,14 @@ fn plan(specs: &[CrateSpec], listed: &[Vec<String>], registry: &str) -> Result<V
 
 /// The names that, after the plan, the registry would hold no version of
 /// while crates.io's index lists them: the registry then serves crates.io's
-/// crate of that name (see `crate::audit`). crates.io out of reach is a
-/// warning, not a refusal.
+/// crate of that name (see `crate::audit`), each with whether crates.io
+/// said so: one it could not be asked about counts too (`false`).
 fn falls_through(
     ctx: &Context,
     plan: &[Deletion],
     specs: &[CrateSpec],
     listed: &[Vec<String>],
-) -> Result<Vec<String>> {
+) -> Result<Vec<(String, bool)>> {
     let mut emptied: Vec<String> = Vec::new();
     for (spec, versions) in specs.iter().zip(listed) {
         if emptied.contains(&spec.name) {
@@ -278,24 +283,38 @@ fn falls_through(
             ctx.shell.hint(hint);
         }
     }
+    // Not knowing counts as falling through: the guard fails closed.
     Ok(emptied
         .into_iter()
         .zip(found)
-        .filter(|(_, on_crates_io)| *on_crates_io == Some(true))
-        .map(|(name, _)| name)
+        .filter(|(_, on_crates_io)| *on_crates_io != Some(false))
+        .map(|(name, on_crates_io)| (name, on_crates_io == Some(true)))
         .collect())
 }
 
-fn fall_through_sentence(name: &str, registry: &str) -> String {
+/// `known`: crates.io said it has the name (else it could not be asked).
+fn fall_through_sentence(name: &str, registry: &str, known: bool) -> String {
+    let serves = if known {
+        format!("it then serves crates.io's `{name}` in its place")
+    } else {
+        format!(
+            "if crates.io has a `{name}` (it could not be asked), the registry then serves it in its place"
+        )
+    };
     format!(
-        "after this `{registry}` holds no version of `{name}`: it then serves crates.io's `{name}` in its place, to everyone who depends on `{name}` from `{registry}`"
+        "after this `{registry}` holds no version of `{name}`: {serves}, to everyone who depends on `{name}` from `{registry}`"
     )
 }
 
 /// Asks before deleting. The list shown is what would be deleted, not
 /// yet deleted; a long one is cut so that the question and the count stay
 /// in view (`--dry-run` lists everything).
-fn confirm(plan: &[Deletion], registry: &str, falling: &[String], terminal: bool) -> Result<()> {
+fn confirm(
+    plan: &[Deletion],
+    registry: &str,
+    falling: &[(String, bool)],
+    terminal: bool,
+) -> Result<()> {
     const SHOWN: usize = 10;
     let what = count(plan);
     if !terminal {
@@ -318,10 +337,10 @@ fn confirm(plan: &[Deletion], registry: &str, falling: &[String], terminal: bool
             plan.len() - SHOWN
         ));
     }
-    for name in falling {
+    for (name, known) in falling {
         text.push_str(&format!(
             "note: {}\n",
-            crate::shell::clean_line(&fall_through_sentence(name, registry))
+            crate::shell::clean_line(&fall_through_sentence(name, registry, *known))
         ));
     }
     text.push_str(&format!(

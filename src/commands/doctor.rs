@@ -624,6 +624,21 @@ fn check_tokens(
     // In the provider's mode cargo's own store is not used: the provider
     // check above says where cargo's token comes from.
     let cargo_token = if via_provider {
+        if let Ok(Some((_, source))) = settings::cargo_token(registry, home, shell) {
+            checks.push(
+                Check::warn(
+                    "token.cargo",
+                    format!(
+                        "cargo ignores the token for `{}` in {source}: the registry's provider is cnbcargo",
+                        registry.name
+                    ),
+                )
+                .hint(format!(
+                    "run `cnbcargo login --registry {}`: it keeps the token in the OS keyring and removes this copy",
+                    registry.name
+                )),
+            );
+        }
         None
     } else {
         match settings::cargo_token(registry, home, shell) {
@@ -647,7 +662,7 @@ fn check_tokens(
             }
         }
     };
-    let api_token = match settings::token(registry, home, shell) {
+    let api_token = match settings::token(registry, home, via_provider, shell) {
         Ok(Some((token, source))) => {
             let note = match &source {
                 TokenSource::CnbTokenEnv | TokenSource::Keyring => {

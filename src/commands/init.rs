@@ -7,6 +7,7 @@ use crate::cargo_config::edit::{self, Change, CnbBlock, ProviderSetup};
 use crate::cargo_config::{self, write};
 use crate::cli::{InitArgs, ProviderChoice};
 use crate::context::Context;
+use crate::credentials::keyring_store;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
 use crate::shell::Shell;
@@ -29,16 +30,61 @@ pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
     } else {
         Some(write::DirLock::for_file(&path)?)
     };
-    edit_and_write(args, &path, &index, lock.as_ref(), shell)
+    let name = edit_and_write(args, &path, &index, lock.as_ref(), shell)?;
+    drop(lock);
+    if args.credential_provider == Some(ProviderChoice::Cnbcargo) && !args.dry_run {
+        move_plaintext_token(ctx, &name, &index)?;
+    }
+    Ok(())
 }
 
+/// A registry switched to the `cnbcargo` provider: cargo no longer reads
+/// its token in `credentials.toml`, so the token moves to the OS keyring
+/// (where the provider reads it) and the plaintext copy goes.
+fn move_plaintext_token(ctx: &Context, name: &str, index: &IndexUrl) -> Result<()> {
+    let shell = &ctx.shell;
+    let home = ctx.cargo_home()?;
+    let Some((token, source)) = crate::settings::credentials_file_token(name, home, shell)? else {
+        return Ok(());
+    };
+    let stored = if keyring_store::enabled(false) {
+        keyring_store::store(&keyring_store::account(&index.config_value()), &token)
+    } else {
+        Err(format!(
+            "it is turned off (`{}`)",
+            crate::env::CNBCARGO_NO_KEYRING
+        ))
+    };
+    match stored {
+        Ok(()) => {
+            crate::cargo_config::credentials_file::remove_token(home, name)?;
+            shell.status(
+                "Moved",
+                format!("the token of `{name}` from {source} into the OS keyring"),
+            );
+        }
+        Err(why) => {
+            shell.warn(format!(
+                "{source} still holds the token of `{name}`, which cargo no longer reads, and the OS keyring cannot take it: {why}"
+            ));
+            shell.hint(format!(
+                "set `{}` (the provider reads it); `cnbcargo logout --registry {name}` removes the plaintext copy",
+                crate::env::CNB_TOKEN
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The registry's name in effect (the requested one, or the existing name
+/// of the same index).
 fn edit_and_write(
     args: &InitArgs,
     path: &Path,
     index: &IndexUrl,
     lock: Option<&write::DirLock>,
     shell: &Shell,
-) -> Result<()> {
+) -> Result<String> {
     let original = read_config(path)?;
     let block = CnbBlock {
         name: &args.name,
@@ -70,12 +116,12 @@ fn edit_and_write(
                 edited.name
             ),
         );
-        return Ok(());
+        return Ok(edited.name);
     }
     let Some(lock) = lock else {
         shell.out(&unified_diff(path, &original, &edited.text));
         shell.note("dry run: nothing was written");
-        return Ok(());
+        return Ok(edited.name);
     };
     let created = !path.exists();
     write::write_atomic(lock, path, edited.text.as_bytes())?;
@@ -102,7 +148,7 @@ fn edit_and_write(
             edited.name
         ));
     }
-    Ok(())
+    Ok(edited.name)
 }
 
 fn report(shell: &Shell, changes: &[Change], index: &IndexUrl) {

@@ -43,6 +43,9 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
 
     let mode = provider::Mode::of(ctx.config()?, &registry.name);
     if let provider::Mode::Cnbcargo { program, origin } = &mode {
+        // cargo runs the provider from `PATH`: a pipeline without it would
+        // pass here and fail inside `cargo publish`.
+        provider::check_program(program, origin)?;
         if source == LoginTokenSource::CnbTokenEnv {
             // The provider answers cargo from `CNB_TOKEN` itself: storing
             // it would only leave a copy behind.
@@ -67,10 +70,10 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
             ))
             .into());
         }
-        provider::check_program(program, origin)?;
         // cargo hands the token to the provider, which stores it in the
         // keyring: `credentials.toml` is not written.
         cargo.login(&registry.name, &token, shell)?;
+        remove_plaintext_copy(ctx, &registry.name)?;
         shell.status(
             "Logged in",
             format!(
@@ -194,15 +197,45 @@ pub fn logout(args: &LogoutArgs, ctx: &Context) -> Result<()> {
     let cargo = &ctx.cargo;
     cargo.check_version(shell)?;
     let registry = ctx.registry(args.registry.registry.as_deref())?;
-    // In the `cnbcargo` provider's mode cargo asks it to remove the
-    // keyring entry; the copy of the `cargo:token` mode goes here.
+    let account = keyring_store::account(&registry.index);
+    if ctx.via_provider(&registry)? {
+        // cargo asks the provider to remove the keyring entry.
+        let stored =
+            keyring_store::enabled(false) && matches!(keyring_store::load(&account), Ok(Some(_)));
+        cargo.logout(&registry.name, shell)?;
+        if stored {
+            shell.status(
+                "Removed",
+                format!("the token of `{}` from the OS keyring", registry.name),
+            );
+        }
+        remove_plaintext_copy(ctx, &registry.name)?;
+        return Ok(());
+    }
     cargo.logout(&registry.name, shell)?;
     if keyring_store::enabled(false) {
-        match keyring_store::delete(&keyring_store::account(&registry.index)) {
+        match keyring_store::delete(&account) {
             Ok(true) => shell.status("Removed", "the token from the OS keyring"),
             Ok(false) => shell.verbose("no token in the OS keyring"),
             Err(why) => shell.note(format!("could not reach the OS keyring: {why}")),
         }
+    }
+    Ok(())
+}
+
+/// In the provider's mode cargo ignores `credentials.toml`: a token left
+/// there from the `cargo:token` setup is only a plaintext copy to remove.
+fn remove_plaintext_copy(ctx: &Context, registry: &str) -> Result<()> {
+    if let Some(path) =
+        crate::cargo_config::credentials_file::remove_token(ctx.cargo_home()?, registry)?
+    {
+        ctx.shell.status(
+            "Removed",
+            format!(
+                "the plaintext token of `{registry}` from `{}` (cargo no longer reads it)",
+                path.display()
+            ),
+        );
     }
     Ok(())
 }

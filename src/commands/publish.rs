@@ -316,6 +316,9 @@ fn publish_in_scope(
         ));
         None
     };
+    if let Some(api) = &api {
+        refuse_unpublished_path_deps(&ordered, &target, api, shell)?;
+    }
     let executor = |collisions: Vec<String>, shadowing: Vec<String>| Executor {
         ctx,
         cargo,
@@ -467,6 +470,59 @@ fn steps_then_check(steps: &mut Vec<Step>, packages: Vec<String>) -> Vec<Step> {
     let mut first = std::mem::take(steps);
     first.push(Step::Check { packages });
     first
+}
+
+/// A path dependency with `registry = "<this one>"` is published pointing
+/// at the registry: when the registry holds no version of that name (and
+/// it is not published in this run, before its dependents), it serves
+/// crates.io's crate of the name in its place, and cargo's own checks pass
+/// on that. Refused before anything is uploaded.
+fn refuse_unpublished_path_deps(
+    ordered: &[&Member],
+    target: &Target,
+    api: &CnbApi<'_>,
+    shell: &Shell,
+) -> Result<()> {
+    let publishing: Vec<&str> = ordered.iter().map(|m| m.name.as_str()).collect();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    for member in ordered {
+        for dep in &member.dependencies {
+            let here = dep
+                .registry
+                .as_deref()
+                .and_then(crate::audit::normalize_index)
+                .is_some_and(|url| url == target.index);
+            if dep.path.is_some()
+                && dep.travels()
+                && here
+                && !publishing.contains(&dep.name.as_str())
+                && !wanted.iter().any(|(name, _)| *name == dep.name)
+            {
+                wanted.push((dep.name.clone(), member.name.clone()));
+            }
+        }
+    }
+    let held = crate::parallel::map(&wanted, 8, |(name, _)| api.version_names(name, shell));
+    let mut missing = Vec::new();
+    for ((name, dependent), held) in wanted.iter().zip(held) {
+        if held?.is_empty() {
+            missing.push((name, dependent));
+        }
+    }
+    let Some((name, dependent)) = missing.first() else {
+        return Ok(());
+    };
+    let registry = &target.registry.name;
+    let names: Vec<String> = missing.iter().map(|(n, _)| format!("`{n}`")).collect();
+    Err(UserError::new(format!(
+        "`{dependent}` depends on {} by path with `registry = \"{registry}\"`, but `{registry}` holds no version of {}: published now, its users would get crates.io's crate of that name through the registry's proxy; nothing was uploaded",
+        names.join(", "),
+        if missing.len() == 1 { "it" } else { "them" }
+    ))
+    .hint(format!(
+        "publish it first, or together: `cnbcargo publish -p {name} -p {dependent}` (or `--workspace`)"
+    ))
+    .into())
 }
 
 fn spec(member: &Member) -> String {

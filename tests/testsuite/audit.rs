@@ -434,3 +434,74 @@ fn all_three_findings_in_one_project() {
         serde_json::json!({"names": 3, "errors": 2, "warnings": 2})
     );
 }
+
+/// A workspace member published nowhere yet, depended on by path with
+/// `registry =`: the published dependent would point at what the registry
+/// serves for the name, crates.io's crate. audit says so; `publish -p` of
+/// the dependent alone refuses before uploading; together they go.
+#[test]
+fn a_path_dependency_on_an_unpublished_member_is_caught() {
+    let f = fixture();
+    let ws = f.env.project().join("ws");
+    f.env.write(
+        "project/ws/Cargo.toml",
+        "[workspace]\nmembers = [\"internal-a\", \"app\"]\nresolver = \"2\"\n",
+    );
+    f.env.write(
+        "project/ws/internal-a/Cargo.toml",
+        "[package]\nname = \"internal-a\"\nversion = \"1.5.0\"\nedition = \"2021\"\ndescription = \"d\"\nlicense = \"MIT\"\n",
+    );
+    f.env.write("project/ws/internal-a/src/lib.rs", "");
+    f.env.write(
+        "project/ws/app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\ndescription = \"d\"\nlicense = \"MIT\"\n\n[dependencies]\ninternal-a = { path = \"../internal-a\", version = \"1\", registry = \"cnb-cargo-repo\" }\n",
+    );
+    f.env.write("project/ws/app/src/lib.rs", "");
+    assert_success(&run(f
+        .env
+        .cargo()
+        .arg("generate-lockfile")
+        .current_dir(&ws)));
+
+    let (out, report) = f.audit_json(&ws);
+    assert_failure(&out, 1);
+    let [finding] = findings(&report).as_slice() else {
+        panic!("{report:#}")
+    };
+    assert_eq!(finding["kind"], "dependency-confusion");
+    assert_eq!(finding["name"], "internal-a");
+
+    let out = run(f
+        .env
+        .cnbcargo()
+        .args(["publish", "-p", "app", "--", "--no-verify"])
+        .current_dir(&ws));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`app` depends on `internal-a` by path with `registry = \"cnb-cargo-repo\"`, but `cnb-cargo-repo` holds no version of it")
+            && err.contains("nothing was uploaded")
+            && err.contains("hint: publish it first, or together: `cnbcargo publish -p internal-a -p app`"),
+        "{err}"
+    );
+    assert!(f.registry.uploads().is_empty());
+
+    let out = run(f
+        .env
+        .cnbcargo()
+        .args([
+            "publish",
+            "-p",
+            "internal-a",
+            "-p",
+            "app",
+            "--",
+            "--no-verify",
+        ])
+        .current_dir(&ws));
+    assert_success(&out);
+    assert_eq!(f.registry.versions("app"), [("0.1.0".to_string(), false)]);
+    // The registry now holds its own `internal-a`: audit is clean of ✗.
+    let (out, _) = f.audit_json(&ws);
+    assert_success(&out);
+}

@@ -304,7 +304,7 @@ fn token_never_leaks_through_the_credential_provider() {
         .env("CARGO", &wrapper)
         .env("RUST_BACKTRACE", "1");
     let service = crate::provider::with_own_keyring(&mut env, &registry, "canary");
-    let keyring = crate::provider::keyring_usable(&env, &registry.index_url());
+    let keyring = crate::provider::keyring_usable();
 
     let mut outputs = Vec::new();
     // No token anywhere yet: cargo's own failure, at -vv.
@@ -336,7 +336,7 @@ fn token_never_leaks_through_the_credential_provider() {
         let account = registry.index_url();
         let gone = (0..40).any(|_| {
             std::thread::sleep(std::time::Duration::from_millis(50));
-            crate::provider::kernel_keyring_has(&account, &service) != Some(true)
+            crate::provider::kernel_keyring_has(&account, &service) == Some(false)
         });
         assert!(gone, "the keyring entry outlived logout");
     }

@@ -507,23 +507,33 @@ fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
     assert!(asked.iter().any(|r| r.url.ends_with("/sh/ad/shadow")));
     assert!(asked.iter().all(|r| r.header("authorization").is_none()));
 
+    // crates.io out of reach: not knowing counts as falling through.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut offline = env.cnbcargo();
+    offline
+        .env(
+            "CNBCARGO_CRATES_IO_INDEX",
+            format!("http://127.0.0.1:{closed}/"),
+        )
+        .env("CNBCARGO_HTTP_TIMEOUT", "2")
+        .args(["delete", "shadow@1.1.0", "--yes"]);
+    let out = run(&mut offline);
+    assert_failure(&out, 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("crates.io could not be asked whether it has a crate of that name"),
+        "{err}"
+    );
+    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+
     let out = run(env
         .cnbcargo()
         .args(["delete", "shadow@1.1.0", "--yes", "--allow-fall-through"]));
     assert_success(&out);
     assert!(listed(&registry, "shadow").is_empty());
-    // What the registry now serves for the name is crates.io's crate.
-    let app = env.new_crate(
-        "app",
-        "app",
-        "0.1.0",
-        "shadow = { version = \"3\", registry = \"cnb-cargo-repo\" }\n",
-    );
-    registry.state().upstream.insert(
-        "shadow".into(),
-        vec![registry_mod::upstream_entry("shadow", "3.0.0")],
-    );
-    assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
 }
 
 /// A name crates.io does not have falls through to nothing: `--yes` does.

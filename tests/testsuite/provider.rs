@@ -57,24 +57,40 @@ pub(crate) fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: 
 }
 
 /// Whether this machine's kernel keyring takes entries (containers may
-/// forbid `add_key`): asked of cnbcargo's own provider.
-pub(crate) fn keyring_usable(env: &TestEnv, index: &str) -> bool {
-    let out = speak(
-        env,
-        &[&format!(
-            r#"{{"v":1,"registry":{{"index-url":"{index}","name":"probe"}},"kind":"login","token":"probe-token","args":[]}}"#
-        )],
-    );
-    let usable = out.contains(r#"{"Ok":{"kind":"login"}}"#);
-    if usable {
-        speak(
-            env,
-            &[&format!(
-                r#"{{"v":1,"registry":{{"index-url":"{index}"}},"kind":"logout","args":[]}}"#
-            )],
+/// forbid it), asked of the kernel directly rather than of the code under
+/// test. `CNBCARGO_TEST_REQUIRE_KEYRING=1` turns a missing keyring into a
+/// failure instead of a skip.
+pub(crate) fn keyring_usable() -> bool {
+    let usable = probe_kernel_keyring();
+    if !usable {
+        assert!(
+            std::env::var_os("CNBCARGO_TEST_REQUIRE_KEYRING").is_none(),
+            "no usable kernel keyring, and CNBCARGO_TEST_REQUIRE_KEYRING is set"
         );
+        eprintln!("skipped: no usable kernel keyring here");
     }
     usable
+}
+
+#[cfg(target_os = "linux")]
+fn probe_kernel_keyring() -> bool {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::Session, false) else {
+        return false;
+    };
+    let description = format!("cnbcargo-test-probe-{}", std::process::id());
+    let Ok(key) = ring.add_key(&description, b"probe") else {
+        return false;
+    };
+    let readable = key.read_to_vec().is_ok_and(|v| v == b"probe");
+    let _ = key.invalidate();
+    // The tests check entries through /proc/keys.
+    readable && std::fs::read_to_string("/proc/keys").is_ok()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn probe_kernel_keyring() -> bool {
+    false
 }
 
 /// Runs `cnbcargo --cargo-plugin` with these request lines; its stdout.
@@ -195,8 +211,7 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
         .start();
     let mut env = provider_env(&registry);
     let service = with_own_keyring(&mut env, &registry, "provider");
-    if !keyring_usable(&env, &registry.index_url()) {
-        eprintln!("skipped: no usable kernel keyring here");
+    if !keyring_usable() {
         return;
     }
 
@@ -209,9 +224,11 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
     );
     no_credentials_file(&env);
     let account = registry.index_url();
-    if let Some(listed) = kernel_keyring_has(&account, &service) {
-        assert!(listed, "no kernel keyring entry for {account}@{service}");
-    }
+    assert_eq!(
+        kernel_keyring_has(&account, &service),
+        Some(true),
+        "no kernel keyring entry for {account}@{service}"
+    );
 
     publish_yank_and_build(&env, &registry, "prov-keyring");
     authorized_with(&registry, "tok-provider-keyring");
@@ -220,9 +237,14 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
     // logout goes through cargo to the provider, which removes the entry.
     let out = run(env.cnbcargo().arg("logout"));
     assert_success(&out);
+    assert!(
+        stderr(&out).contains("Removed the token of `cnb-cargo-repo` from the OS keyring"),
+        "{}",
+        stderr(&out)
+    );
     let gone = (0..40).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        kernel_keyring_has(&account, &service) != Some(true)
+        kernel_keyring_has(&account, &service) == Some(false)
     });
     assert!(gone, "the keyring entry outlived logout");
 
@@ -262,6 +284,33 @@ fn speaks_protocol_version_one() {
             *line,
             r#"{"Ok":{"kind":"get","token":"tok-from-env","cache":"session","operation_independent":true}}"#
         );
+    }
+
+    // `CNB_TOKEN` goes to CNB registries only: crates.io and other kinds
+    // of registry are not this provider's (cargo asks the next one), and
+    // plain http to another machine is refused.
+    for (index_url, answer) in [
+        (
+            "https://github.com/rust-lang/crates.io-index",
+            "url-not-supported",
+        ),
+        ("sparse+https://index.crates.io/", "url-not-supported"),
+        (
+            "sparse+https://registry.example.com/index/",
+            "url-not-supported",
+        ),
+        (
+            "sparse+http://evil.example.com/x/-/packages/",
+            "plain `http://`",
+        ),
+    ] {
+        let request = format!(
+            r#"{{"v":1,"registry":{{"index-url":"{index_url}"}},"kind":"get","operation":"read","args":[]}}"#
+        );
+        let out = speak(&with_token, &[&request]);
+        let reply = out.lines().nth(1).unwrap();
+        assert!(reply.contains(answer), "{index_url}: {reply}");
+        assert!(!reply.contains("tok-from-env"), "{index_url}: {reply}");
     }
 
     // A kind it does not know, and a protocol version it does not speak.
@@ -328,4 +377,96 @@ pub(crate) fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
     let keys = std::fs::read_to_string("/proc/keys").ok()?;
     let description = format!("keyring-rs:{account}@{service}:");
     Some(keys.lines().any(|line| line.contains(&description)))
+}
+
+/// `cargo login` on a terminal with cnbcargo as the provider: cargo leaves
+/// the asking to the provider, which reads the token without echo, as
+/// `cnbcargo login` does, and keeps it in the keyring.
+#[test]
+fn cargo_login_on_a_terminal_asks_without_echo() {
+    let registry = TestRegistry::builder().token("tok-typed-in").start();
+    let mut env = provider_env(&registry);
+    let service = with_own_keyring(&mut env, &registry, "pty");
+    if !keyring_usable() {
+        return;
+    }
+    let mut pty = crate::support::pty::Pty::spawn(env.cargo().args([
+        "login",
+        "--registry",
+        "cnb-cargo-repo",
+    ]));
+    pty.expect("token for `cnb-cargo-repo` (input hidden): ");
+    pty.send("tok-typed-in\n");
+    let (status, screen) = pty.wait();
+    assert!(status.success(), "{screen}");
+    assert!(!screen.contains("tok-typed-in"), "echoed: {screen}");
+    no_credentials_file(&env);
+    assert_eq!(
+        kernel_keyring_has(&registry.index_url(), &service),
+        Some(true)
+    );
+    assert_success(&run(env.cargo().args([
+        "logout",
+        "--registry",
+        "cnb-cargo-repo",
+    ])));
+}
+
+/// A registry moved to the provider's mode: its token leaves
+/// `credentials.toml` for the keyring, and cargo goes on publishing.
+#[test]
+fn switching_to_the_provider_moves_the_plaintext_token() {
+    let registry = TestRegistry::builder().token("tok-moved").start();
+    let mut env = logged_in_env(&registry, "tok-moved");
+    let credentials = env.cargo_home().join("credentials.toml");
+    assert!(
+        std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains("tok-moved")
+    );
+    let bin_dir = cnbcargo_bin().parent().unwrap().to_path_buf();
+    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .unwrap();
+    env.env("PATH", path).env("CNB_TOKEN", "");
+    let service = with_own_keyring(&mut env, &registry, "move");
+    if !keyring_usable() {
+        return;
+    }
+    let out = run(env.cnbcargo().args([
+        "init",
+        &registry.http_index(),
+        "--credential-provider",
+        "cnbcargo",
+    ]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Moved the token of `cnb-cargo-repo` from"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains("tok-moved")
+    );
+    let lib = env.new_crate("moved", "moved", "0.1.0", "");
+    let out = run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert!(
+        !stderr(&out).contains("will be ignored"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(registry.versions("moved"), [("0.1.0".to_string(), false)]);
+    assert_success(&run(env.cnbcargo().arg("logout")));
+    let gone = (0..40).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        kernel_keyring_has(&registry.index_url(), &service) == Some(false)
+    });
+    assert!(gone, "the keyring entry outlived logout");
 }
