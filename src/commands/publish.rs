@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
 use crate::client::cnb::{CnbApi, Deleted};
-use crate::client::sparse::{ConfigAnswer, SparseIndex};
+use crate::client::sparse::SparseIndex;
 use crate::client::webapi::{WebApi, minimal_crate};
 use crate::client::{Op, explain};
 use crate::context::{Context, Target};
@@ -733,7 +733,7 @@ struct Executor<'a> {
     flags: &'a [String],
     index_timeout: Duration,
     /// The registry's Web API, from `config.json`, fetched when first needed.
-    web_api: std::sync::OnceLock<url::Url>,
+    web_api: std::sync::OnceLock<WebApi<'a>>,
     collisions: Vec<String>,
     /// Packages whose first version in the registry hides crates.io's crate.
     shadowing: Vec<String>,
@@ -741,7 +741,7 @@ struct Executor<'a> {
 
 type StepError = (String, String, anyhow::Error);
 
-impl Executor<'_> {
+impl<'a> Executor<'a> {
     fn shell(&self) -> &Shell {
         &self.ctx.shell
     }
@@ -887,29 +887,13 @@ impl Executor<'_> {
         Ok(())
     }
 
-    fn web_api(&self) -> Result<WebApi<'_>> {
-        let http = self.ctx.http()?;
+    /// The registry's Web API, its `config.json` read once.
+    fn web_api(&self) -> Result<&WebApi<'a>> {
         if let Some(api) = self.web_api.get() {
-            return Ok(WebApi::new(http, api.clone(), self.target.token.clone()));
+            return Ok(api);
         }
-        let action = "cannot read the registry's `config.json`";
-        let config = match self.index.config(true, None, self.shell()) {
-            Ok(ConfigAnswer::Config(config)) => config,
-            Ok(ConfigAnswer::Unauthorized { .. }) => {
-                return Err(
-                    UserError::new(format!("{action}: the token was refused (401)"))
-                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
-                        .into(),
-                );
-            }
-            Err(e) => return Err(explain(e, action, Op::Read)),
-        };
-        let text = config.api.ok_or_else(|| {
-            UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
-        })?;
-        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
-        let api = self.web_api.get_or_init(|| api);
-        Ok(WebApi::new(http, api.clone(), self.target.token.clone()))
+        let api = self.ctx.web_api(self.target)?;
+        Ok(self.web_api.get_or_init(|| api))
     }
 
     fn upload_placeholder(&self, package: &str) -> Result<()> {
