@@ -15,6 +15,7 @@ mod error;
 mod fs;
 mod migrate;
 mod parallel;
+mod placeholder;
 mod provider;
 mod registry_url;
 mod settings;

@@ -15,9 +15,8 @@ use crate::credentials::{self, Secret};
 use crate::env;
 use crate::error::UserError;
 use crate::migrate::source::Source;
-use crate::migrate::{
-    self, Action, Destination, PlaceholderState, Progress, VersionReport, Wanted,
-};
+use crate::migrate::{self, Action, Destination, Progress, VersionReport, Wanted};
+use crate::placeholder::State as PlaceholderState;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::Shell;

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{FullEntry, SparseIndex};
-use crate::client::webapi::{WebApi, minimal_crate};
-use crate::commands::publish::PLACEHOLDER_VERSION;
+use crate::client::webapi::WebApi;
+use crate::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
 use crate::shell::Shell;
 use crate::spec::VersionMatch;
 use source::Source;
@@ -61,25 +61,11 @@ pub struct VersionReport {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PlaceholderState {
-    /// `--dry-run`: one would go up first.
-    Planned,
-    Deleted,
-    /// The token may not delete: yanked instead.
-    Yanked,
-    /// Still there, unyanked: delete it with `cnbcargo delete`.
-    InRegistry,
-    /// The upload of the placeholder failed: the name's versions were not copied.
-    Failed,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaceholderReport {
     pub name: String,
     pub version: &'static str,
-    pub state: PlaceholderState,
+    pub state: placeholder::State,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -191,24 +177,21 @@ pub fn run(
                 continue;
             }
             let state = if dry_run {
-                PlaceholderState::Planned
+                placeholder::State::Planned
             } else {
-                match upload_placeholder(dest, &plan.name, shell) {
+                match placeholder::upload(&dest.web, &plan.name, shell) {
                     Ok(()) => {
                         shell.status(
                             "Uploaded",
                             format!("the placeholder `{}@{PLACEHOLDER_VERSION}`: `{}` serves crates.io's index for the name until it holds a version", plan.name, dest.name),
                         );
                         placeholders.push(plan.name.clone());
-                        PlaceholderState::InRegistry
+                        placeholder::State::InRegistry
                     }
                     Err(why) => {
                         blocked.insert(plan.name.clone());
-                        shell.warn(format!(
-                            "could not upload the placeholder `{}@{PLACEHOLDER_VERSION}`: {why}",
-                            plan.name
-                        ));
-                        PlaceholderState::Failed
+                        shell.warn(format!("{why:#}"));
+                        placeholder::State::Failed
                     }
                 }
             };
@@ -255,7 +238,7 @@ pub fn run(
         report.versions.extend(results);
 
         for name in placeholders {
-            let state = remove_placeholder(dest, &name, shell);
+            let state = placeholder::remove(Some(&dest.api), || Ok(&dest.web), &name, false, shell);
             if let Some(p) = report.placeholders.iter_mut().find(|p| p.name == name) {
                 p.state = state;
             }
@@ -421,48 +404,6 @@ fn copy(
             .map_err(|e| format!("uploaded, but the yank failed: {e}"))?;
     }
     Ok(())
-}
-
-fn upload_placeholder(dest: &Destination<'_>, name: &str, shell: &Shell) -> Result<(), String> {
-    let upload = minimal_crate(
-        name,
-        PLACEHOLDER_VERSION,
-        "A placeholder published by cnbcargo so that the real versions can be copied; it is deleted right after.",
-    )
-    .map_err(|e| format!("cannot build it: {e}"))?;
-    dest.web.publish(&upload, shell).map_err(|e| e.to_string())
-}
-
-/// Deletes the placeholder; where the token may not delete, yanks it.
-fn remove_placeholder(dest: &Destination<'_>, name: &str, shell: &Shell) -> PlaceholderState {
-    let placeholder = format!("{name}@{PLACEHOLDER_VERSION}");
-    match dest.api.delete_version(name, PLACEHOLDER_VERSION, shell) {
-        Ok(_) => {
-            shell.status("Deleted", format!("the placeholder `{placeholder}`"));
-            PlaceholderState::Deleted
-        }
-        Err(err) => {
-            let why = if err.status() == Some(403) {
-                "the token may not delete (it needs `registry-package-delete:rw`)".to_string()
-            } else {
-                err.to_string()
-            };
-            match dest.web.yank(name, PLACEHOLDER_VERSION, shell) {
-                Ok(()) => {
-                    shell.warn(format!(
-                        "could not delete the placeholder `{placeholder}` ({why}); it is yanked"
-                    ));
-                    PlaceholderState::Yanked
-                }
-                Err(e) => {
-                    shell.warn(format!(
-                        "could not delete the placeholder `{placeholder}` ({why}) nor yank it ({e})"
-                    ));
-                    PlaceholderState::InRegistry
-                }
-            }
-        }
-    }
 }
 
 /// After the copy, the destination's index must list each copied version
