@@ -38,6 +38,16 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
         .iter()
         .map(|text| wanted_of(text))
         .collect::<Result<_, _>>()?;
+    for (i, w) in named.iter().enumerate() {
+        if named[..i]
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&w.name))
+        {
+            return Err(UserError::usage(format!("`{}` is named twice", w.name))
+                .hint("name each crate once: `name` for every version, `name@REQ` for some")
+                .into());
+        }
+    }
 
     let target = ctx.target(args.registry.registry.as_deref())?;
     let source = open_source(args, ctx, &target.index)?;
@@ -316,13 +326,17 @@ impl Progress for Printer<'_> {
             Action::Skipped => self
                 .shell
                 .verbose(format!("{label} is there already: skipped")),
+            Action::Yanked => self.shell.status(
+                "Yanked",
+                format!("{label}, there already, as in the source"),
+            ),
             Action::Planned => self.shell.status("Would copy", &label),
             Action::Failed => self.shell.warn(format!(
                 "{label} was not copied: {}",
                 v.error.as_deref().unwrap_or("it failed")
             )),
         });
-        if v.action != Action::Skipped
+        if !matches!(v.action, Action::Skipped | Action::Yanked)
             && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())
         {
             bar.inc(1);
@@ -332,12 +346,19 @@ impl Progress for Printer<'_> {
 
 /// The counts, what the registry now holds, and how to resume.
 fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Shell) -> Result<()> {
-    let (copied, skipped, failed, planned) = (
+    let (copied, skipped, yanked, failed, planned) = (
         report.count(Action::Copied),
         report.count(Action::Skipped),
+        report.count(Action::Yanked),
         report.count(Action::Failed),
         report.count(Action::Planned),
     );
+    let there = skipped + yanked;
+    let yanked_now = if yanked > 0 {
+        format!(" ({yanked} yanked now, as in the source)")
+    } else {
+        String::new()
+    };
     if dry_run {
         for p in &report.placeholders {
             shell.note(format!(
@@ -346,22 +367,31 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
             ));
         }
         shell.note(format!(
-            "dry run: nothing was uploaded ({planned} to copy, {skipped} already in `{registry}`)"
+            "dry run: nothing was uploaded ({planned} to copy, {there} already in `{registry}`{})",
+            if yanked > 0 {
+                format!(", {yanked} of them to yank")
+            } else {
+                String::new()
+            }
         ));
         return Ok(());
     }
     shell.status(
         "Migrated",
-        format!("{copied} copied, {skipped} already there, {failed} failed, into `{registry}`"),
+        format!(
+            "{copied} copied, {there} already there{yanked_now}, {failed} failed, into `{registry}`"
+        ),
     );
     for p in &report.placeholders {
         match p.state {
-            PlaceholderState::Yanked | PlaceholderState::InRegistry => {
+            PlaceholderState::Yanked
+            | PlaceholderState::InRegistry
+            | PlaceholderState::LeftYanked => {
                 shell.warn(format!(
                     "`{registry}` still holds the placeholder `{}@{}`{}",
                     p.name,
                     p.version,
-                    if p.state == PlaceholderState::Yanked {
+                    if p.state != PlaceholderState::InRegistry {
                         ", yanked"
                     } else {
                         ""
@@ -376,8 +406,11 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
         }
     }
     if failed > 0 {
+        // What the registry holds: what it had, and what this run put
+        // there (a failed yank or check leaves the version uploaded).
+        let uploaded = report.uploaded();
         return Err(UserError::new(format!(
-            "{failed} version(s) were not copied; `{registry}` holds the {copied} copied now and the {skipped} it had"
+            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run"
         ))
         .hint("fix what the warnings above say and run the same command again: versions already in the registry are skipped")
         .into());

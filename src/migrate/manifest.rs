@@ -37,7 +37,9 @@ pub struct Unpacked {
 pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(crate_file));
     let mut manifest = None;
-    let mut readmes: Vec<(String, String)> = Vec::new();
+    // Top-level files that may be the README the manifest names (which
+    // one is known only once the manifest is read); held as bytes.
+    let mut readmes: Vec<(String, Vec<u8>)> = Vec::new();
     let entries = archive
         .entries()
         .map_err(|e| format!("not a `.crate` (gzipped tar): {e}"))?;
@@ -51,22 +53,23 @@ pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
         let Some((_, inside)) = path.split_once('/') else {
             continue;
         };
-        let limit = if inside == "Cargo.toml" {
-            MAX_MANIFEST
-        } else if !inside.contains('/') && inside.to_ascii_lowercase().starts_with("readme") {
-            MAX_README
-        } else {
-            continue;
-        };
-        let mut text = String::new();
-        (&mut entry)
-            .take(limit)
-            .read_to_string(&mut text)
-            .map_err(|e| format!("`{path}` in the `.crate` is not UTF-8 text: {e}"))?;
         if inside == "Cargo.toml" {
+            let mut text = String::new();
+            (&mut entry)
+                .take(MAX_MANIFEST)
+                .read_to_string(&mut text)
+                .map_err(|e| format!("the `.crate`'s `Cargo.toml` is not UTF-8 text: {e}"))?;
             manifest = Some(text);
-        } else {
-            readmes.push((inside.to_string(), text));
+        } else if !inside.contains('/') && inside.to_ascii_lowercase().starts_with("readme") {
+            let mut bytes = Vec::new();
+            // A README that cannot be read is left out, never a failure.
+            if (&mut entry)
+                .take(MAX_README)
+                .read_to_end(&mut bytes)
+                .is_ok()
+            {
+                readmes.push((inside.to_string(), bytes));
+            }
         }
     }
     let text = manifest.ok_or("the `.crate` holds no `Cargo.toml`")?;
@@ -76,11 +79,11 @@ pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
     let named = package(&manifest)
         .and_then(|p| p.get("readme"))
         .and_then(Item::as_str)
-        .map(str::to_string);
+        .map(|n| n.trim_start_matches("./").to_string());
     let readme = named
         .as_ref()
         .and_then(|n| readmes.iter().find(|(path, _)| path == n))
-        .map(|(_, text)| text.clone());
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned());
     Ok(Unpacked {
         readme_path: named.filter(|_| readme.is_some()),
         readme,
@@ -107,6 +110,23 @@ fn strings(item: Option<&Item>) -> Vec<String> {
 }
 
 impl Unpacked {
+    /// The manifest must be the package the index entry names: a source
+    /// cannot pass one crate's bytes off as another's.
+    pub fn check_identity(&self, entry: &FullEntry) -> Result<(), String> {
+        let pkg =
+            package(&self.manifest).ok_or("the `.crate`'s `Cargo.toml` has no `[package]`")?;
+        let name = string(pkg, "name").unwrap_or_default();
+        let vers = string(pkg, "version").unwrap_or_default();
+        if name == entry.name && vers == entry.vers {
+            return Ok(());
+        }
+        Err(format!(
+            "the `.crate` holds `{}@{}`, not the version the source's index names; refused",
+            crate::shell::clean_line(&name),
+            crate::shell::clean_line(&vers)
+        ))
+    }
+
     /// description, license, links to the project and the README, as
     /// `cargo publish` sends them.
     pub fn package_meta(&self) -> PackageMeta {
@@ -179,10 +199,13 @@ fn collect_deps(
     target: Option<&str>,
     deps: &mut Vec<IndexDep>,
 ) -> Result<(), String> {
+    // The underscore spellings are what older manifests use.
     for (section, kind) in [
         ("dependencies", "normal"),
         ("build-dependencies", "build"),
+        ("build_dependencies", "build"),
         ("dev-dependencies", "dev"),
+        ("dev_dependencies", "dev"),
     ] {
         let Some(list) = table.get(section).and_then(Item::as_table_like) else {
             continue;
@@ -259,7 +282,7 @@ pub fn publish_metadata(
                 Some(real) => (real.clone(), Some(dep.name.clone())),
                 None => (dep.name.clone(), None),
             };
-            json!({
+            let mut value = json!({
                 "name": name,
                 "version_req": dep.req,
                 "features": dep.features,
@@ -267,9 +290,16 @@ pub fn publish_metadata(
                 "default_features": dep.default_features,
                 "target": dep.target,
                 "kind": dep.kind.clone().unwrap_or_else(|| "normal".to_string()),
-                "registry": registry_of(dep.registry.as_deref()),
-                "explicit_name_in_toml": alias,
-            })
+            });
+            // cargo leaves these out rather than sending `null`.
+            let object = value.as_object_mut().expect("built as an object");
+            if let Some(registry) = registry_of(dep.registry.as_deref()) {
+                object.insert("registry".to_string(), json!(registry));
+            }
+            if let Some(alias) = alias {
+                object.insert("explicit_name_in_toml".to_string(), json!(alias));
+            }
+            value
         })
         .collect();
     let mut value = json!({
@@ -396,7 +426,8 @@ extra = ["dep:inner", "renamed/std"]
         assert_eq!(json["deps"][1]["explicit_name_in_toml"], "renamed");
         assert_eq!(json["deps"][1]["version_req"], "^1");
         assert_eq!(json["deps"][0]["version_req"], "^0.2");
-        assert_eq!(json["deps"][0]["registry"], Value::Null);
+        assert!(json["deps"][0].get("registry").is_none());
+        assert!(json["deps"][0].get("explicit_name_in_toml").is_none());
         assert_eq!(json["keywords"], json!(["a", "b"]));
         assert_eq!(json["license"], "MIT");
     }

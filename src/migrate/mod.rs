@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use serde::Serialize;
@@ -20,9 +21,9 @@ use crate::shell::Shell;
 use crate::spec::VersionMatch;
 use source::Source;
 
-/// Room left before a downloaded `.crate` for the publish body's header
-/// (lengths and metadata), so the upload needs no second copy of it.
-const HEADROOM: usize = 64 << 10;
+/// How long the destination's index may take to list an upload, as cargo
+/// waits after `cargo publish` (its `publish.timeout` default).
+const INDEX_WAIT: Duration = Duration::from_secs(60);
 
 /// The registry crates are copied into.
 pub struct Destination<'h> {
@@ -43,8 +44,10 @@ pub struct Wanted {
 #[serde(rename_all = "kebab-case")]
 pub enum Action {
     Copied,
-    /// The destination had it already.
+    /// The destination had it already, as the source has it.
     Skipped,
+    /// The destination had it, unyanked: yanked now, as in the source.
+    Yanked,
     Failed,
     /// `--dry-run`: would be copied.
     Planned,
@@ -57,8 +60,33 @@ pub struct VersionReport {
     pub action: Action,
     /// Yanked in the source (and so in the destination once copied).
     pub yanked: bool,
+    /// A failed version that is in the destination all the same (its yank
+    /// or the check after the upload failed): a rerun finishes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub uploaded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+impl VersionReport {
+    fn new(entry: &FullEntry, action: Action) -> VersionReport {
+        VersionReport {
+            name: entry.name.clone(),
+            version: entry.vers.clone(),
+            action,
+            yanked: entry.yanked,
+            uploaded: false,
+            error: None,
+        }
+    }
+
+    fn failed(entry: &FullEntry, uploaded: bool, why: String) -> VersionReport {
+        VersionReport {
+            uploaded,
+            error: Some(why),
+            ..VersionReport::new(entry, Action::Failed)
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +106,14 @@ impl Report {
     pub fn count(&self, action: Action) -> usize {
         self.versions.iter().filter(|v| v.action == action).count()
     }
+
+    /// Versions this run put in the destination.
+    pub fn uploaded(&self) -> usize {
+        self.versions
+            .iter()
+            .filter(|v| v.action == Action::Copied || v.uploaded)
+            .count()
+    }
 }
 
 /// What the command layer hears as the work goes: each version's outcome
@@ -87,18 +123,45 @@ pub trait Progress: Sync {
     fn done(&self, version: &VersionReport);
 }
 
+enum Todo {
+    Copy,
+    /// In the destination already, as it lists it (when it does).
+    Present(Option<FullEntry>),
+    /// Not a version that can be copied (the reason).
+    Refused(String),
+}
+
 struct Item {
     entry: FullEntry,
-    in_destination: bool,
+    todo: Todo,
 }
 
 /// The versions of one name, as found in the source and the destination.
 struct NamePlan {
     name: String,
     items: Vec<Item>,
-    /// The destination's own versions (CNB's API), none meaning the index
-    /// may be the crates.io proxy's.
+    /// The destination holds no version of its own (CNB's API): its index
+    /// lists the crates.io proxy's.
     destination_empty: bool,
+    /// What the destination's index lists for the name.
+    listed: Vec<FullEntry>,
+    /// An earlier run's placeholder, and whether it is yanked.
+    leftover: Option<bool>,
+}
+
+impl NamePlan {
+    fn to_copy(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| matches!(i.todo, Todo::Copy))
+    }
+
+    /// A placeholder must go up first: the index the destination serves
+    /// for the name is the proxy's, and lists a version being copied.
+    fn collides(&self) -> bool {
+        self.destination_empty
+            && self
+                .to_copy()
+                .any(|i| self.listed.iter().any(|l| l.vers == i.entry.vers))
+    }
 }
 
 /// Plans and (unless `dry_run`) carries out the copy. Failures of single
@@ -119,63 +182,44 @@ pub fn run(
     for (w, result) in wanted.iter().zip(looked_up) {
         match result {
             Ok(plan) => plans.push(plan),
-            Err(err) => report.versions.push(VersionReport {
-                name: w.name.clone(),
-                version: "*".to_string(),
-                action: Action::Failed,
-                yanked: false,
-                error: Some(format!("{err:#}")),
-            }),
+            Err(err) => {
+                let failed = VersionReport {
+                    name: w.name.clone(),
+                    version: "*".to_string(),
+                    action: Action::Failed,
+                    yanked: false,
+                    uploaded: false,
+                    error: Some(format!("{err:#}")),
+                };
+                progress.done(&failed);
+                report.versions.push(failed);
+            }
         }
     }
+    refuse_missing_dependencies(source, dest, &mut plans, jobs, shell);
+
+    // What is there already: as the source has it, or yanked now to match,
+    // or (other bytes) a conflict left alone.
     for plan in &plans {
-        for item in plan.items.iter().filter(|i| i.in_destination) {
-            let skipped = VersionReport {
-                name: item.entry.name.clone(),
-                version: item.entry.vers.clone(),
-                action: Action::Skipped,
-                yanked: item.entry.yanked,
-                error: None,
+        for item in &plan.items {
+            let outcome = match &item.todo {
+                Todo::Copy => continue,
+                Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
+                Todo::Present(listed) => {
+                    present(dest, &item.entry, listed.as_ref(), dry_run, shell)
+                }
             };
-            progress.done(&skipped);
-            report.versions.push(skipped);
+            progress.done(&outcome);
+            report.versions.push(outcome);
         }
     }
-    progress.planned(
-        plans
-            .iter()
-            .flat_map(|p| &p.items)
-            .filter(|i| !i.in_destination)
-            .count(),
-    );
+    progress.planned(plans.iter().map(|p| p.to_copy().count()).sum());
 
     for level in levels(&plans, source) {
         let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
-        // A name the destination has no version of, whose index lists a
-        // version being copied (the crates.io proxy's): a placeholder goes
-        // up first, as `publish` does, so the registry serves its own
-        // index for the name.
         let mut blocked = BTreeSet::new();
-        let mut placeholders = Vec::new();
-        let fresh: Vec<&NamePlan> = level
-            .iter()
-            .copied()
-            .filter(|p| p.destination_empty)
-            .collect();
-        let collisions = crate::parallel::map(&fresh, jobs, |plan| {
-            let proxied: BTreeSet<String> = dest
-                .index
-                .versions(&plan.name, shell)
-                .map(|listed| listed.into_iter().map(|e| e.vers).collect())
-                .unwrap_or_default();
-            plan.items
-                .iter()
-                .any(|i| !i.in_destination && proxied.contains(&i.entry.vers))
-        });
-        for (plan, collides) in fresh.into_iter().zip(collisions) {
-            if !collides {
-                continue;
-            }
+        let mut uploaded_placeholders = Vec::new();
+        for plan in level.iter().filter(|p| p.collides()) {
             let state = if dry_run {
                 placeholder::State::Planned
             } else {
@@ -183,9 +227,12 @@ pub fn run(
                     Ok(()) => {
                         shell.status(
                             "Uploaded",
-                            format!("the placeholder `{}@{PLACEHOLDER_VERSION}`: `{}` serves crates.io's index for the name until it holds a version", plan.name, dest.name),
+                            format!(
+                                "the placeholder `{}@{PLACEHOLDER_VERSION}`: `{}` serves crates.io's index for the name until it holds a version",
+                                plan.name, dest.name
+                            ),
                         );
-                        placeholders.push(plan.name.clone());
+                        uploaded_placeholders.push(plan.name.clone());
                         placeholder::State::InRegistry
                     }
                     Err(why) => {
@@ -202,52 +249,188 @@ pub fn run(
             });
         }
 
-        let work: Vec<&Item> = level
-            .iter()
-            .flat_map(|p| &p.items)
-            .filter(|i| !i.in_destination)
-            .collect();
-        let results = crate::parallel::map(&work, jobs, |item| {
+        // A name new to the destination gets its oldest version alone
+        // first (a registry creates the crate with it), the rest after,
+        // side by side.
+        let (first, rest): (Vec<&Item>, Vec<&Item>) = {
+            let mut first = Vec::new();
+            let mut rest = Vec::new();
+            for plan in &level {
+                for (i, item) in plan.to_copy().enumerate() {
+                    if i == 0
+                        && plan
+                            .listed
+                            .iter()
+                            .all(|l| l.vers == PLACEHOLDER_VERSION || plan.destination_empty)
+                    {
+                        first.push(item);
+                    } else {
+                        rest.push(item);
+                    }
+                }
+            }
+            (first, rest)
+        };
+        let copy_one = |item: &&Item| {
             let entry = &item.entry;
             let outcome = if dry_run {
-                Ok(Action::Planned)
+                VersionReport::new(entry, Action::Planned)
             } else if blocked.contains(&entry.name) {
-                Err("its placeholder could not be uploaded".to_string())
+                VersionReport::failed(
+                    entry,
+                    false,
+                    "its placeholder could not be uploaded".to_string(),
+                )
             } else {
-                copy(source, dest, entry, shell).map(|()| Action::Copied)
+                copy(source, dest, entry, shell)
             };
-            let version = match outcome {
-                Ok(action) => VersionReport {
-                    name: entry.name.clone(),
-                    version: entry.vers.clone(),
-                    action,
-                    yanked: entry.yanked,
-                    error: None,
-                },
-                Err(why) => VersionReport {
-                    name: entry.name.clone(),
-                    version: entry.vers.clone(),
-                    action: Action::Failed,
-                    yanked: entry.yanked,
-                    error: Some(why),
-                },
-            };
-            progress.done(&version);
-            version
-        });
+            if outcome.action != Action::Copied {
+                progress.done(&outcome);
+            }
+            outcome
+        };
+        let mut results = crate::parallel::map(&first, jobs, copy_one);
+        results.extend(crate::parallel::map(&rest, jobs, copy_one));
+
+        // The next level depends on this one, and a placeholder may only
+        // go once the name's own versions are served: wait until the
+        // destination's index lists the copies, and check them.
+        if !dry_run {
+            confirm_listed(dest, &level, &mut results, jobs, shell);
+        }
+        for outcome in results.iter().filter(|o| o.action == Action::Copied) {
+            progress.done(outcome);
+        }
         report.versions.extend(results);
 
-        for name in placeholders {
+        for name in uploaded_placeholders {
             let state = placeholder::remove(Some(&dest.api), || Ok(&dest.web), &name, false, shell);
             if let Some(p) = report.placeholders.iter_mut().find(|p| p.name == name) {
                 p.state = state;
             }
         }
-    }
-    if !dry_run {
-        verify(dest, &plans, &mut report, jobs, shell);
+        for plan in &level {
+            if let (Some(yanked), false) = (plan.leftover, dry_run) {
+                let state = placeholder::remove(
+                    Some(&dest.api),
+                    || Ok(&dest.web),
+                    &plan.name,
+                    yanked,
+                    shell,
+                );
+                report.placeholders.push(PlaceholderReport {
+                    name: plan.name.clone(),
+                    version: PLACEHOLDER_VERSION,
+                    state,
+                });
+            }
+        }
     }
     Ok(report)
+}
+
+/// A version the destination has already: the same bytes (else a conflict,
+/// left alone), and yanked when the source's is.
+fn present(
+    dest: &Destination<'_>,
+    entry: &FullEntry,
+    listed: Option<&FullEntry>,
+    dry_run: bool,
+    shell: &Shell,
+) -> VersionReport {
+    let Some(listed) = listed else {
+        return VersionReport::new(entry, Action::Skipped);
+    };
+    if !listed.cksum.eq_ignore_ascii_case(&entry.cksum) {
+        return VersionReport::failed(
+            entry,
+            false,
+            format!(
+                "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
+                dest.name,
+                crate::shell::clean_line(&listed.cksum),
+                entry.cksum
+            ),
+        );
+    }
+    if entry.yanked && !listed.yanked {
+        if dry_run {
+            return VersionReport::new(entry, Action::Yanked);
+        }
+        return match dest.web.yank(&entry.name, &entry.vers, shell) {
+            Ok(()) => VersionReport::new(entry, Action::Yanked),
+            Err(e) => VersionReport::failed(
+                entry,
+                true,
+                format!("it is there, but the yank failed: {e}"),
+            ),
+        };
+    }
+    VersionReport::new(entry, Action::Skipped)
+}
+
+/// Versions whose dependencies on the source registry are neither copied
+/// now nor in the destination are refused: uploaded, they would point at
+/// whatever the destination serves for those names (on CNB, crates.io's
+/// crate through the proxy). Dev dependencies do not count.
+fn refuse_missing_dependencies(
+    source: &Source<'_>,
+    dest: &Destination<'_>,
+    plans: &mut [NamePlan],
+    jobs: usize,
+    shell: &Shell,
+) {
+    let copied: BTreeSet<String> = plans.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let needed = |item: &Item| -> Vec<String> {
+        item.entry
+            .deps
+            .iter()
+            .filter(|d| d.kind.as_deref() != Some("dev"))
+            .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+            .map(|d| d.package.clone().unwrap_or_else(|| d.name.clone()))
+            .filter(|n| !copied.contains(&n.to_ascii_lowercase()))
+            .collect()
+    };
+    let mut others: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.to_copy())
+        .flat_map(needed)
+        .collect();
+    others.sort();
+    others.dedup();
+    let held = crate::parallel::map(&others, jobs, |name| {
+        dest.api.version_names(name, shell).map(|v| !v.is_empty())
+    });
+    let missing: BTreeSet<&String> = others
+        .iter()
+        .zip(held)
+        .filter(|(_, held)| !matches!(held, Ok(true)))
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    for plan in plans.iter_mut() {
+        for item in plan.items.iter_mut() {
+            if !matches!(item.todo, Todo::Copy) {
+                continue;
+            }
+            let lacking: Vec<String> = needed(item)
+                .into_iter()
+                .filter(|n| missing.contains(n))
+                .map(|n| format!("`{n}`"))
+                .collect();
+            if !lacking.is_empty() {
+                item.todo = Todo::Refused(format!(
+                    "it depends on {} from the source, which is not being copied and `{}` holds no version of: copied alone, it would get what `{}` serves for the name (crates.io's crate, through CNB's proxy); copy {} too",
+                    lacking.join(", "),
+                    dest.name,
+                    dest.name,
+                    if lacking.len() == 1 { "it" } else { "them" }
+                ));
+            }
+        }
+    }
 }
 
 fn look_up(
@@ -256,12 +439,45 @@ fn look_up(
     wanted: &Wanted,
     shell: &Shell,
 ) -> Result<NamePlan> {
-    let mut entries: Vec<FullEntry> = source
-        .versions(&wanted.name, shell)?
-        .into_iter()
-        .filter(|e| matches(&wanted.versions, &e.vers))
-        .collect();
-    if entries.is_empty() {
+    let all = source.versions(&wanted.name, shell)?;
+    // An index file lists its own crate only: an entry of another name
+    // would upload a crate nobody asked for.
+    if let Some(other) = all
+        .iter()
+        .find(|e| !e.name.eq_ignore_ascii_case(&wanted.name))
+    {
+        return Err(crate::error::UserError::new(format!(
+            "the source's index file for `{}` lists a version of `{}`: refused",
+            wanted.name,
+            crate::shell::clean_line(&other.name)
+        ))
+        .into());
+    }
+    let mut items: Vec<Item> = Vec::new();
+    for entry in all {
+        let version = semver::Version::parse(&entry.vers);
+        let todo = match &version {
+            Err(_) => Todo::Refused(format!(
+                "`{}` is not a semver version",
+                crate::shell::clean_line(&entry.vers)
+            )),
+            Ok(_) if !is_sha256_hex(&entry.cksum) => {
+                Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
+            }
+            Ok(v) if !matches(&wanted.versions, v) => continue,
+            Ok(_) => Todo::Copy,
+        };
+        let entry = match todo {
+            // Shown in messages: never a server's raw text.
+            Todo::Refused(_) => FullEntry {
+                vers: crate::shell::clean_line(&entry.vers),
+                ..entry
+            },
+            _ => entry,
+        };
+        items.push(Item { entry, todo });
+    }
+    if items.is_empty() {
         return Err(crate::error::UserError::new(format!(
             "`{}` has no {}in `{}`",
             wanted.name,
@@ -274,42 +490,53 @@ fn look_up(
         .into());
     }
     // Oldest first, as they were published.
-    entries.sort_by(|a, b| {
+    items.sort_by(|a, b| {
         match (
-            semver::Version::parse(&a.vers),
-            semver::Version::parse(&b.vers),
+            semver::Version::parse(&a.entry.vers),
+            semver::Version::parse(&b.entry.vers),
         ) {
             (Ok(a), Ok(b)) => a.cmp(&b),
-            _ => a.vers.cmp(&b.vers),
+            _ => a.entry.vers.cmp(&b.entry.vers),
         }
     });
-    let present: BTreeSet<String> = dest
-        .api
-        .version_names(&entries[0].name, shell)?
-        .into_iter()
-        .collect();
-    let destination_empty = present.is_empty();
+    let name = items[0].entry.name.clone();
+    let present: BTreeSet<String> = dest.api.version_names(&name, shell)?.into_iter().collect();
+    let listed = dest.index.full_entries(&name, shell).map_err(|e| {
+        crate::client::explain(
+            e,
+            format!("cannot read `{}`'s index entry for `{name}`", dest.name),
+            crate::client::Op::Read,
+        )
+    })?;
+    for item in &mut items {
+        if matches!(item.todo, Todo::Copy) && present.contains(&item.entry.vers) {
+            let shown = listed.iter().find(|l| l.vers == item.entry.vers).cloned();
+            item.todo = Todo::Present(shown);
+        }
+    }
+    let leftover = present.contains(PLACEHOLDER_VERSION).then(|| {
+        listed
+            .iter()
+            .any(|l| l.vers == PLACEHOLDER_VERSION && l.yanked)
+    });
     Ok(NamePlan {
-        name: entries[0].name.clone(),
-        items: entries
-            .into_iter()
-            .map(|entry| Item {
-                in_destination: present.contains(&entry.vers),
-                entry,
-            })
-            .collect(),
-        destination_empty,
+        name,
+        items,
+        destination_empty: present.is_empty(),
+        listed,
+        leftover,
     })
 }
 
-fn matches(wanted: &VersionMatch, vers: &str) -> bool {
-    let Ok(version) = semver::Version::parse(vers) else {
-        return false;
-    };
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn matches(wanted: &VersionMatch, version: &semver::Version) -> bool {
     match wanted {
         VersionMatch::All => true,
-        VersionMatch::Exact(v) => *v == version,
-        VersionMatch::Req(req) => req.matches(&version),
+        VersionMatch::Exact(v) => v == version,
+        VersionMatch::Req(req) => req.matches(version),
     }
 }
 
@@ -365,108 +592,133 @@ fn copy(
     dest: &Destination<'_>,
     entry: &FullEntry,
     shell: &Shell,
-) -> Result<(), String> {
-    let mut body = vec![0u8; HEADROOM];
-    source.fetch(entry, &mut body, shell)?;
-    let unpacked = manifest::unpack(&body[HEADROOM..])?;
-    let metadata = manifest::publish_metadata(entry, &unpacked.package_meta(), |registry| {
-        // The source's own crates are the destination's now; crates.io
-        // stays crates.io.
-        registry.filter(|r| !source.is_self(r)).map(str::to_string)
-    });
-    let json = serde_json::to_vec(&metadata).map_err(|e| e.to_string())?;
-    let crate_len =
-        u32::try_from(body.len() - HEADROOM).map_err(|_| "the `.crate` is too large to upload")?;
-    let json_len = u32::try_from(json.len()).map_err(|_| "the metadata is too large to upload")?;
-    // `u32 json length, json, u32 crate length, .crate`, laid out in the
-    // room before the crate; metadata too large for it costs one copy.
-    let body = if json.len() + 8 <= HEADROOM {
-        let start = HEADROOM - 8 - json.len();
-        body[start..start + 4].copy_from_slice(&json_len.to_le_bytes());
-        body[start + 4..HEADROOM - 4].copy_from_slice(&json);
-        body[HEADROOM - 4..HEADROOM].copy_from_slice(&crate_len.to_le_bytes());
-        body.drain(..start);
-        body
-    } else {
-        let mut laid = Vec::with_capacity(8 + json.len() + crate_len as usize);
-        laid.extend_from_slice(&json_len.to_le_bytes());
-        laid.extend_from_slice(&json);
-        laid.extend_from_slice(&crate_len.to_le_bytes());
-        laid.extend_from_slice(&body[HEADROOM..]);
-        laid
-    };
-    dest.web
-        .publish_body(body, shell)
-        .map_err(|e| format!("the upload failed: {e}"))?;
-    if entry.yanked {
-        dest.web
-            .yank(&entry.name, &entry.vers, shell)
-            .map_err(|e| format!("uploaded, but the yank failed: {e}"))?;
+) -> VersionReport {
+    let mut crate_file = Vec::new();
+    if let Err(why) = source.fetch(entry, &mut crate_file, shell) {
+        return VersionReport::failed(entry, false, why);
     }
-    Ok(())
+    let unpacked = match manifest::unpack(crate_file.as_slice()) {
+        Ok(unpacked) => unpacked,
+        Err(why) => return VersionReport::failed(entry, false, why),
+    };
+    if let Err(why) = unpacked.check_identity(entry) {
+        return VersionReport::failed(entry, false, why);
+    }
+    let metadata = manifest::publish_metadata(entry, &unpacked.package_meta(), |registry| {
+        // The source's own crates are the destination's now (as is one
+        // naming the destination itself); crates.io stays crates.io.
+        source.registry_for_destination(registry, dest.index.url())
+    });
+    drop(unpacked);
+    if let Err(e) = dest.web.publish_parts(&metadata, crate_file, shell) {
+        // A rerun after an upload that landed unseen: the same bytes there
+        // are a skip, not a failure.
+        if e.status() == Some(409)
+            && let Ok(listed) = dest.index.full_entries(&entry.name, shell)
+            && listed
+                .iter()
+                .any(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
+        {
+            return present(
+                dest,
+                entry,
+                listed.iter().find(|l| l.vers == entry.vers),
+                false,
+                shell,
+            );
+        }
+        return VersionReport::failed(entry, false, format!("the upload failed: {e}"));
+    }
+    if entry.yanked
+        && let Err(e) = dest.web.yank(&entry.name, &entry.vers, shell)
+    {
+        return VersionReport::failed(entry, true, format!("uploaded, but the yank failed: {e}"));
+    }
+    VersionReport::new(entry, Action::Copied)
 }
 
-/// After the copy, the destination's index must list each copied version
-/// with the source's checksum and yank state.
-fn verify(
+/// Waits (up to `INDEX_WAIT`, as cargo waits after a publish) until the
+/// destination's index lists this level's copies, then checks each against
+/// the source: its `cksum` and yank state. A version that does not pass
+/// fails, with a warning saying why.
+fn confirm_listed(
     dest: &Destination<'_>,
-    plans: &[NamePlan],
-    report: &mut Report,
+    level: &[&NamePlan],
+    results: &mut [VersionReport],
     jobs: usize,
     shell: &Shell,
 ) {
-    let copied: Vec<&NamePlan> = plans
+    let names: Vec<&NamePlan> = level
         .iter()
+        .copied()
         .filter(|p| {
-            report
-                .versions
+            results
                 .iter()
-                .any(|v| v.action == Action::Copied && v.name == p.name)
+                .any(|r| r.action == Action::Copied && r.name == p.name)
         })
         .collect();
-    let listed = crate::parallel::map(&copied, jobs, |plan| {
-        dest.index.full_entries(&plan.name, shell)
-    });
-    for (plan, listed) in copied.iter().zip(listed) {
-        let listed = match listed {
-            Ok(listed) => listed,
-            Err(e) => {
-                shell.warn(format!(
-                    "could not read `{}`'s index entry in `{}` to check the copies: {e}",
-                    plan.name, dest.name
-                ));
-                continue;
+    let listed = crate::parallel::map(&names, jobs, |plan| {
+        let wanted: Vec<&str> = results
+            .iter()
+            .filter(|r| r.action == Action::Copied && r.name == plan.name)
+            .map(|r| r.version.as_str())
+            .collect();
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let listed = dest.index.full_entries(&plan.name, shell);
+            let done = listed
+                .as_ref()
+                .is_ok_and(|l| wanted.iter().all(|w| l.iter().any(|e| e.vers == *w)));
+            if done || started.elapsed() >= INDEX_WAIT {
+                return listed;
             }
-        };
-        for item in &plan.items {
-            let Some(version) = report.versions.iter_mut().find(|v| {
-                v.action == Action::Copied
-                    && v.name == item.entry.name
-                    && v.version == item.entry.vers
-            }) else {
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    });
+    for (plan, listed) in names.iter().zip(listed) {
+        for result in results
+            .iter_mut()
+            .filter(|r| r.action == Action::Copied && r.name == plan.name)
+        {
+            let Some(item) = plan.items.iter().find(|i| i.entry.vers == result.version) else {
                 continue;
             };
-            let problem = match listed.iter().find(|l| l.vers == item.entry.vers) {
-                None => Some("uploaded, but the destination's index does not list it".to_string()),
-                Some(l) if !l.cksum.eq_ignore_ascii_case(&item.entry.cksum) => Some(format!(
-                    "the destination's index lists checksum {} where the source's has {}",
-                    crate::shell::clean_line(&l.cksum),
-                    item.entry.cksum
+            let problem = match &listed {
+                Err(e) => Some(format!(
+                    "uploaded, but `{}`'s index could not be read to check it: {e}",
+                    dest.name
                 )),
-                Some(l) if l.yanked != item.entry.yanked => Some(format!(
-                    "the destination's index lists it {}yanked, the source {}",
-                    if l.yanked { "" } else { "not " },
-                    if item.entry.yanked {
-                        "yanked"
-                    } else {
-                        "not yanked"
-                    }
-                )),
-                Some(_) => None,
+                Ok(listed) => match listed.iter().find(|l| l.vers == item.entry.vers) {
+                    None => Some(format!(
+                        "uploaded, but `{}`'s index does not list it after {} s",
+                        dest.name,
+                        INDEX_WAIT.as_secs()
+                    )),
+                    Some(l) if !l.cksum.eq_ignore_ascii_case(&item.entry.cksum) => Some(format!(
+                        "uploaded, but `{}`'s index lists checksum {} where the source's has {}",
+                        dest.name,
+                        crate::shell::clean_line(&l.cksum),
+                        item.entry.cksum
+                    )),
+                    Some(l) if l.yanked != item.entry.yanked => Some(format!(
+                        "uploaded, but `{}`'s index lists it {}yanked, the source {}",
+                        dest.name,
+                        if l.yanked { "" } else { "not " },
+                        if item.entry.yanked {
+                            "yanked"
+                        } else {
+                            "not yanked"
+                        }
+                    )),
+                    Some(_) => None,
+                },
             };
             if let Some(problem) = problem {
-                version.action = Action::Failed;
-                version.error = Some(problem);
+                result.action = Action::Failed;
+                result.uploaded = true;
+                result.error = Some(problem);
             }
         }
     }

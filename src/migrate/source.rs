@@ -158,6 +158,37 @@ impl<'h> Source<'h> {
         }
     }
 
+    /// A dependency's `registry` as the destination's publish metadata
+    /// carries it: the source's own crates (and any naming the destination)
+    /// are the destination's now (`None`); crates.io stays crates.io, and
+    /// so does any other registry. In crates.io's own index (or a mirror
+    /// of it) no `registry` means crates.io.
+    pub fn registry_for_destination(
+        &self,
+        registry: Option<&str>,
+        destination: &IndexUrl,
+    ) -> Option<String> {
+        match registry {
+            None if self.is_crates_io() => Some(manifest::CRATES_IO_INDEX.to_string()),
+            None => None,
+            Some(r) if self.is_self(r) => None,
+            Some(r) if crate::audit::normalize_index(r).as_ref() == Some(destination) => None,
+            Some(r) => Some(r.to_string()),
+        }
+    }
+
+    fn is_crates_io(&self) -> bool {
+        match self {
+            Source::Index(s) => s
+                .index
+                .url()
+                .http_url()
+                .host_str()
+                .is_some_and(|h| h == "index.crates.io"),
+            Source::Dir(_) => false,
+        }
+    }
+
     /// Every crate the source lists: its search API, or the directory.
     pub fn all_names(&self, shell: &Shell) -> Result<Vec<String>> {
         match self {
@@ -255,14 +286,10 @@ impl IndexSource<'_> {
                 .replace("{lowerprefix}", &prefix)
                 .replace("{sha256-checksum}", &entry.cksum)
         } else {
-            format!(
-                "{}/{}/{}/download",
-                self.dl.trim_end_matches('/'),
-                entry.name,
-                entry.vers
-            )
+            // As cargo builds it: no marker, the path appended as is.
+            format!("{}/{}/{}/download", self.dl, entry.name, entry.vers)
         };
-        client::check_endpoint(&text, "the source's download URL").map_err(|e| e.to_string())
+        download_url_check(&text, self.download_token.is_some())
     }
 
     fn download(
@@ -272,15 +299,43 @@ impl IndexSource<'_> {
         hasher: &mut Sha256,
         shell: &Shell,
     ) -> Result<(), String> {
-        let url = self.download_url(entry)?;
-        let auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
-        let answer = self
-            .http
-            .send(Call::get(url.clone(), auth), shell)
-            .map_err(|e| e.to_string())?;
-        if !answer.status().is_success() {
-            return Err(answer.into_error().to_string());
-        }
+        let mut url = self.download_url(entry)?;
+        let mut auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
+        let mut hops = 0;
+        let answer = loop {
+            let answer = self
+                .http
+                .send(Call::get(url.clone(), auth), shell)
+                .map_err(|e| e.to_string())?;
+            // Downloads are often sent on to storage elsewhere (a CDN, S3):
+            // followed, as cargo does, without the token, which stays with
+            // the source; the checksum vouches for the bytes.
+            let location = answer
+                .status()
+                .is_redirection()
+                .then(|| answer.headers().get(reqwest::header::LOCATION).cloned())
+                .flatten();
+            match location {
+                Some(location) if hops < MAX_DOWNLOAD_REDIRECTS => {
+                    let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                    let next = url.join(&text).map_err(|e| {
+                        format!(
+                            "the download from `{}` redirects to an invalid URL: {e}",
+                            client::redact(&url)
+                        )
+                    })?;
+                    if next.origin() != url.origin() {
+                        auth = Auth::None;
+                    }
+                    url = download_url_check(next.as_str(), !matches!(auth, Auth::None))?;
+                    hops += 1;
+                }
+                _ if !answer.status().is_success() => {
+                    return Err(answer.into_error().to_string());
+                }
+                _ => break answer,
+            }
+        };
         if answer
             .content_length()
             .is_some_and(|len| len > CRATE_FILE.bytes)
@@ -329,7 +384,7 @@ impl IndexSource<'_> {
             )
             .hint("name the crates, or pass `--lock Cargo.lock`")
         })?;
-        let mut names = Vec::new();
+        let mut names = std::collections::BTreeSet::new();
         for page in 1..=MAX_SEARCH_PAGES {
             let url = client::url_with_segments(
                 api,
@@ -354,27 +409,35 @@ impl IndexSource<'_> {
                 ))
             })?;
             let count = parsed.crates.len();
+            if count > SEARCH_PAGE as usize {
+                return Err(UserError::new(format!(
+                    "the source's search API answered {count} crates for a page of {SEARCH_PAGE}"
+                ))
+                .into());
+            }
+            let before = names.len();
             for named in parsed.crates {
                 crate::spec::validate_crate_name(&named.name)?;
-                names.push(named.name);
+                names.insert(named.name);
             }
             let total = parsed.meta.map(|m| m.total);
-            let done = match total {
+            let complete = match total {
                 Some(total) => names.len() as u64 >= total,
                 None => count < SEARCH_PAGE as usize,
             };
-            if done || count == 0 {
-                if total.is_some_and(|t| (names.len() as u64) < t) {
-                    return Err(UserError::new(format!(
-                        "the source's search API said it has {} crates but listed {}",
-                        total.unwrap_or_default(),
-                        names.len()
-                    ))
-                    .into());
-                }
-                names.sort();
-                names.dedup();
-                return Ok(names);
+            if complete {
+                return Ok(names.into_iter().collect());
+            }
+            // A page with nothing new (a server that ignores `page`, or
+            // one that ended early) would loop, or cut the list short.
+            if count == 0 || names.len() == before {
+                return Err(UserError::new(format!(
+                    "the source's search API listed {} crate(s){}, then nothing new on page {page}: the list would be incomplete",
+                    names.len(),
+                    total.map(|t| format!(" of the {t} it counts")).unwrap_or_default()
+                ))
+                .hint("name the crates to copy instead of `--all`, or pass `--lock Cargo.lock`")
+                .into());
             }
         }
         Err(UserError::new(format!(
@@ -383,6 +446,31 @@ impl IndexSource<'_> {
         .hint("name the crates to copy instead of `--all`")
         .into())
     }
+}
+
+/// Redirects of a download followed (each one checked as the first URL).
+const MAX_DOWNLOAD_REDIRECTS: u32 = 5;
+
+/// A download URL may be `http(s)` with no user info; a query is fine (a
+/// signed storage URL). Plain http to another machine only without a
+/// token: an anonymous internal registry is common.
+fn download_url_check(text: &str, with_token: bool) -> Result<Url, String> {
+    let shown = crate::shell::clean_line(&client::redact_text(text));
+    let url = Url::parse(text).map_err(|e| format!("`{shown}` is not a download URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{shown}` is not an `http(s)` download URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "the download URL `{shown}` carries a user name or password"
+        ));
+    }
+    if with_token && !client::may_carry_token(&url) {
+        return Err(format!(
+            "refusing to send the source's token to `{shown}` over plain `http://`"
+        ));
+    }
+    Ok(url)
 }
 
 /// `{prefix}` keeps the name's case: `1`, `2`, `3/A`, `Ab/Cd`.
