@@ -117,6 +117,10 @@ pub struct State {
     pub endless_pages: bool,
     /// The OpenAPI's package list gives names only (no count, no version).
     pub bare_package_list: bool,
+    /// The search API answers page 1 whatever page is asked for.
+    pub search_ignores_page: bool,
+    /// Downloads answer `302` to this base (`{base}/{name}/{vers}/download`).
+    pub redirect_downloads: Option<String>,
 }
 
 pub struct TestRegistry {
@@ -693,7 +697,11 @@ fn search(st: &State, url: &str) -> Reply {
             .and_then(|v| v.parse::<usize>().ok())
     };
     let per_page = param("per_page").unwrap_or(10).clamp(1, 100);
-    let page = param("page").unwrap_or(1).max(1);
+    let page = if st.search_ignores_page {
+        1
+    } else {
+        param("page").unwrap_or(1).max(1)
+    };
     let names: Vec<&str> = st
         .crates
         .values()
@@ -717,6 +725,14 @@ fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
         (Method::PUT, ["new"]) => publish(st, body),
         (Method::DELETE, [name, vers, "yank"]) => set_yanked(st, name, vers, true),
         (Method::PUT, [name, vers, "unyank"]) => set_yanked(st, name, vers, false),
+        (Method::GET, [name, vers, "download"]) if st.redirect_downloads.is_some() => {
+            let base = st.redirect_downloads.clone().unwrap();
+            Reply::bytes(
+                302,
+                Vec::new(),
+                vec![("Location", format!("{base}/{name}/{vers}/download"))],
+            )
+        }
         (Method::GET, [name, vers, "download"]) => match find_version(st, name, vers) {
             Some(v) => Reply::bytes(
                 200,

@@ -532,3 +532,223 @@ fn every_crate_a_lock_file_resolves_from_the_source() {
         stderr(&out)
     );
 }
+
+/// A yank that fails after the upload: the version is there (and said to
+/// be), and a rerun yanks it rather than skipping it as done.
+#[test]
+fn a_failed_yank_is_replayed_by_the_rerun() {
+    let Fixture { source, dest, env } = fixture();
+    dest.fail_next("/mig-base/0.1.0/yank", 1, 403);
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-base"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("uploaded, but the yank failed"), "{err}");
+    assert!(
+        err.contains("now holds the 0 it had and the 2 uploaded by this run"),
+        "{err}"
+    );
+    let mut held = dest.versions("mig-base");
+    held.sort();
+    assert_eq!(held, [("0.1.0".into(), false), ("0.2.0".into(), false)]);
+
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-base"]));
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Yanked `mig-base@0.1.0` (yanked), there already, as in the source"),
+        "{err}"
+    );
+    assert!(err.contains("2 already there (1 yanked now"), "{err}");
+    assert_same_entries(&source, &dest, &["mig-base"]);
+}
+
+/// Copied alone, `mig-mid` would point at whatever the destination serves
+/// for `mig-base` and `mig-leaf` (the crates.io proxy's): refused.
+#[test]
+fn a_version_whose_private_dependencies_stay_behind_is_refused() {
+    let Fixture {
+        source: _source,
+        dest,
+        env,
+    } = fixture();
+    let out = run(env.cnbcargo().args(["migrate", "--from", "src", "mig-mid"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`mig-mid@1.0.0` was not copied: it depends on `mig-base`, `mig-leaf` from the source, which is not being copied"),
+        "{err}"
+    );
+    assert!(dest.uploads().is_empty());
+    // With what it needs in the destination already, it goes.
+    assert_success(&run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-base", "mig-leaf"])));
+    assert_success(&run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-mid"])));
+    assert_eq!(dest.versions("mig-mid"), [("1.0.0".to_string(), false)]);
+}
+
+/// A source cannot pass off another crate: an index file listing another
+/// name, or a `.crate` holding another package, is refused.
+#[test]
+fn a_source_cannot_pass_off_another_crate() {
+    let Fixture { source, dest, env } = fixture();
+    let mut leaf = source.entries("mig-leaf")[0].clone();
+    leaf["vers"] = json!("9.9.9");
+    let leaf_bytes = source.crate_file("mig-leaf", "0.1.0").unwrap();
+    source.state().crates.insert(
+        "mig-evil".into(),
+        vec![crate::support::registry::StoredVersion {
+            entry: leaf,
+            crate_file: leaf_bytes,
+            published_at: None,
+        }],
+    );
+    // `mig-swap@1.0.0` whose bytes are `mig-leaf@0.1.0`'s.
+    let bytes = source.crate_file("mig-leaf", "0.1.0").unwrap();
+    source.add_crate(
+        json!({"name": "mig-swap", "vers": "1.0.0", "deps": [], "cksum": sha256_hex(&bytes),
+               "features": {}, "yanked": false, "links": null, "v": 1}),
+        bytes,
+    );
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-evil", "mig-swap"]));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "the source's index file for `mig-evil` lists a version of `mig-leaf`: refused"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "the `.crate` holds `mig-leaf@0.1.0`, not the version the source's index names"
+        ),
+        "{err}"
+    );
+    assert!(dest.uploads().is_empty());
+}
+
+/// `--all` over several pages of the search API, and a source whose pages
+/// never add anything new: an error, not a short list.
+#[test]
+fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
+    let source = TestRegistry::builder()
+        .slug("old/many")
+        .token(SRC_TOKEN)
+        .start();
+    for i in 0..157 {
+        source.add_real_crate(&format!("many-{i:03}"), "1.0.0", b"x");
+    }
+    let dest = TestRegistry::builder().token(DST_TOKEN).start();
+    let mut env = logged_in_env(&dest, DST_TOKEN);
+    env.env("CNBCARGO_FROM_TOKEN", SRC_TOKEN);
+    let url = source.index_url();
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", &url, "--all", "--dry-run"]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("dry run: nothing was uploaded (157 to copy, 0 already"),
+        "{}",
+        stderr(&out)
+    );
+
+    source.state().search_ignores_page = true;
+    let out = run(env.cnbcargo().args(["migrate", "--from", &url, "--all"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out)
+            .contains("listed 100 crate(s) of the 157 it counts, then nothing new on page 2"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(dest.uploads().is_empty());
+}
+
+/// A destination whose index lists uploads late: migrate waits, as cargo
+/// does, before dependents go up and before it checks the copies.
+#[test]
+fn a_lagging_destination_index_is_waited_for() {
+    let Fixture { source, dest, env } = fixture();
+    dest.set_index_delay(std::time::Duration::from_millis(1500));
+    let out = run(env.cnbcargo().args([
+        "migrate", "--from", "src", "mig-base", "mig-leaf", "mig-mid",
+    ]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("4 copied, 0 already there, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_same_entries(&source, &dest, &["mig-base", "mig-leaf", "mig-mid"]);
+}
+
+/// Downloads sent on to storage elsewhere are followed, without the
+/// source's token.
+#[test]
+fn downloads_redirected_elsewhere_are_followed_without_the_token() {
+    let Fixture {
+        source,
+        dest,
+        mut env,
+    } = fixture();
+    let storage = TestRegistry::builder()
+        .slug("storage/blobs")
+        .auth_required(false)
+        .start();
+    for entry in source.entries("mig-leaf") {
+        let vers = entry["vers"].as_str().unwrap().to_string();
+        storage.add_crate(entry, source.crate_file("mig-leaf", &vers).unwrap());
+    }
+    source.state().redirect_downloads = Some(format!("{}api/v1/crates", storage.http_index()));
+    env.env("CNBCARGO_FROM_TOKEN", SRC_TOKEN);
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", &source.index_url(), "mig-leaf"]));
+    assert_success(&out);
+    assert_same_entries(&source, &dest, &["mig-leaf"]);
+    let fetched = storage.requests();
+    assert!(
+        fetched
+            .iter()
+            .any(|r| r.url.ends_with("/mig-leaf/0.1.0/download"))
+    );
+    assert!(fetched.iter().all(|r| r.header("authorization").is_none()));
+}
+
+/// An upload that lands while the answer is lost (a timeout): the rerun
+/// finds it there and copies only the rest, nothing twice.
+#[test]
+fn an_upload_whose_answer_was_lost_is_not_sent_twice() {
+    let Fixture {
+        source,
+        dest,
+        mut env,
+    } = fixture();
+    env.env("CNBCARGO_HTTP_TIMEOUT", "1");
+    dest.fault_next(
+        "/api/v1/crates/new",
+        1,
+        crate::support::registry::FaultKind::AnswerLate(std::time::Duration::from_secs(3)),
+    );
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-leaf"]));
+    assert_failure(&out, 1);
+    assert_eq!(dest.versions("mig-leaf"), [("0.1.0".to_string(), false)]);
+    dest.clear_log();
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", "src", "mig-leaf"]));
+    assert_success(&out);
+    assert!(dest.uploads().is_empty(), "{:?}", dest.uploads());
+    assert_same_entries(&source, &dest, &["mig-leaf"]);
+}
