@@ -123,6 +123,15 @@ fn pair(label: &str, ours: &str, theirs: &str, a: Vec<Duration>, b: Vec<Duration
 }
 
 fn main() {
+    // `CNBCARGO_BENCH_ONLY=migrate cargo bench --bench figures`: that part alone.
+    if std::env::var("CNBCARGO_BENCH_ONLY").as_deref() == Ok("migrate") {
+        let mut peaks = Vec::new();
+        migrate_figures(&mut peaks);
+        for (label, own, _) in peaks {
+            println!("  {label:<44} {:?} KiB", own);
+        }
+        return;
+    }
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("cnbcargo figures ({cores} cores), medians of alternating runs\n");
     // (command, cnbcargo's own peak, the largest process of the tree).
@@ -387,6 +396,7 @@ fn main() {
         20
     );
 
+    migrate_figures(&mut peaks);
     hostile_figures();
 
     println!("\npeak memory (max RSS): cnbcargo itself / largest process incl. the cargo it runs");
@@ -404,6 +414,79 @@ fn main() {
         size,
         size as f64 / (1024.0 * 1024.0)
     );
+}
+
+/// `migrate`: 200 versions (20 crates of 10) between two registries with
+/// 50 ms added to every request, all at once (the default `--jobs`) and
+/// one at a time; then cnbcargo's own peak memory with a 20 MB crate
+/// among them.
+fn migrate_figures(peaks: &mut Vec<(String, Option<u64>, Option<u64>)>) {
+    let fixture = |big: bool| {
+        let source = TestRegistry::builder()
+            .slug("old/crates")
+            .token("src")
+            .start();
+        for c in 0..20 {
+            for v in 0..10 {
+                let payload = if big && c == 0 && v == 0 {
+                    // Incompressible, so the `.crate` is 20 MB too.
+                    let mut state = 0x2545_f491_4f6c_dd1du64;
+                    (0..20_000_000)
+                        .map(|_| {
+                            state ^= state << 13;
+                            state ^= state >> 7;
+                            state ^= state << 17;
+                            state as u8
+                        })
+                        .collect::<Vec<u8>>()
+                } else {
+                    vec![b'x'; 1024]
+                };
+                source.add_real_crate(&format!("bulk-{c}"), &format!("0.{v}.0"), &payload);
+            }
+        }
+        let dest = TestRegistry::builder().token("dst").start();
+        let mut env = logged_in_env(&dest, "dst");
+        env.env("CNBCARGO_FROM_TOKEN", "src");
+        source.set_latency(Duration::from_millis(50));
+        dest.set_latency(Duration::from_millis(50));
+        (source, dest, env)
+    };
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        for (jobs, samples) in [(None, &mut a), (Some("1"), &mut b)] {
+            let (source, dest, env) = fixture(false);
+            let mut cmd = env.cnbcargo();
+            cmd.args(["migrate", "--from", &source.index_url(), "--all"]);
+            if let Some(jobs) = jobs {
+                cmd.args(["--jobs", jobs]);
+            }
+            samples.push(timed(&mut cmd, None).0);
+            assert_eq!(dest.versions("bulk-19").len(), 10);
+        }
+    }
+    pair(
+        "migrate 200 versions, 50 ms latency on both registries",
+        "cnbcargo migrate (default --jobs 8)",
+        "one version at a time (--jobs 1)",
+        a,
+        b,
+    );
+    let (source, dest, env) = fixture(true);
+    let mut cmd = env.cnbcargo();
+    cmd.args(["migrate", "--from", &source.index_url(), "--all"]);
+    let own = own_peak_kib(&mut cmd);
+    assert_eq!(dest.versions("bulk-0").len(), 10);
+    assert_eq!(
+        dest.crate_file("bulk-0", "0.0.0")
+            .map(|c| c.len() > 20_000_000),
+        Some(true)
+    );
+    peaks.push((
+        "cnbcargo migrate (200 versions, one of 20 MB)".into(),
+        own,
+        own,
+    ));
 }
 
 /// CPU time (user + system, seconds) and peak memory (KiB) of a command,

@@ -160,6 +160,7 @@ pub enum Command {
     Logout(LogoutArgs),
     Publish(PublishArgs),
     Delete(DeleteArgs),
+    Migrate(MigrateArgs),
     Yank(YankArgs),
     List(ListArgs),
     Doctor(DoctorArgs),
@@ -536,6 +537,63 @@ pub struct YankArgs {
     /// Unyank instead
     #[arg(long)]
     pub undo: bool,
+
+    #[command(flatten)]
+    pub registry: RegistryArg,
+
+    #[command(flatten)]
+    pub api: ApiArg,
+}
+
+/// Copy crates into the CNB registry from another registry, byte for byte
+///
+/// Each version's original `.crate` is downloaded from SOURCE, checked
+/// against the source index's `cksum`, and uploaded through the
+/// registry's Web API with the metadata of the source's index entry
+/// (dependencies on SOURCE itself now point at this registry; crates.io
+/// stays crates.io). Yanked versions are yanked again. Versions already in
+/// the registry are skipped, so running the same command again resumes.
+/// SOURCE is a sparse index URL, a registry name from cargo's config, or a
+/// directory of `.crate` files; its token comes from `CNBCARGO_FROM_TOKEN`,
+/// or standard input with `--from-token-stdin`, never the command line.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    CNBCARGO_FROM_TOKEN=... cnbcargo migrate --from sparse+https://old.example/index/ --all\n  \
+    cnbcargo migrate --from old-registry --lock Cargo.lock --dry-run\n  \
+    cnbcargo migrate --from ./crates/ my-crate 'other@>=1'")]
+pub struct MigrateArgs {
+    /// Where to copy from: a sparse index URL, a registry name, or a
+    /// directory of `.crate` files
+    #[arg(long, value_name = "SOURCE")]
+    pub from: String,
+
+    /// Crates to copy: `name` (every version) or `name@REQ`
+    #[arg(value_name = "CRATE")]
+    pub crates: Vec<String>,
+
+    /// Copy every crate `Cargo.lock` resolves from SOURCE
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
+
+    /// Copy every crate SOURCE lists (its search API; a directory lists itself)
+    #[arg(long)]
+    pub all: bool,
+
+    /// Read SOURCE's token from standard input
+    #[arg(long)]
+    pub from_token_stdin: bool,
+
+    /// Versions copied at once
+    #[arg(short, long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+
+    /// Show the plan; upload nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print the report as JSON on stdout
+    #[arg(long)]
+    pub json: bool,
 
     #[command(flatten)]
     pub registry: RegistryArg,

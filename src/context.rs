@@ -168,6 +168,35 @@ impl Context {
         Ok(CnbApi::new(self.http()?, base, slug, token.clone()))
     }
 
+    /// The target's Web API (the `api` of its `config.json`), for uploads
+    /// and yanks with its token.
+    pub fn web_api(&self, target: &Target) -> Result<crate::client::webapi::WebApi<'_>> {
+        use crate::client::sparse::ConfigAnswer;
+        let action = "cannot read the registry's `config.json`";
+        let config = match self.index(target)?.config(true, None, &self.shell) {
+            Ok(ConfigAnswer::Config(config)) => config,
+            Ok(ConfigAnswer::Unauthorized { .. }) => {
+                return Err(
+                    UserError::new(format!("{action}: the token was refused (401)"))
+                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
+                        .into(),
+                );
+            }
+            Err(e) => {
+                return Err(crate::client::explain(e, action, crate::client::Op::Read));
+            }
+        };
+        let text = config.api.ok_or_else(|| {
+            UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
+        })?;
+        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
+        Ok(crate::client::webapi::WebApi::new(
+            self.http()?,
+            api,
+            target.token.clone(),
+        ))
+    }
+
     /// The target's sparse index, read with its token.
     pub fn index(&self, target: &Target) -> Result<SparseIndex<'_>> {
         Ok(SparseIndex::new(

@@ -37,6 +37,9 @@ pub const PATH: &str = "PATH";
 /// crates.io's sparse index, which `audit`, `doctor` and `delete` ask
 /// whether crates.io has a crate name (default `https://index.crates.io/`).
 pub const CNBCARGO_CRATES_IO_INDEX: &str = "CNBCARGO_CRATES_IO_INDEX";
+/// The token for `migrate --from`'s source registry (never `CNB_TOKEN`,
+/// which is the destination's).
+pub const CNBCARGO_FROM_TOKEN: &str = "CNBCARGO_FROM_TOKEN";
 /// Set by `cnbcargo login` on the `cargo login` it runs: the `cnbcargo`
 /// credential provider then leaves out its note about a missing token
 /// (which is the one being stored).
@@ -138,6 +141,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_CRATES_IO_INDEX,
         effect: "crates.io's sparse index (default `https://index.crates.io/`), asked by `audit`, `doctor` and `delete` whether crates.io has a crate name; for air-gapped sites (a mirror) and tests; no token is ever sent to it",
+    },
+    Var {
+        name: CNBCARGO_FROM_TOKEN,
+        effect: "the token `migrate` sends to its source registry (its index, downloads and search API); for a registry named in cargo's config, cargo's own token for it is used when this is not set; never sent to the destination",
     },
     Var {
         name: CNBCARGO_PROVIDER_QUIET,

@@ -13,7 +13,9 @@ mod credentials;
 mod env;
 mod error;
 mod fs;
+mod migrate;
 mod parallel;
+mod placeholder;
 mod provider;
 mod registry_url;
 mod settings;
@@ -75,6 +77,7 @@ fn run(cli: &Cli, ctx: &Context) -> anyhow::Result<()> {
         Command::Logout(args) => commands::login::logout(args, ctx),
         Command::Publish(args) => commands::publish::run(args, ctx),
         Command::Delete(args) => commands::delete::run(args, ctx),
+        Command::Migrate(args) => commands::migrate::run(args, ctx),
         Command::Yank(args) => commands::yank::run(args, ctx),
         Command::List(args) => commands::list::run(args, ctx),
         Command::Doctor(args) => commands::doctor::run(args, ctx),

@@ -377,7 +377,10 @@ pub struct Call<'a> {
     pub idempotent: bool,
     /// Shorter than the client's timeout, for checks that must be quick.
     pub timeout: Option<Duration>,
-    pub body: Option<&'a [u8]>,
+    /// The body, in parts sent one after the other. Shared rather than
+    /// copied into each attempt: a `.crate` copied between registries is
+    /// held once, whatever its size, next to the small header before it.
+    pub body: Option<std::sync::Arc<Vec<Vec<u8>>>>,
 }
 
 impl<'a> Call<'a> {
@@ -391,6 +394,31 @@ impl<'a> Call<'a> {
             timeout: None,
             body: None,
         }
+    }
+}
+
+/// Reads a shared body's parts from the start, for one attempt.
+struct SharedReader {
+    parts: std::sync::Arc<Vec<Vec<u8>>>,
+    part: usize,
+    at: usize,
+}
+
+impl Read for SharedReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while let Some(part) = self.parts.get(self.part) {
+            let rest = &part[self.at.min(part.len())..];
+            if rest.is_empty() {
+                self.part += 1;
+                self.at = 0;
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.at += n;
+            return Ok(n);
+        }
+        Ok(0)
     }
 }
 
@@ -701,8 +729,16 @@ impl Http {
         if let Some(timeout) = call.timeout {
             request = request.timeout(timeout);
         }
-        if let Some(body) = call.body {
-            request = request.body(body.to_vec());
+        if let Some(parts) = &call.body {
+            let len = parts.iter().map(|p| p.len() as u64).sum();
+            request = request.body(reqwest::blocking::Body::sized(
+                SharedReader {
+                    parts: parts.clone(),
+                    part: 0,
+                    at: 0,
+                },
+                len,
+            ));
         }
         match call.auth {
             Auth::None => request,

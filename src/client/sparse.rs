@@ -5,7 +5,10 @@ use std::io::{BufRead, BufReader, Read};
 use std::time::Duration;
 
 use reqwest::header;
-use serde::Deserialize;
+use std::collections::BTreeMap;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::{
     Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, decode_error, redact,
@@ -25,11 +28,74 @@ pub struct IndexEntry {
     pub yanked: bool,
 }
 
+/// Features, as the index lists them.
+pub type FeatureMap = BTreeMap<String, Vec<String>>;
+
+/// One version with every field cargo reads from the index, for copying it
+/// to another registry.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct FullEntry {
+    pub name: String,
+    pub vers: String,
+    #[serde(default)]
+    pub deps: Vec<IndexDep>,
+    pub cksum: String,
+    #[serde(default)]
+    pub features: FeatureMap,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features2: Option<FeatureMap>,
+    #[serde(default)]
+    pub yanked: bool,
+    #[serde(default)]
+    pub links: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rust_version: Option<String>,
+}
+
+impl FullEntry {
+    /// `features` and `features2` together: registries split them
+    /// differently (`features2` holds the `dep:` and `?/` syntax), and a
+    /// copy is faithful when the union is the same.
+    pub fn all_features(&self) -> FeatureMap {
+        let mut all = self.features.clone();
+        if let Some(more) = &self.features2 {
+            all.extend(more.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        all
+    }
+}
+
+/// A dependency as the index lists it: `name` is the name in the
+/// dependent's manifest (the alias), `package` the real name when renamed;
+/// `registry` is `None` for the index's own registry.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct IndexDep {
+    pub name: String,
+    pub req: String,
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default = "default_true")]
+    pub default_features: bool,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub registry: Option<String>,
+    #[serde(default)]
+    pub package: Option<String>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
 /// The parts of `config.json` cnbcargo uses.
 #[derive(Debug, Clone, Deserialize)]
 pub struct IndexConfig {
     /// Required, so that an answer without it is not taken for a registry's.
-    #[allow(dead_code, reason = "only its presence is checked")]
     pub dl: String,
     #[serde(default)]
     pub api: Option<String>,
@@ -76,6 +142,11 @@ impl<'h> SparseIndex<'h> {
         self.token.as_ref().map_or(Auth::None, Auth::Raw)
     }
 
+    /// The index this reads.
+    pub fn url(&self) -> &IndexUrl {
+        &self.index
+    }
+
     /// `config.json`, anonymously or with the token; `timeout` shortens
     /// the client's for quick checks.
     pub fn config(
@@ -117,6 +188,16 @@ impl<'h> SparseIndex<'h> {
     /// when the index does not know the crate. The file is read line by
     /// line, so its size does not become memory.
     pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<IndexEntry>, Error> {
+        self.entries(name, shell)
+    }
+
+    /// Every field of each version the index lists for `name`.
+    pub fn full_entries(&self, name: &str, shell: &Shell) -> Result<Vec<FullEntry>, Error> {
+        self.entries(name, shell)
+    }
+
+    /// The index file of `name`, one `T` per line.
+    fn entries<T: DeserializeOwned>(&self, name: &str, shell: &Shell) -> Result<Vec<T>, Error> {
         let path = file_path(name).map_err(|e| Error::Decode {
             url: redact(self.index.http_url()),
             reason: e.to_string(),
@@ -166,7 +247,7 @@ impl<'h> SparseIndex<'h> {
             if line.trim_ascii().is_empty() {
                 continue;
             }
-            let entry: IndexEntry = serde_json::from_slice(&line).map_err(|e| {
+            let entry: T = serde_json::from_slice(&line).map_err(|e| {
                 decode_error(
                     &url,
                     format!("line {number} is not an index entry: {e}"),

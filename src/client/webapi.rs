@@ -78,17 +78,33 @@ impl<'h> WebApi<'h> {
     /// length, .crate`. Not retried: an upload that may have landed is for
     /// the caller to look up.
     pub fn publish(&self, upload: &CrateUpload, shell: &Shell) -> Result<(), Error> {
-        let json = serde_json::to_vec(&upload.metadata).map_err(|e| Error::Input(e.to_string()))?;
+        self.publish_parts(&upload.metadata, upload.crate_file.clone(), shell)
+    }
+
+    /// `PUT /api/v1/crates/new`: `u32 LE json length, json, u32 LE crate
+    /// length, .crate`, the `.crate` sent from the buffer it is in (not
+    /// copied). Not retried: an upload that may have landed is for the
+    /// caller to look up. Big bodies get time to go up: the request's
+    /// timeout grows with the size, at 256 KiB/s.
+    pub fn publish_parts(
+        &self,
+        metadata: &serde_json::Value,
+        crate_file: Vec<u8>,
+        shell: &Shell,
+    ) -> Result<(), Error> {
+        let json = serde_json::to_vec(metadata).map_err(|e| Error::Input(e.to_string()))?;
         let too_big = |what: &str| Error::Input(format!("the {what} is too large to upload"));
         let json_len = u32::try_from(json.len()).map_err(|_| too_big("metadata"))?;
-        let crate_len = u32::try_from(upload.crate_file.len()).map_err(|_| too_big(".crate"))?;
-        let mut body = Vec::with_capacity(8 + json.len() + upload.crate_file.len());
-        body.extend_from_slice(&json_len.to_le_bytes());
-        body.extend_from_slice(&json);
-        body.extend_from_slice(&crate_len.to_le_bytes());
-        body.extend_from_slice(&upload.crate_file);
+        let crate_len = u32::try_from(crate_file.len()).map_err(|_| too_big(".crate"))?;
+        let mut head = Vec::with_capacity(8 + json.len());
+        head.extend_from_slice(&json_len.to_le_bytes());
+        head.extend_from_slice(&json);
+        head.extend_from_slice(&crate_len.to_le_bytes());
+        let size = (head.len() + crate_file.len()) as u64;
         let mut call = self.call(Method::PUT, &["new"])?;
-        call.body = Some(&body);
+        call.timeout =
+            Some(self.http.timeout() + std::time::Duration::from_secs(size / (256 << 10)));
+        call.body = Some(std::sync::Arc::new(vec![head, crate_file]));
         let url = call.url.clone();
         let answer = self.http.send(call, shell)?;
         self.finish(&url, answer)

@@ -9,5 +9,6 @@ pub mod doctor;
 pub mod init;
 pub mod list;
 pub mod login;
+pub mod migrate;
 pub mod publish;
 pub mod yank;

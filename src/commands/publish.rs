@@ -12,18 +12,17 @@ use serde::Serialize;
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
 use crate::client::cnb::{CnbApi, Deleted};
-use crate::client::sparse::{ConfigAnswer, SparseIndex};
-use crate::client::webapi::{WebApi, minimal_crate};
+use crate::client::sparse::SparseIndex;
+use crate::client::webapi::WebApi;
 use crate::client::{Op, explain};
 use crate::context::{Context, Target};
 use crate::error::UserError;
+use crate::placeholder;
 use crate::settings;
 use crate::shell::Shell;
 use crate::workspace::{Member, Selection, registry_key_problems};
 
-/// A version no real crate uses and crates.io cannot have (cnbcargo's
-/// pre-release tag), so the proxy never lists it.
-pub const PLACEHOLDER_VERSION: &str = "0.0.0-cnbcargo.placeholder";
+use crate::placeholder::VERSION as PLACEHOLDER_VERSION;
 /// The first cargo that checks several packages together, each verified
 /// against the others as packaged (`publish --workspace`).
 const MULTI_PACKAGE: (u64, u64) = (1, 90);
@@ -74,28 +73,6 @@ enum Step {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-enum PlaceholderState {
-    /// Uploaded by this run and still there, not yanked.
-    InRegistry,
-    Deleted,
-    Yanked,
-    /// Yanked by an earlier run and left so (the token may not delete).
-    LeftYanked,
-}
-
-impl PlaceholderState {
-    fn describe(self) -> &'static str {
-        match self {
-            PlaceholderState::InRegistry => "in the registry, not yanked",
-            PlaceholderState::Deleted => "deleted",
-            PlaceholderState::Yanked => "yanked (the token may not delete)",
-            PlaceholderState::LeftYanked => "yanked earlier, left as it was",
-        }
-    }
-}
-
 #[derive(Debug, Default, Serialize)]
 struct Report {
     ok: bool,
@@ -120,7 +97,7 @@ struct Skipped {
 struct PlaceholderReport {
     package: String,
     version: &'static str,
-    state: PlaceholderState,
+    state: placeholder::State,
 }
 
 #[derive(Debug, Serialize)]
@@ -131,7 +108,7 @@ struct Failure {
 }
 
 impl Report {
-    fn placeholder(&mut self, package: &str, state: PlaceholderState) {
+    fn placeholder(&mut self, package: &str, state: placeholder::State) {
         match self.placeholders.iter_mut().find(|p| p.package == package) {
             Some(p) => p.state = state,
             None => self.placeholders.push(PlaceholderReport {
@@ -452,7 +429,7 @@ fn publish_in_scope(
                 resume_command()
             ));
             for p in &report.placeholders {
-                if p.state != PlaceholderState::Deleted {
+                if p.state != placeholder::State::Deleted {
                     error = error.hint(format!(
                         "or remove the placeholder with `cnbcargo delete {}@{}`",
                         p.package, p.version
@@ -733,7 +710,7 @@ struct Executor<'a> {
     flags: &'a [String],
     index_timeout: Duration,
     /// The registry's Web API, from `config.json`, fetched when first needed.
-    web_api: std::sync::OnceLock<url::Url>,
+    web_api: std::sync::OnceLock<WebApi<'a>>,
     collisions: Vec<String>,
     /// Packages whose first version in the registry hides crates.io's crate.
     shadowing: Vec<String>,
@@ -741,7 +718,7 @@ struct Executor<'a> {
 
 type StepError = (String, String, anyhow::Error);
 
-impl Executor<'_> {
+impl<'a> Executor<'a> {
     fn shell(&self) -> &Shell {
         &self.ctx.shell
     }
@@ -808,7 +785,7 @@ impl Executor<'_> {
                             e,
                         )
                     })?;
-                    report.placeholder(package, PlaceholderState::InRegistry);
+                    report.placeholder(package, placeholder::State::InRegistry);
                     shell.status(
                         "Uploaded",
                         format!("the placeholder `{package}@{PLACEHOLDER_VERSION}`"),
@@ -834,10 +811,10 @@ impl Executor<'_> {
                     if let Err(err) = result {
                         // Leave the registry as it was for this package.
                         if report.placeholders.iter().any(|p| {
-                            &p.package == package && p.state == PlaceholderState::InRegistry
+                            &p.package == package && p.state == placeholder::State::InRegistry
                         }) && self.delete_placeholder(package).is_ok()
                         {
-                            report.placeholder(package, PlaceholderState::Deleted);
+                            report.placeholder(package, placeholder::State::Deleted);
                         }
                         return Err((
                             format!("{package}@{version}"),
@@ -887,45 +864,17 @@ impl Executor<'_> {
         Ok(())
     }
 
-    fn web_api(&self) -> Result<WebApi<'_>> {
-        let http = self.ctx.http()?;
+    /// The registry's Web API, its `config.json` read once.
+    fn web_api(&self) -> Result<&WebApi<'a>> {
         if let Some(api) = self.web_api.get() {
-            return Ok(WebApi::new(http, api.clone(), self.target.token.clone()));
+            return Ok(api);
         }
-        let action = "cannot read the registry's `config.json`";
-        let config = match self.index.config(true, None, self.shell()) {
-            Ok(ConfigAnswer::Config(config)) => config,
-            Ok(ConfigAnswer::Unauthorized { .. }) => {
-                return Err(
-                    UserError::new(format!("{action}: the token was refused (401)"))
-                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
-                        .into(),
-                );
-            }
-            Err(e) => return Err(explain(e, action, Op::Read)),
-        };
-        let text = config.api.ok_or_else(|| {
-            UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
-        })?;
-        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
-        let api = self.web_api.get_or_init(|| api);
-        Ok(WebApi::new(http, api.clone(), self.target.token.clone()))
+        let api = self.ctx.web_api(self.target)?;
+        Ok(self.web_api.get_or_init(|| api))
     }
 
     fn upload_placeholder(&self, package: &str) -> Result<()> {
-        let upload = minimal_crate(
-            package,
-            PLACEHOLDER_VERSION,
-            "A placeholder published by cnbcargo so that the real version can be published; it is deleted right after.",
-        )
-        .map_err(|e| UserError::new(format!("cannot build the placeholder crate: {e}")))?;
-        self.web_api()?.publish(&upload, self.shell()).map_err(|e| {
-            explain(
-                e,
-                format!("uploading the placeholder `{package}@{PLACEHOLDER_VERSION}` failed"),
-                Op::Read,
-            )
-        })
+        placeholder::upload(self.web_api()?, package, self.shell())
     }
 
     fn wait_for_index(&self, package: &str, version: &str) -> Result<()> {
@@ -984,60 +933,8 @@ impl Executor<'_> {
         }
     }
 
-    /// Deletes the placeholder; where the token may not delete, yanks it,
-    /// unless an earlier run did already.
-    fn remove_placeholder(&self, package: &str, yanked: bool) -> PlaceholderState {
-        let shell = self.shell();
-        let placeholder = format!("{package}@{PLACEHOLDER_VERSION}");
-        match self.delete_placeholder(package) {
-            Ok(_) => {
-                shell.status("Deleted", format!("the placeholder `{placeholder}`"));
-                PlaceholderState::Deleted
-            }
-            Err(err) if err.status() == Some(403) && yanked => {
-                shell.note(format!(
-                    "the leftover placeholder `{placeholder}` stays yanked: the token may not delete it"
-                ));
-                shell.hint(format!(
-                    "delete it with `cnbcargo delete {placeholder}` and a token with the `registry-package-delete:rw` scope"
-                ));
-                PlaceholderState::LeftYanked
-            }
-            Err(err) if err.status() == Some(403) => {
-                shell.warn(format!(
-                    "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
-                ));
-                match self.web_api().and_then(|api| {
-                    api.yank(package, PLACEHOLDER_VERSION, shell)
-                        .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
-                }) {
-                    Ok(()) => {
-                        shell.status("Yanked", format!("the placeholder `{placeholder}`"));
-                        shell.hint(format!(
-                            "delete it later with `cnbcargo delete {placeholder}` and a token that may delete"
-                        ));
-                        PlaceholderState::Yanked
-                    }
-                    Err(e) => {
-                        shell.warn(format!(
-                            "could not yank `{placeholder}` either ({e:#}); it stays in the registry"
-                        ));
-                        PlaceholderState::InRegistry
-                    }
-                }
-            }
-            Err(err) => {
-                shell.warn(format!(
-                    "could not delete the placeholder `{placeholder}`: {err}"
-                ));
-                shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
-                if yanked {
-                    PlaceholderState::LeftYanked
-                } else {
-                    PlaceholderState::InRegistry
-                }
-            }
-        }
+    fn remove_placeholder(&self, package: &str, yanked: bool) -> placeholder::State {
+        placeholder::remove(self.api, || self.web_api(), package, yanked, self.shell())
     }
 }
 
@@ -1051,7 +948,7 @@ fn state_sentence(report: &Report) -> String {
     });
     for p in &report.placeholders {
         parts.push(match p.state {
-            PlaceholderState::Deleted => {
+            placeholder::State::Deleted => {
                 format!("the placeholder `{}@{}` was deleted", p.package, p.version)
             }
             state => format!(

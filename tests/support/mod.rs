@@ -21,6 +21,18 @@ pub use registry::TestRegistry;
 pub use trap::TrapServer;
 
 /// The cnbcargo binary under test.
+/// The test's `PATH` with `dirs` first, for programs cargo must find
+/// there (`cargo-cnb`, the `cnbcargo` credential provider).
+pub fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(
+        dirs.iter()
+            .map(|d| d.to_path_buf())
+            .chain(std::env::split_paths(&inherited)),
+    )
+    .unwrap()
+}
+
 pub fn cnbcargo_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cnbcargo"))
 }

@@ -117,6 +117,10 @@ pub struct State {
     pub endless_pages: bool,
     /// The OpenAPI's package list gives names only (no count, no version).
     pub bare_package_list: bool,
+    /// The search API answers page 1 whatever page is asked for.
+    pub search_ignores_page: bool,
+    /// Downloads answer `302` to this base (`{base}/{name}/{vers}/download`).
+    pub redirect_downloads: Option<String>,
 }
 
 pub struct TestRegistry {
@@ -321,6 +325,67 @@ impl TestRegistry {
         self.state().index_delay = delay;
     }
 
+    /// Adds a version with its own index entry and `.crate` bytes (the
+    /// entry's `cksum` as given: a wrong one makes a corrupt version).
+    pub fn add_crate(&self, entry: Value, crate_file: Vec<u8>) {
+        let name = entry["name"].as_str().unwrap().to_lowercase();
+        self.state()
+            .crates
+            .entry(name)
+            .or_default()
+            .push(StoredVersion {
+                entry,
+                crate_file,
+                published_at: None,
+            });
+    }
+
+    /// Adds `name@vers` as a real `.crate` (a manifest, and `payload` as a
+    /// file inside), its index entry as cargo would have made it.
+    pub fn add_real_crate(&self, name: &str, vers: &str, payload: &[u8]) {
+        let manifest = format!(
+            "[package]\nname = \"{name}\"\nversion = \"{vers}\"\nedition = \"2021\"\ndescription = \"a fixture\"\nlicense = \"MIT\"\n"
+        );
+        let bytes = crate_tarball(
+            name,
+            vers,
+            &[("Cargo.toml", manifest.as_bytes()), ("data.bin", payload)],
+        );
+        let mut entry = upstream_entry(name, vers);
+        entry["cksum"] = Value::from(sha256_hex(&bytes));
+        self.add_crate(entry, bytes);
+    }
+
+    /// Every index entry of a crate published here, as the index serves it.
+    pub fn entries(&self, name: &str) -> Vec<Value> {
+        self.state()
+            .crates
+            .get(&name.to_lowercase())
+            .map(|vs| vs.iter().map(|v| v.entry.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The `.crate` bytes stored for a version.
+    pub fn crate_file(&self, name: &str, vers: &str) -> Option<Vec<u8>> {
+        self.state()
+            .crates
+            .get(&name.to_lowercase())?
+            .iter()
+            .find(|v| v.vers() == vers)
+            .map(|v| v.crate_file.clone())
+    }
+
+    /// Makes the index's `cksum` of a version disagree with its bytes.
+    pub fn corrupt_cksum(&self, name: &str, vers: &str) {
+        let mut st = self.state();
+        let version = st
+            .crates
+            .get_mut(&name.to_lowercase())
+            .and_then(|vs| vs.iter_mut().find(|v| v.vers() == vers))
+            .expect("the version exists");
+        version.entry["cksum"] = Value::from("0".repeat(64));
+    }
+
     /// Refuses uploads of this version (HTTP 400), as a registry policy would.
     pub fn refuse_version(&self, vers: &str) {
         self.state().refused_versions.insert(vers.to_string());
@@ -360,6 +425,22 @@ impl TestRegistry {
             })
             .unwrap_or_default()
     }
+}
+
+/// A `.crate`: the files under `name-vers/`, tarred and gzipped.
+pub fn crate_tarball(name: &str, vers: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, contents) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("{name}-{vers}/{path}"), *contents)
+            .unwrap();
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+    gz.finish().unwrap()
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -561,6 +642,9 @@ fn route(
                 "this token may not change the registry (needs registry-package:rw)",
             );
         }
+        if api.is_empty() && *method == Method::GET {
+            return search(st, url);
+        }
         return api_route(st, method, api, body);
     }
     if *method == Method::GET {
@@ -602,12 +686,53 @@ fn route(
     Reply::error(404, "not found")
 }
 
+/// `GET /api/v1/crates?q=&per_page=&page=`: the crates published here,
+/// by name, a page at a time, with the total in `meta`.
+fn search(st: &State, url: &str) -> Reply {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let param = |key: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let per_page = param("per_page").unwrap_or(10).clamp(1, 100);
+    let page = if st.search_ignores_page {
+        1
+    } else {
+        param("page").unwrap_or(1).max(1)
+    };
+    let names: Vec<&str> = st
+        .crates
+        .values()
+        .filter_map(|vs| vs.first().and_then(|v| v.entry["name"].as_str()))
+        .collect();
+    let shown: Vec<Value> = names
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|name| json!({"name": name, "max_version": "0.0.0", "description": null}))
+        .collect();
+    Reply::json(
+        200,
+        json!({"crates": shown, "meta": {"total": names.len()}}),
+    )
+}
+
 fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
     let parts: Vec<&str> = api.trim_start_matches('/').split('/').collect();
     match (method, parts.as_slice()) {
         (Method::PUT, ["new"]) => publish(st, body),
         (Method::DELETE, [name, vers, "yank"]) => set_yanked(st, name, vers, true),
         (Method::PUT, [name, vers, "unyank"]) => set_yanked(st, name, vers, false),
+        (Method::GET, [name, vers, "download"]) if st.redirect_downloads.is_some() => {
+            let base = st.redirect_downloads.clone().unwrap();
+            Reply::bytes(
+                302,
+                Vec::new(),
+                vec![("Location", format!("{base}/{name}/{vers}/download"))],
+            )
+        }
         (Method::GET, [name, vers, "download"]) => match find_version(st, name, vers) {
             Some(v) => Reply::bytes(
                 200,

@@ -296,11 +296,7 @@ fn token_never_leaks_through_the_credential_provider() {
             real = cnbcargo_bin().display()
         ),
     );
-    let path = std::env::join_paths(std::iter::once(env.path().join("bin")).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    env.env("PATH", path)
+    env.env("PATH", path_with(&[&env.path().join("bin")]))
         .env("CARGO", &wrapper)
         .env("RUST_BACKTRACE", "1");
     let service = crate::provider::with_own_keyring(&mut env, &registry, "canary");

@@ -111,11 +111,7 @@ fn quiet_prints_only_errors_from_cnbcargo_and_cargo() {
 /// first on `PATH`.
 fn cargo_cnb(env: &TestEnv, args: &[&str]) -> std::process::Output {
     let plugin = PathBuf::from(env!("CARGO_BIN_EXE_cargo-cnb"));
-    let mut dirs = vec![plugin.parent().unwrap().to_path_buf()];
-    dirs.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    let path = std::env::join_paths(dirs).unwrap();
+    let path = path_with(&[plugin.parent().unwrap()]);
     run(env.cargo().env("PATH", path).arg("cnb").args(args))
 }
 

@@ -18,6 +18,7 @@ mod hostile;
 mod init;
 mod interactive;
 mod login;
+mod migrate;
 mod provider;
 mod publish;
 mod workspace;

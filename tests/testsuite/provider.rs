@@ -13,12 +13,7 @@ use crate::support::*;
 /// registry set up in the provider's mode.
 pub(crate) fn provider_env(registry: &TestRegistry) -> TestEnv {
     let mut env = TestEnv::new();
-    let bin_dir = cnbcargo_bin().parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .unwrap();
-    env.env("PATH", path)
+    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]))
         .env("CNB_API_ENDPOINT", registry.api_url());
     let out = run(env.cnbcargo().args([
         "init",
@@ -424,12 +419,8 @@ fn switching_to_the_provider_moves_the_plaintext_token() {
             .unwrap()
             .contains("tok-moved")
     );
-    let bin_dir = cnbcargo_bin().parent().unwrap().to_path_buf();
-    let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    )))
-    .unwrap();
-    env.env("PATH", path).env("CNB_TOKEN", "");
+    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]))
+        .env("CNB_TOKEN", "");
     let service = with_own_keyring(&mut env, &registry, "move");
     if !keyring_usable() {
         return;

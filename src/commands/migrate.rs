@@ -1,0 +1,419 @@
+//! `cnbcargo migrate`: which crates, from where, into which registry; the
+//! copying itself is `crate::migrate`.
+
+use std::io::{IsTerminal, Read};
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::Result;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::cli::MigrateArgs;
+use crate::context::Context;
+use crate::credentials::{self, Secret};
+use crate::env;
+use crate::error::UserError;
+use crate::migrate::source::Source;
+use crate::migrate::{self, Action, Destination, Progress, VersionReport, Wanted};
+use crate::placeholder::State as PlaceholderState;
+use crate::registry_url::IndexUrl;
+use crate::settings;
+use crate::shell::Shell;
+use crate::spec::{CrateSpec, VersionMatch, validate_crate_name};
+
+pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
+    let shell = &ctx.shell;
+    let chosen = [!args.crates.is_empty(), args.lock.is_some(), args.all];
+    if chosen.iter().filter(|c| **c).count() != 1 {
+        return Err(UserError::usage(
+            "say which crates to copy: name them, or pass `--lock PATH` or `--all` (one of the three)",
+        )
+        .hint("e.g. `cnbcargo migrate --from SOURCE my-crate 'other@>=1'`")
+        .into());
+    }
+    // The names are checked before anything is asked of a server.
+    let named: Vec<Wanted> = args
+        .crates
+        .iter()
+        .map(|text| wanted_of(text))
+        .collect::<Result<_, _>>()?;
+    for (i, w) in named.iter().enumerate() {
+        if named[..i]
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&w.name))
+        {
+            return Err(UserError::usage(format!("`{}` is named twice", w.name))
+                .hint("name each crate once: `name` for every version, `name@REQ` for some")
+                .into());
+        }
+    }
+
+    let target = ctx.target(args.registry.registry.as_deref())?;
+    let source = open_source(args, ctx, &target.index)?;
+    shell.verbose(format!(
+        "copying from `{}` to `{}`",
+        source.shown(),
+        target.registry.name
+    ));
+
+    let wanted = if args.all {
+        source
+            .all_names(shell)?
+            .into_iter()
+            .map(|name| Wanted {
+                name,
+                versions: VersionMatch::All,
+            })
+            .collect()
+    } else if let Some(lock) = &args.lock {
+        from_lock(lock, &source, shell)?
+    } else {
+        named
+    };
+    if wanted.is_empty() {
+        shell.note(format!("`{}` lists nothing to copy", source.shown()));
+        return Ok(());
+    }
+
+    let dest = Destination {
+        name: target.registry.name.clone(),
+        api: ctx.api(&target, args.api.api_endpoint.as_deref())?,
+        web: ctx.web_api(&target)?,
+        index: ctx.index(&target)?,
+    };
+    let printer = Printer::new(shell, args.dry_run);
+    let report = migrate::run(
+        &source,
+        &dest,
+        &wanted,
+        usize::from(args.jobs),
+        args.dry_run,
+        shell,
+        &printer,
+    )?;
+    printer.finish();
+
+    if args.json {
+        shell.out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&JsonReport {
+                source: source.shown(),
+                registry: &dest.name,
+                dry_run: args.dry_run,
+                copied: report.count(Action::Copied),
+                skipped: report.count(Action::Skipped),
+                failed: report.count(Action::Failed),
+                planned: report.count(Action::Planned),
+                versions: &report.versions,
+                placeholders: &report.placeholders,
+            })?
+        ));
+    }
+    summarize(&report, &dest.name, args.dry_run, shell)
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    source: String,
+    registry: &'a str,
+    dry_run: bool,
+    copied: usize,
+    skipped: usize,
+    failed: usize,
+    planned: usize,
+    versions: &'a [VersionReport],
+    placeholders: &'a [migrate::PlaceholderReport],
+}
+
+/// `name` (every version) or `name@REQ`.
+fn wanted_of(text: &str) -> Result<Wanted, UserError> {
+    if text.contains('@') {
+        let spec = CrateSpec::parse(text, false)?;
+        Ok(Wanted {
+            name: spec.name,
+            versions: spec.versions,
+        })
+    } else {
+        validate_crate_name(text.trim())?;
+        Ok(Wanted {
+            name: text.trim().to_string(),
+            versions: VersionMatch::All,
+        })
+    }
+}
+
+/// SOURCE: a directory, an index URL, or a registry in cargo's config.
+fn open_source<'c>(
+    args: &MigrateArgs,
+    ctx: &'c Context,
+    destination: &IndexUrl,
+) -> Result<Source<'c>> {
+    let shell = &ctx.shell;
+    let text = args.from.trim();
+    let path = ctx.cwd()?.join(text);
+    if path.is_dir() {
+        if args.from_token_stdin {
+            return Err(UserError::usage("a directory source takes no token").into());
+        }
+        return Source::dir(&path);
+    }
+    let looks_like_url = ["sparse+", "http://", "https://"]
+        .iter()
+        .any(|p| text.starts_with(p));
+    let (index, fallback): (IndexUrl, Option<Secret>) = if looks_like_url {
+        let value = if text.starts_with("sparse+") {
+            text.to_string()
+        } else {
+            format!("sparse+{text}")
+        };
+        (IndexUrl::from_config(&value)?, None)
+    } else {
+        let stack = ctx.config()?;
+        let Some(registry) = stack.registries().into_iter().find(|r| r.name == text) else {
+            return Err(UserError::usage(format!(
+                "`{}` is not a directory, an index URL or a registry in cargo's config",
+                crate::shell::clean_line(text)
+            ))
+            .hint("pass `--from sparse+https://.../index/`, `--from NAME` for a configured registry, or `--from DIR` with `.crate` files")
+            .into());
+        };
+        let index = IndexUrl::from_config(&registry.index).map_err(|e| {
+            UserError::new(format!(
+                "registry `{}` ({}) cannot be a source",
+                registry.name, registry.origin
+            ))
+            .caused_by(e)
+        })?;
+        let cargo_token =
+            settings::cargo_token(&registry, ctx.cargo_home()?, shell)?.map(|(t, _)| t);
+        (index, cargo_token)
+    };
+    if &index == destination {
+        return Err(UserError::usage(format!(
+            "the source `{index}` is the destination registry itself"
+        ))
+        .into());
+    }
+    let token = match source_token(args.from_token_stdin)? {
+        Some(token) => Some(token),
+        None => fallback,
+    };
+    Source::index(ctx.http()?, index, token, shell)
+}
+
+/// `--from-token-stdin`, else `CNBCARGO_FROM_TOKEN`; checked like a login token.
+fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
+    if from_stdin {
+        if std::io::stdin().is_terminal() {
+            let raw = rpassword::prompt_password("token for the source registry (input hidden): ")
+                .map_err(|e| UserError::new(format!("failed to read the token: {e}")))?;
+            return Ok(Some(credentials::validate_token(
+                Zeroizing::new(raw),
+                &"the prompt",
+            )?));
+        }
+        let mut raw = Zeroizing::new(String::new());
+        std::io::stdin().read_to_string(&mut raw).map_err(|e| {
+            UserError::new(format!("failed to read the token from standard input: {e}"))
+        })?;
+        return Ok(Some(credentials::validate_token(raw, &"standard input")?));
+    }
+    match env::var_os(env::CNBCARGO_FROM_TOKEN) {
+        None => Ok(None),
+        Some(raw) => {
+            let raw = raw.into_string().map_err(|_| {
+                UserError::new(format!(
+                    "`{}` is not valid Unicode",
+                    env::CNBCARGO_FROM_TOKEN
+                ))
+            })?;
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(credentials::validate_token(
+                Zeroizing::new(raw),
+                &format!("`{}`", env::CNBCARGO_FROM_TOKEN),
+            )?))
+        }
+    }
+}
+
+/// Every name `Cargo.lock` resolves from the source (every version of each).
+fn from_lock(path: &Path, source: &Source<'_>, shell: &Shell) -> Result<Vec<Wanted>> {
+    let packages = crate::audit::read_lock(path)?.ok_or_else(|| {
+        UserError::new(format!("there is no `{}`", path.display()))
+            .hint("pass the path of a `Cargo.lock`, e.g. `--lock Cargo.lock`")
+    })?;
+    let dir_names = match source {
+        Source::Dir(_) => Some(source.all_names(shell)?),
+        Source::Index(_) => None,
+    };
+    let mut names: Vec<String> = packages
+        .into_iter()
+        .filter(|p| match (&dir_names, &p.source) {
+            (Some(names), _) => names.iter().any(|n| n.eq_ignore_ascii_case(&p.name)),
+            (None, Some(locked)) => source.is_self(locked),
+            (None, None) => false,
+        })
+        .map(|p| p.name)
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names
+        .into_iter()
+        .map(|name| Wanted {
+            name,
+            versions: VersionMatch::All,
+        })
+        .collect())
+}
+
+/// A line per version, and a progress bar on a terminal.
+struct Printer<'s> {
+    shell: &'s Shell,
+    dry_run: bool,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl<'s> Printer<'s> {
+    fn new(shell: &'s Shell, dry_run: bool) -> Printer<'s> {
+        Printer {
+            shell,
+            dry_run,
+            bar: Mutex::new(None),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn say(&self, f: impl FnOnce()) {
+        match &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+}
+
+impl Progress for Printer<'_> {
+    fn planned(&self, to_copy: usize) {
+        if self.dry_run || to_copy < 2 || self.shell.is_quiet() || !std::io::stderr().is_terminal()
+        {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new(to_copy as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("   Copying [{bar:30}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
+    }
+
+    fn done(&self, v: &VersionReport) {
+        let label = format!(
+            "`{}@{}`{}",
+            v.name,
+            v.version,
+            if v.yanked { " (yanked)" } else { "" }
+        );
+        self.say(|| match v.action {
+            Action::Copied => self.shell.status("Copied", &label),
+            Action::Skipped => self
+                .shell
+                .verbose(format!("{label} is there already: skipped")),
+            Action::Yanked => self.shell.status(
+                "Yanked",
+                format!("{label}, there already, as in the source"),
+            ),
+            Action::Planned => self.shell.status("Would copy", &label),
+            Action::Failed => self.shell.warn(format!(
+                "{label} was not copied: {}",
+                v.error.as_deref().unwrap_or("it failed")
+            )),
+        });
+        if !matches!(v.action, Action::Skipped | Action::Yanked)
+            && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())
+        {
+            bar.inc(1);
+        }
+    }
+}
+
+/// The counts, what the registry now holds, and how to resume.
+fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Shell) -> Result<()> {
+    let (copied, skipped, yanked, failed, planned) = (
+        report.count(Action::Copied),
+        report.count(Action::Skipped),
+        report.count(Action::Yanked),
+        report.count(Action::Failed),
+        report.count(Action::Planned),
+    );
+    let there = skipped + yanked;
+    let yanked_now = if yanked > 0 {
+        format!(" ({yanked} yanked now, as in the source)")
+    } else {
+        String::new()
+    };
+    if dry_run {
+        for p in &report.placeholders {
+            shell.note(format!(
+                "`{registry}` serves crates.io's index for `{}`: a placeholder `{}@{}` would go up first and be removed after",
+                p.name, p.name, p.version
+            ));
+        }
+        shell.note(format!(
+            "dry run: nothing was uploaded ({planned} to copy, {there} already in `{registry}`{})",
+            if yanked > 0 {
+                format!(", {yanked} of them to yank")
+            } else {
+                String::new()
+            }
+        ));
+        return Ok(());
+    }
+    shell.status(
+        "Migrated",
+        format!(
+            "{copied} copied, {there} already there{yanked_now}, {failed} failed, into `{registry}`"
+        ),
+    );
+    for p in &report.placeholders {
+        match p.state {
+            PlaceholderState::Yanked
+            | PlaceholderState::InRegistry
+            | PlaceholderState::LeftYanked => {
+                shell.warn(format!(
+                    "`{registry}` still holds the placeholder `{}@{}`{}",
+                    p.name,
+                    p.version,
+                    if p.state != PlaceholderState::InRegistry {
+                        ", yanked"
+                    } else {
+                        ""
+                    }
+                ));
+                shell.hint(format!(
+                    "delete it with `cnbcargo delete {}@{}` and a token that may delete",
+                    p.name, p.version
+                ));
+            }
+            _ => {}
+        }
+    }
+    if failed > 0 {
+        // What the registry holds: what it had, and what this run put
+        // there (a failed yank or check leaves the version uploaded).
+        let uploaded = report.uploaded();
+        return Err(UserError::new(format!(
+            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run"
+        ))
+        .hint("fix what the warnings above say and run the same command again: versions already in the registry are skipped")
+        .into());
+    }
+    Ok(())
+}

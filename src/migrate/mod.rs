@@ -1,0 +1,725 @@
+//! Copying crates into a CNB registry, byte for byte: each version's
+//! original `.crate`, its checksum checked against the source's index, is
+//! uploaded through the destination's Web API with publish metadata
+//! rebuilt from the source's index entry; yanks are replayed; versions
+//! already there are skipped, so a rerun resumes.
+
+pub mod manifest;
+pub mod source;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::client::cnb::CnbApi;
+use crate::client::sparse::{FullEntry, SparseIndex};
+use crate::client::webapi::WebApi;
+use crate::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
+use crate::shell::Shell;
+use crate::spec::VersionMatch;
+use source::Source;
+
+/// How long the destination's index may take to list an upload, as cargo
+/// waits after `cargo publish` (its `publish.timeout` default).
+const INDEX_WAIT: Duration = Duration::from_secs(60);
+
+/// The registry crates are copied into.
+pub struct Destination<'h> {
+    pub name: String,
+    pub api: CnbApi<'h>,
+    pub web: WebApi<'h>,
+    pub index: SparseIndex<'h>,
+}
+
+/// One name to copy, with the versions wanted.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub name: String,
+    pub versions: VersionMatch,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    Copied,
+    /// The destination had it already, as the source has it.
+    Skipped,
+    /// The destination had it, unyanked: yanked now, as in the source.
+    Yanked,
+    Failed,
+    /// `--dry-run`: would be copied.
+    Planned,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VersionReport {
+    pub name: String,
+    pub version: String,
+    pub action: Action,
+    /// Yanked in the source (and so in the destination once copied).
+    pub yanked: bool,
+    /// A failed version that is in the destination all the same (its yank
+    /// or the check after the upload failed): a rerun finishes it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub uploaded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl VersionReport {
+    fn new(entry: &FullEntry, action: Action) -> VersionReport {
+        VersionReport {
+            name: entry.name.clone(),
+            version: entry.vers.clone(),
+            action,
+            yanked: entry.yanked,
+            uploaded: false,
+            error: None,
+        }
+    }
+
+    fn failed(entry: &FullEntry, uploaded: bool, why: String) -> VersionReport {
+        VersionReport {
+            uploaded,
+            error: Some(why),
+            ..VersionReport::new(entry, Action::Failed)
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlaceholderReport {
+    pub name: String,
+    pub version: &'static str,
+    pub state: placeholder::State,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub versions: Vec<VersionReport>,
+    pub placeholders: Vec<PlaceholderReport>,
+}
+
+impl Report {
+    pub fn count(&self, action: Action) -> usize {
+        self.versions.iter().filter(|v| v.action == action).count()
+    }
+
+    /// Versions this run put in the destination.
+    pub fn uploaded(&self) -> usize {
+        self.versions
+            .iter()
+            .filter(|v| v.action == Action::Copied || v.uploaded)
+            .count()
+    }
+}
+
+/// What the command layer hears as the work goes: each version's outcome
+/// (for the progress bar and the per-version lines).
+pub trait Progress: Sync {
+    fn planned(&self, to_copy: usize);
+    fn done(&self, version: &VersionReport);
+}
+
+enum Todo {
+    Copy,
+    /// In the destination already, as it lists it (when it does).
+    Present(Option<FullEntry>),
+    /// Not a version that can be copied (the reason).
+    Refused(String),
+}
+
+struct Item {
+    entry: FullEntry,
+    todo: Todo,
+}
+
+/// The versions of one name, as found in the source and the destination.
+struct NamePlan {
+    name: String,
+    items: Vec<Item>,
+    /// The destination holds no version of its own (CNB's API): its index
+    /// lists the crates.io proxy's.
+    destination_empty: bool,
+    /// What the destination's index lists for the name.
+    listed: Vec<FullEntry>,
+    /// An earlier run's placeholder, and whether it is yanked.
+    leftover: Option<bool>,
+}
+
+impl NamePlan {
+    fn to_copy(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|i| matches!(i.todo, Todo::Copy))
+    }
+
+    /// A placeholder must go up first: the index the destination serves
+    /// for the name is the proxy's, and lists a version being copied.
+    fn collides(&self) -> bool {
+        self.destination_empty
+            && self
+                .to_copy()
+                .any(|i| self.listed.iter().any(|l| l.vers == i.entry.vers))
+    }
+}
+
+/// Plans and (unless `dry_run`) carries out the copy. Failures of single
+/// versions are in the report; the rest goes on.
+pub fn run(
+    source: &Source<'_>,
+    dest: &Destination<'_>,
+    wanted: &[Wanted],
+    jobs: usize,
+    dry_run: bool,
+    shell: &Shell,
+    progress: &dyn Progress,
+) -> Result<Report> {
+    let mut report = Report::default();
+    // What each side has, name by name, side by side.
+    let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w, shell));
+    let mut plans = Vec::new();
+    for (w, result) in wanted.iter().zip(looked_up) {
+        match result {
+            Ok(plan) => plans.push(plan),
+            Err(err) => {
+                let failed = VersionReport {
+                    name: w.name.clone(),
+                    version: "*".to_string(),
+                    action: Action::Failed,
+                    yanked: false,
+                    uploaded: false,
+                    error: Some(format!("{err:#}")),
+                };
+                progress.done(&failed);
+                report.versions.push(failed);
+            }
+        }
+    }
+    refuse_missing_dependencies(source, dest, &mut plans, jobs, shell);
+
+    // What is there already: as the source has it, or yanked now to match,
+    // or (other bytes) a conflict left alone.
+    for plan in &plans {
+        for item in &plan.items {
+            let outcome = match &item.todo {
+                Todo::Copy => continue,
+                Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
+                Todo::Present(listed) => {
+                    present(dest, &item.entry, listed.as_ref(), dry_run, shell)
+                }
+            };
+            progress.done(&outcome);
+            report.versions.push(outcome);
+        }
+    }
+    progress.planned(plans.iter().map(|p| p.to_copy().count()).sum());
+
+    for level in levels(&plans, source) {
+        let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
+        let mut blocked = BTreeSet::new();
+        let mut uploaded_placeholders = Vec::new();
+        for plan in level.iter().filter(|p| p.collides()) {
+            let state = if dry_run {
+                placeholder::State::Planned
+            } else {
+                match placeholder::upload(&dest.web, &plan.name, shell) {
+                    Ok(()) => {
+                        shell.status(
+                            "Uploaded",
+                            format!(
+                                "the placeholder `{}@{PLACEHOLDER_VERSION}`: `{}` serves crates.io's index for the name until it holds a version",
+                                plan.name, dest.name
+                            ),
+                        );
+                        uploaded_placeholders.push(plan.name.clone());
+                        placeholder::State::InRegistry
+                    }
+                    Err(why) => {
+                        blocked.insert(plan.name.clone());
+                        shell.warn(format!("{why:#}"));
+                        placeholder::State::Failed
+                    }
+                }
+            };
+            report.placeholders.push(PlaceholderReport {
+                name: plan.name.clone(),
+                version: PLACEHOLDER_VERSION,
+                state,
+            });
+        }
+
+        // A name new to the destination gets its oldest version alone
+        // first (a registry creates the crate with it), the rest after,
+        // side by side.
+        let (first, rest): (Vec<&Item>, Vec<&Item>) = {
+            let mut first = Vec::new();
+            let mut rest = Vec::new();
+            for plan in &level {
+                for (i, item) in plan.to_copy().enumerate() {
+                    if i == 0
+                        && plan
+                            .listed
+                            .iter()
+                            .all(|l| l.vers == PLACEHOLDER_VERSION || plan.destination_empty)
+                    {
+                        first.push(item);
+                    } else {
+                        rest.push(item);
+                    }
+                }
+            }
+            (first, rest)
+        };
+        let copy_one = |item: &&Item| {
+            let entry = &item.entry;
+            let outcome = if dry_run {
+                VersionReport::new(entry, Action::Planned)
+            } else if blocked.contains(&entry.name) {
+                VersionReport::failed(
+                    entry,
+                    false,
+                    "its placeholder could not be uploaded".to_string(),
+                )
+            } else {
+                copy(source, dest, entry, shell)
+            };
+            if outcome.action != Action::Copied {
+                progress.done(&outcome);
+            }
+            outcome
+        };
+        let mut results = crate::parallel::map(&first, jobs, copy_one);
+        results.extend(crate::parallel::map(&rest, jobs, copy_one));
+
+        // The next level depends on this one, and a placeholder may only
+        // go once the name's own versions are served: wait until the
+        // destination's index lists the copies, and check them.
+        if !dry_run {
+            confirm_listed(dest, &level, &mut results, jobs, shell);
+        }
+        for outcome in results.iter().filter(|o| o.action == Action::Copied) {
+            progress.done(outcome);
+        }
+        report.versions.extend(results);
+
+        for name in uploaded_placeholders {
+            let state = placeholder::remove(Some(&dest.api), || Ok(&dest.web), &name, false, shell);
+            if let Some(p) = report.placeholders.iter_mut().find(|p| p.name == name) {
+                p.state = state;
+            }
+        }
+        for plan in &level {
+            if let (Some(yanked), false) = (plan.leftover, dry_run) {
+                let state = placeholder::remove(
+                    Some(&dest.api),
+                    || Ok(&dest.web),
+                    &plan.name,
+                    yanked,
+                    shell,
+                );
+                report.placeholders.push(PlaceholderReport {
+                    name: plan.name.clone(),
+                    version: PLACEHOLDER_VERSION,
+                    state,
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// A version the destination has already: the same bytes (else a conflict,
+/// left alone), and yanked when the source's is.
+fn present(
+    dest: &Destination<'_>,
+    entry: &FullEntry,
+    listed: Option<&FullEntry>,
+    dry_run: bool,
+    shell: &Shell,
+) -> VersionReport {
+    let Some(listed) = listed else {
+        return VersionReport::new(entry, Action::Skipped);
+    };
+    if !listed.cksum.eq_ignore_ascii_case(&entry.cksum) {
+        return VersionReport::failed(
+            entry,
+            false,
+            format!(
+                "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
+                dest.name,
+                crate::shell::clean_line(&listed.cksum),
+                entry.cksum
+            ),
+        );
+    }
+    if entry.yanked && !listed.yanked {
+        if dry_run {
+            return VersionReport::new(entry, Action::Yanked);
+        }
+        return match dest.web.yank(&entry.name, &entry.vers, shell) {
+            Ok(()) => VersionReport::new(entry, Action::Yanked),
+            Err(e) => VersionReport::failed(
+                entry,
+                true,
+                format!("it is there, but the yank failed: {e}"),
+            ),
+        };
+    }
+    VersionReport::new(entry, Action::Skipped)
+}
+
+/// Versions whose dependencies on the source registry are neither copied
+/// now nor in the destination are refused: uploaded, they would point at
+/// whatever the destination serves for those names (on CNB, crates.io's
+/// crate through the proxy). Dev dependencies do not count.
+fn refuse_missing_dependencies(
+    source: &Source<'_>,
+    dest: &Destination<'_>,
+    plans: &mut [NamePlan],
+    jobs: usize,
+    shell: &Shell,
+) {
+    let copied: BTreeSet<String> = plans.iter().map(|p| p.name.to_ascii_lowercase()).collect();
+    let needed = |item: &Item| -> Vec<String> {
+        item.entry
+            .deps
+            .iter()
+            .filter(|d| d.kind.as_deref() != Some("dev"))
+            .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+            .map(|d| d.package.clone().unwrap_or_else(|| d.name.clone()))
+            .filter(|n| !copied.contains(&n.to_ascii_lowercase()))
+            .collect()
+    };
+    let mut others: Vec<String> = plans
+        .iter()
+        .flat_map(|p| p.to_copy())
+        .flat_map(needed)
+        .collect();
+    others.sort();
+    others.dedup();
+    let held = crate::parallel::map(&others, jobs, |name| {
+        dest.api.version_names(name, shell).map(|v| !v.is_empty())
+    });
+    let missing: BTreeSet<&String> = others
+        .iter()
+        .zip(held)
+        .filter(|(_, held)| !matches!(held, Ok(true)))
+        .map(|(name, _)| name)
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    for plan in plans.iter_mut() {
+        for item in plan.items.iter_mut() {
+            if !matches!(item.todo, Todo::Copy) {
+                continue;
+            }
+            let lacking: Vec<String> = needed(item)
+                .into_iter()
+                .filter(|n| missing.contains(n))
+                .map(|n| format!("`{n}`"))
+                .collect();
+            if !lacking.is_empty() {
+                item.todo = Todo::Refused(format!(
+                    "it depends on {} from the source, which is not being copied and `{}` holds no version of: copied alone, it would get what `{}` serves for the name (crates.io's crate, through CNB's proxy); copy {} too",
+                    lacking.join(", "),
+                    dest.name,
+                    dest.name,
+                    if lacking.len() == 1 { "it" } else { "them" }
+                ));
+            }
+        }
+    }
+}
+
+fn look_up(
+    source: &Source<'_>,
+    dest: &Destination<'_>,
+    wanted: &Wanted,
+    shell: &Shell,
+) -> Result<NamePlan> {
+    let all = source.versions(&wanted.name, shell)?;
+    // An index file lists its own crate only: an entry of another name
+    // would upload a crate nobody asked for.
+    if let Some(other) = all
+        .iter()
+        .find(|e| !e.name.eq_ignore_ascii_case(&wanted.name))
+    {
+        return Err(crate::error::UserError::new(format!(
+            "the source's index file for `{}` lists a version of `{}`: refused",
+            wanted.name,
+            crate::shell::clean_line(&other.name)
+        ))
+        .into());
+    }
+    let mut items: Vec<Item> = Vec::new();
+    for entry in all {
+        let version = semver::Version::parse(&entry.vers);
+        let todo = match &version {
+            Err(_) => Todo::Refused(format!(
+                "`{}` is not a semver version",
+                crate::shell::clean_line(&entry.vers)
+            )),
+            Ok(_) if !is_sha256_hex(&entry.cksum) => {
+                Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
+            }
+            Ok(v) if !matches(&wanted.versions, v) => continue,
+            Ok(_) => Todo::Copy,
+        };
+        let entry = match todo {
+            // Shown in messages: never a server's raw text.
+            Todo::Refused(_) => FullEntry {
+                vers: crate::shell::clean_line(&entry.vers),
+                ..entry
+            },
+            _ => entry,
+        };
+        items.push(Item { entry, todo });
+    }
+    if items.is_empty() {
+        return Err(crate::error::UserError::new(format!(
+            "`{}` has no {}in `{}`",
+            wanted.name,
+            match wanted.versions {
+                VersionMatch::All => String::new(),
+                _ => "matching version ".to_string(),
+            },
+            source.shown()
+        ))
+        .into());
+    }
+    // Oldest first, as they were published.
+    items.sort_by(|a, b| {
+        match (
+            semver::Version::parse(&a.entry.vers),
+            semver::Version::parse(&b.entry.vers),
+        ) {
+            (Ok(a), Ok(b)) => a.cmp(&b),
+            _ => a.entry.vers.cmp(&b.entry.vers),
+        }
+    });
+    let name = items[0].entry.name.clone();
+    let present: BTreeSet<String> = dest.api.version_names(&name, shell)?.into_iter().collect();
+    let listed = dest.index.full_entries(&name, shell).map_err(|e| {
+        crate::client::explain(
+            e,
+            format!("cannot read `{}`'s index entry for `{name}`", dest.name),
+            crate::client::Op::Read,
+        )
+    })?;
+    for item in &mut items {
+        if matches!(item.todo, Todo::Copy) && present.contains(&item.entry.vers) {
+            let shown = listed.iter().find(|l| l.vers == item.entry.vers).cloned();
+            item.todo = Todo::Present(shown);
+        }
+    }
+    let leftover = present.contains(PLACEHOLDER_VERSION).then(|| {
+        listed
+            .iter()
+            .any(|l| l.vers == PLACEHOLDER_VERSION && l.yanked)
+    });
+    Ok(NamePlan {
+        name,
+        items,
+        destination_empty: present.is_empty(),
+        listed,
+        leftover,
+    })
+}
+
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn matches(wanted: &VersionMatch, version: &semver::Version) -> bool {
+    match wanted {
+        VersionMatch::All => true,
+        VersionMatch::Exact(v) => v == version,
+        VersionMatch::Req(req) => req.matches(version),
+    }
+}
+
+/// The names in groups that can go in parallel, each after the groups
+/// holding what its versions depend on (in the source registry). Dev
+/// dependencies are left out of the order (they may point back); what
+/// is left of a cycle goes last, together.
+fn levels(plans: &[NamePlan], source: &Source<'_>) -> Vec<Vec<usize>> {
+    let index: BTreeMap<String, usize> = plans
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.name.to_ascii_lowercase(), i))
+        .collect();
+    let needs: Vec<BTreeSet<usize>> = plans
+        .iter()
+        .enumerate()
+        .map(|(me, plan)| {
+            plan.items
+                .iter()
+                .flat_map(|i| &i.entry.deps)
+                .filter(|d| d.kind.as_deref() != Some("dev"))
+                .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+                .filter_map(|d| {
+                    let real = d.package.as_deref().unwrap_or(&d.name);
+                    index.get(&real.to_ascii_lowercase()).copied()
+                })
+                .filter(|&i| i != me)
+                .collect()
+        })
+        .collect();
+    let mut placed = vec![false; plans.len()];
+    let mut levels = Vec::new();
+    while placed.iter().any(|p| !p) {
+        let ready: Vec<usize> = (0..plans.len())
+            .filter(|&i| !placed[i] && needs[i].iter().all(|&d| placed[d]))
+            .collect();
+        let level = if ready.is_empty() {
+            (0..plans.len()).filter(|&i| !placed[i]).collect()
+        } else {
+            ready
+        };
+        for &i in &level {
+            placed[i] = true;
+        }
+        levels.push(level);
+    }
+    levels
+}
+
+/// Downloads, checks, uploads and (when the source's is) yanks one version.
+fn copy(
+    source: &Source<'_>,
+    dest: &Destination<'_>,
+    entry: &FullEntry,
+    shell: &Shell,
+) -> VersionReport {
+    let mut crate_file = Vec::new();
+    if let Err(why) = source.fetch(entry, &mut crate_file, shell) {
+        return VersionReport::failed(entry, false, why);
+    }
+    let unpacked = match manifest::unpack(crate_file.as_slice()) {
+        Ok(unpacked) => unpacked,
+        Err(why) => return VersionReport::failed(entry, false, why),
+    };
+    if let Err(why) = unpacked.check_identity(entry) {
+        return VersionReport::failed(entry, false, why);
+    }
+    let metadata = manifest::publish_metadata(entry, &unpacked.package_meta(), |registry| {
+        // The source's own crates are the destination's now (as is one
+        // naming the destination itself); crates.io stays crates.io.
+        source.registry_for_destination(registry, dest.index.url())
+    });
+    drop(unpacked);
+    if let Err(e) = dest.web.publish_parts(&metadata, crate_file, shell) {
+        // A rerun after an upload that landed unseen: the same bytes there
+        // are a skip, not a failure.
+        if e.status() == Some(409)
+            && let Ok(listed) = dest.index.full_entries(&entry.name, shell)
+            && listed
+                .iter()
+                .any(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
+        {
+            return present(
+                dest,
+                entry,
+                listed.iter().find(|l| l.vers == entry.vers),
+                false,
+                shell,
+            );
+        }
+        return VersionReport::failed(entry, false, format!("the upload failed: {e}"));
+    }
+    if entry.yanked
+        && let Err(e) = dest.web.yank(&entry.name, &entry.vers, shell)
+    {
+        return VersionReport::failed(entry, true, format!("uploaded, but the yank failed: {e}"));
+    }
+    VersionReport::new(entry, Action::Copied)
+}
+
+/// Waits (up to `INDEX_WAIT`, as cargo waits after a publish) until the
+/// destination's index lists this level's copies, then checks each against
+/// the source: its `cksum` and yank state. A version that does not pass
+/// fails, with a warning saying why.
+fn confirm_listed(
+    dest: &Destination<'_>,
+    level: &[&NamePlan],
+    results: &mut [VersionReport],
+    jobs: usize,
+    shell: &Shell,
+) {
+    let names: Vec<&NamePlan> = level
+        .iter()
+        .copied()
+        .filter(|p| {
+            results
+                .iter()
+                .any(|r| r.action == Action::Copied && r.name == p.name)
+        })
+        .collect();
+    let listed = crate::parallel::map(&names, jobs, |plan| {
+        let wanted: Vec<&str> = results
+            .iter()
+            .filter(|r| r.action == Action::Copied && r.name == plan.name)
+            .map(|r| r.version.as_str())
+            .collect();
+        let started = Instant::now();
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let listed = dest.index.full_entries(&plan.name, shell);
+            let done = listed
+                .as_ref()
+                .is_ok_and(|l| wanted.iter().all(|w| l.iter().any(|e| e.vers == *w)));
+            if done || started.elapsed() >= INDEX_WAIT {
+                return listed;
+            }
+            std::thread::sleep(backoff);
+            backoff = (backoff * 2).min(Duration::from_secs(2));
+        }
+    });
+    for (plan, listed) in names.iter().zip(listed) {
+        for result in results
+            .iter_mut()
+            .filter(|r| r.action == Action::Copied && r.name == plan.name)
+        {
+            let Some(item) = plan.items.iter().find(|i| i.entry.vers == result.version) else {
+                continue;
+            };
+            let problem = match &listed {
+                Err(e) => Some(format!(
+                    "uploaded, but `{}`'s index could not be read to check it: {e}",
+                    dest.name
+                )),
+                Ok(listed) => match listed.iter().find(|l| l.vers == item.entry.vers) {
+                    None => Some(format!(
+                        "uploaded, but `{}`'s index does not list it after {} s",
+                        dest.name,
+                        INDEX_WAIT.as_secs()
+                    )),
+                    Some(l) if !l.cksum.eq_ignore_ascii_case(&item.entry.cksum) => Some(format!(
+                        "uploaded, but `{}`'s index lists checksum {} where the source's has {}",
+                        dest.name,
+                        crate::shell::clean_line(&l.cksum),
+                        item.entry.cksum
+                    )),
+                    Some(l) if l.yanked != item.entry.yanked => Some(format!(
+                        "uploaded, but `{}`'s index lists it {}yanked, the source {}",
+                        dest.name,
+                        if l.yanked { "" } else { "not " },
+                        if item.entry.yanked {
+                            "yanked"
+                        } else {
+                            "not yanked"
+                        }
+                    )),
+                    Some(_) => None,
+                },
+            };
+            if let Some(problem) = problem {
+                result.action = Action::Failed;
+                result.uploaded = true;
+                result.error = Some(problem);
+            }
+        }
+    }
+}

@@ -1,0 +1,537 @@
+//! Where crates are copied from: any cargo registry's sparse index (its
+//! `dl` for the bytes, its search API for `--all`), or a directory of
+//! `.crate` files.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+use super::manifest;
+use crate::client::sparse::{ConfigAnswer, FullEntry, SparseIndex, file_path};
+use crate::client::{self, Auth, Call, Error, Http, Limit, Op, explain};
+use crate::credentials::Secret;
+use crate::error::UserError;
+use crate::registry_url::IndexUrl;
+use crate::shell::Shell;
+
+/// The largest `.crate` copied. crates.io takes 10 MiB; private registries
+/// allow more. The cap only stops a hostile source: memory holds one crate
+/// per job.
+pub const CRATE_FILE: Limit = Limit {
+    bytes: 512 << 20,
+    what: "a `.crate` file",
+};
+/// Pages of the source's search API read for `--all` before giving up.
+const MAX_SEARCH_PAGES: u32 = 1000;
+const SEARCH_PAGE: u32 = 100;
+const SEARCH_BODY: Limit = Limit {
+    bytes: 4 << 20,
+    what: "a page of the source's search API",
+};
+
+pub enum Source<'h> {
+    Index(Box<IndexSource<'h>>),
+    Dir(DirSource),
+}
+
+pub struct IndexSource<'h> {
+    http: &'h Http,
+    index: SparseIndex<'h>,
+    dl: String,
+    api: Option<Url>,
+    /// Sent with downloads as cargo does: when the index requires it.
+    download_token: Option<Secret>,
+    token: Option<Secret>,
+}
+
+pub struct DirSource {
+    pub root: PathBuf,
+    crates: Vec<DirCrate>,
+}
+
+struct DirCrate {
+    path: PathBuf,
+    entry: FullEntry,
+}
+
+impl<'h> Source<'h> {
+    /// Opens a sparse index: its `config.json` is read now.
+    pub fn index(
+        http: &'h Http,
+        url: IndexUrl,
+        token: Option<Secret>,
+        shell: &Shell,
+    ) -> Result<Source<'h>> {
+        if token.is_some() {
+            url.check_token_allowed()?;
+        }
+        let index = SparseIndex::new(http, url.clone(), token.clone());
+        let action = format!("cannot read the source index's `config.json` ({url})");
+        let config = match index.config(token.is_some(), None, shell) {
+            Ok(ConfigAnswer::Config(config)) => config,
+            Ok(ConfigAnswer::Unauthorized { .. }) => {
+                return Err(UserError::new(format!(
+                    "{action}: it needs a token{}",
+                    if token.is_some() {
+                        ", and refused the one given (401)"
+                    } else {
+                        ""
+                    }
+                ))
+                .hint(format!(
+                    "set `{}` or pass `--from-token-stdin`",
+                    crate::env::CNBCARGO_FROM_TOKEN
+                ))
+                .into());
+            }
+            Err(e) => return Err(explain(e, action, Op::Read)),
+        };
+        let api = match config.api {
+            Some(text) => Some(client::check_endpoint(&text, "the source's `api` URL")?),
+            None => None,
+        };
+        Ok(Source::Index(Box::new(IndexSource {
+            http,
+            index,
+            dl: config.dl,
+            api,
+            download_token: token.clone().filter(|_| config.auth_required),
+            token,
+        })))
+    }
+
+    /// Reads every `.crate` in `root` (not below): its manifest and sha256.
+    pub fn dir(root: &Path) -> Result<Source<'static>> {
+        let listing = std::fs::read_dir(root)
+            .map_err(|e| UserError::new(format!("cannot read `{}`: {e}", root.display())))?;
+        let mut crates = Vec::new();
+        let mut paths: Vec<PathBuf> = listing
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "crate") && p.is_file())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let shown = path.display().to_string();
+            let read = || -> Result<FullEntry, String> {
+                let file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+                let unpacked = manifest::unpack(std::io::BufReader::new(file))?;
+                let mut file = std::fs::File::open(&path).map_err(|e| e.to_string())?;
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut file, &mut HashWriter(&mut hasher))
+                    .map_err(|e| e.to_string())?;
+                unpacked.entry(hex(&hasher.finalize()))
+            };
+            let entry = read().map_err(|why| UserError::new(format!("`{shown}`: {why}")))?;
+            crates.push(DirCrate { path, entry });
+        }
+        if crates.is_empty() {
+            return Err(
+                UserError::new(format!("`{}` holds no `.crate` files", root.display())).into(),
+            );
+        }
+        Ok(Source::Dir(DirSource {
+            root: root.to_path_buf(),
+            crates,
+        }))
+    }
+
+    /// What to call the source in messages.
+    pub fn shown(&self) -> String {
+        match self {
+            Source::Index(s) => s.index.url().to_string(),
+            Source::Dir(d) => d.root.display().to_string(),
+        }
+    }
+
+    /// Whether an index `registry` value names this source (a dependency
+    /// on another crate of the same registry).
+    pub fn is_self(&self, registry: &str) -> bool {
+        match self {
+            Source::Index(s) => {
+                crate::audit::normalize_index(registry).as_ref() == Some(s.index.url())
+            }
+            Source::Dir(_) => false,
+        }
+    }
+
+    /// A dependency's `registry` as the destination's publish metadata
+    /// carries it: the source's own crates (and any naming the destination)
+    /// are the destination's now (`None`); crates.io stays crates.io, and
+    /// so does any other registry. In crates.io's own index (or a mirror
+    /// of it) no `registry` means crates.io.
+    pub fn registry_for_destination(
+        &self,
+        registry: Option<&str>,
+        destination: &IndexUrl,
+    ) -> Option<String> {
+        match registry {
+            None if self.is_crates_io() => Some(manifest::CRATES_IO_INDEX.to_string()),
+            None => None,
+            Some(r) if self.is_self(r) => None,
+            Some(r) if crate::audit::normalize_index(r).as_ref() == Some(destination) => None,
+            Some(r) => Some(r.to_string()),
+        }
+    }
+
+    fn is_crates_io(&self) -> bool {
+        match self {
+            Source::Index(s) => s
+                .index
+                .url()
+                .http_url()
+                .host_str()
+                .is_some_and(|h| h == "index.crates.io"),
+            Source::Dir(_) => false,
+        }
+    }
+
+    /// Every crate the source lists: its search API, or the directory.
+    pub fn all_names(&self, shell: &Shell) -> Result<Vec<String>> {
+        match self {
+            Source::Dir(d) => {
+                let mut names: Vec<String> =
+                    d.crates.iter().map(|c| c.entry.name.clone()).collect();
+                names.sort();
+                names.dedup();
+                Ok(names)
+            }
+            Source::Index(s) => s.search_all(shell),
+        }
+    }
+
+    /// Every version of `name` the source has; empty when it has none.
+    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<FullEntry>> {
+        match self {
+            Source::Dir(d) => Ok(d
+                .crates
+                .iter()
+                .filter(|c| c.entry.name.eq_ignore_ascii_case(name))
+                .map(|c| c.entry.clone())
+                .collect()),
+            Source::Index(s) => s.index.full_entries(name, shell).map_err(|e| {
+                explain(
+                    e,
+                    format!("cannot read the source index's entry for `{name}`"),
+                    Op::Read,
+                )
+            }),
+        }
+    }
+
+    /// Appends the `.crate` of `entry` to `buffer`, refusing bytes whose
+    /// sha256 is not the index's `cksum`.
+    pub fn fetch(
+        &self,
+        entry: &FullEntry,
+        buffer: &mut Vec<u8>,
+        shell: &Shell,
+    ) -> Result<(), String> {
+        let mut hasher = Sha256::new();
+        match self {
+            Source::Dir(d) => {
+                let found = d
+                    .crates
+                    .iter()
+                    .find(|c| c.entry.name == entry.name && c.entry.vers == entry.vers)
+                    .ok_or("no such file in the directory")?;
+                let file = std::fs::File::open(&found.path)
+                    .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
+                if let Ok(meta) = file.metadata() {
+                    reserve(buffer, meta.len());
+                }
+                read_capped(file, buffer, &mut hasher)
+                    .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
+            }
+            Source::Index(s) => s.download(entry, buffer, &mut hasher, shell)?,
+        }
+        let actual = hex(&hasher.finalize());
+        if !actual.eq_ignore_ascii_case(&entry.cksum) {
+            return Err(format!(
+                "its bytes do not match the source index's checksum (`cksum` {}, the bytes {actual}): refused",
+                crate::shell::clean_line(&entry.cksum)
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl IndexSource<'_> {
+    /// The download URL from `dl`, as cargo builds it.
+    fn download_url(&self, entry: &FullEntry) -> Result<Url, String> {
+        crate::spec::validate_crate_name(&entry.name).map_err(|e| e.to_string())?;
+        semver::Version::parse(&entry.vers).map_err(|e| {
+            format!(
+                "`{}` is not a version: {e}",
+                crate::shell::clean_line(&entry.vers)
+            )
+        })?;
+        let path = file_path(&entry.name).map_err(|e| e.to_string())?;
+        let prefix = path.rsplit_once('/').map_or("", |(p, _)| p).to_string();
+        let markers = [
+            "{crate}",
+            "{version}",
+            "{prefix}",
+            "{lowerprefix}",
+            "{sha256-checksum}",
+        ];
+        let text = if markers.iter().any(|m| self.dl.contains(m)) {
+            self.dl
+                .replace("{crate}", &entry.name)
+                .replace("{version}", &entry.vers)
+                .replace("{prefix}", &prefix_of(&entry.name))
+                .replace("{lowerprefix}", &prefix)
+                .replace("{sha256-checksum}", &entry.cksum)
+        } else {
+            // As cargo builds it: no marker, the path appended as is.
+            format!("{}/{}/{}/download", self.dl, entry.name, entry.vers)
+        };
+        download_url_check(&text, self.download_token.is_some())
+    }
+
+    fn download(
+        &self,
+        entry: &FullEntry,
+        buffer: &mut Vec<u8>,
+        hasher: &mut Sha256,
+        shell: &Shell,
+    ) -> Result<(), String> {
+        let mut url = self.download_url(entry)?;
+        let mut auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
+        let mut hops = 0;
+        let answer = loop {
+            let answer = self
+                .http
+                .send(Call::get(url.clone(), auth), shell)
+                .map_err(|e| e.to_string())?;
+            // Downloads are often sent on to storage elsewhere (a CDN, S3):
+            // followed, as cargo does, without the token, which stays with
+            // the source; the checksum vouches for the bytes.
+            let location = answer
+                .status()
+                .is_redirection()
+                .then(|| answer.headers().get(reqwest::header::LOCATION).cloned())
+                .flatten();
+            match location {
+                Some(location) if hops < MAX_DOWNLOAD_REDIRECTS => {
+                    let text = String::from_utf8_lossy(location.as_bytes()).into_owned();
+                    let next = url.join(&text).map_err(|e| {
+                        format!(
+                            "the download from `{}` redirects to an invalid URL: {e}",
+                            client::redact(&url)
+                        )
+                    })?;
+                    if next.origin() != url.origin() {
+                        auth = Auth::None;
+                    }
+                    url = download_url_check(next.as_str(), !matches!(auth, Auth::None))?;
+                    hops += 1;
+                }
+                _ if !answer.status().is_success() => {
+                    return Err(answer.into_error().to_string());
+                }
+                _ => break answer,
+            }
+        };
+        if answer
+            .content_length()
+            .is_some_and(|len| len > CRATE_FILE.bytes)
+        {
+            return Err(Error::TooLarge {
+                url: client::redact(&url),
+                limit: CRATE_FILE,
+            }
+            .to_string());
+        }
+        if let Some(len) = answer.content_length() {
+            reserve(buffer, len);
+        }
+        let shown = client::redact(&url);
+        read_capped(answer.reader(), buffer, hasher).map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => Error::TooLarge {
+                url: shown.clone(),
+                limit: CRATE_FILE,
+            }
+            .to_string(),
+            _ => format!("the download from `{shown}` broke off: {e}"),
+        })
+    }
+
+    /// `GET /api/v1/crates?q=&per_page=&page=`, page after page until
+    /// `meta.total` names are in; a source that never gets there is an
+    /// error, not a silent cut.
+    fn search_all(&self, shell: &Shell) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        struct Page {
+            crates: Vec<Named>,
+            #[serde(default)]
+            meta: Option<Meta>,
+        }
+        #[derive(Deserialize)]
+        struct Named {
+            name: String,
+        }
+        #[derive(Deserialize)]
+        struct Meta {
+            total: u64,
+        }
+        let api = self.api.as_ref().ok_or_else(|| {
+            UserError::new(
+                "the source's `config.json` names no `api`, so it cannot list its crates",
+            )
+            .hint("name the crates, or pass `--lock Cargo.lock`")
+        })?;
+        let mut names = std::collections::BTreeSet::new();
+        for page in 1..=MAX_SEARCH_PAGES {
+            let url = client::url_with_segments(
+                api,
+                ["api", "v1", "crates"],
+                &[
+                    ("q", ""),
+                    ("per_page", &SEARCH_PAGE.to_string()),
+                    ("page", &page.to_string()),
+                ],
+            )
+            .map_err(|e| explain(e, "cannot build the search URL", Op::Read))?;
+            let auth = self.token.as_ref().map_or(Auth::None, Auth::Raw);
+            let body = self
+                .http
+                .send(Call::get(url.clone(), auth), shell)
+                .and_then(|a| a.success_bytes(SEARCH_BODY))
+                .map_err(|e| explain(e, "cannot list the source's crates", Op::Read))?;
+            let parsed: Page = serde_json::from_slice(&body).map_err(|e| {
+                UserError::new(format!(
+                    "the source's search answer is not cargo's (`{}`): {e}",
+                    client::redact(&url)
+                ))
+            })?;
+            let count = parsed.crates.len();
+            if count > SEARCH_PAGE as usize {
+                return Err(UserError::new(format!(
+                    "the source's search API answered {count} crates for a page of {SEARCH_PAGE}"
+                ))
+                .into());
+            }
+            let before = names.len();
+            for named in parsed.crates {
+                crate::spec::validate_crate_name(&named.name)?;
+                names.insert(named.name);
+            }
+            let total = parsed.meta.map(|m| m.total);
+            let complete = match total {
+                Some(total) => names.len() as u64 >= total,
+                None => count < SEARCH_PAGE as usize,
+            };
+            if complete {
+                return Ok(names.into_iter().collect());
+            }
+            // A page with nothing new (a server that ignores `page`, or
+            // one that ended early) would loop, or cut the list short.
+            if count == 0 || names.len() == before {
+                return Err(UserError::new(format!(
+                    "the source's search API listed {} crate(s){}, then nothing new on page {page}: the list would be incomplete",
+                    names.len(),
+                    total.map(|t| format!(" of the {t} it counts")).unwrap_or_default()
+                ))
+                .hint("name the crates to copy instead of `--all`, or pass `--lock Cargo.lock`")
+                .into());
+            }
+        }
+        Err(UserError::new(format!(
+            "the source's search API still had more after {MAX_SEARCH_PAGES} pages; stopped"
+        ))
+        .hint("name the crates to copy instead of `--all`")
+        .into())
+    }
+}
+
+/// Redirects of a download followed (each one checked as the first URL).
+const MAX_DOWNLOAD_REDIRECTS: u32 = 5;
+
+/// A download URL may be `http(s)` with no user info; a query is fine (a
+/// signed storage URL). Plain http to another machine only without a
+/// token: an anonymous internal registry is common.
+fn download_url_check(text: &str, with_token: bool) -> Result<Url, String> {
+    let shown = crate::shell::clean_line(&client::redact_text(text));
+    let url = Url::parse(text).map_err(|e| format!("`{shown}` is not a download URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{shown}` is not an `http(s)` download URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "the download URL `{shown}` carries a user name or password"
+        ));
+    }
+    if with_token && !client::may_carry_token(&url) {
+        return Err(format!(
+            "refusing to send the source's token to `{shown}` over plain `http://`"
+        ));
+    }
+    Ok(url)
+}
+
+/// `{prefix}` keeps the name's case: `1`, `2`, `3/A`, `Ab/Cd`.
+fn prefix_of(name: &str) -> String {
+    match name.len() {
+        1 => "1".to_string(),
+        2 => "2".to_string(),
+        3 => format!("3/{}", &name[..1]),
+        _ => format!("{}/{}", &name[..2], &name[2..4]),
+    }
+}
+
+/// Room for a `.crate` of the size announced, so the buffer is not
+/// regrown (a regrowth holds the old and the new buffer at once).
+fn reserve(buffer: &mut Vec<u8>, len: u64) {
+    if len <= CRATE_FILE.bytes {
+        buffer.reserve_exact(len as usize);
+    }
+}
+
+/// Reads all of `reader` onto `buffer` and into `hasher`, at most
+/// `CRATE_FILE` bytes.
+fn read_capped(
+    reader: impl Read,
+    buffer: &mut Vec<u8>,
+    hasher: &mut Sha256,
+) -> std::io::Result<()> {
+    let mut reader = reader.take(CRATE_FILE.bytes + 1);
+    let mut chunk = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        total += n as u64;
+        if total > CRATE_FILE.bytes {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "too large",
+            ));
+        }
+        hasher.update(&chunk[..n]);
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
