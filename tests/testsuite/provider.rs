@@ -13,14 +13,8 @@ use crate::support::*;
 /// registry set up in the provider's mode.
 pub(crate) fn provider_env(registry: &TestRegistry) -> TestEnv {
     let mut env = TestEnv::new();
-    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]))
-        .env("CNB_API_ENDPOINT", registry.api_url());
-    let out = run(env.cnbcargo().args([
-        "init",
-        &registry.http_index(),
-        "--credential-provider",
-        "cnbcargo",
-    ]));
+    env.env("CNB_API_ENDPOINT", registry.api_url());
+    let out = init_provider(&mut env, registry);
     assert_success(&out);
     let err = stderr(&out);
     assert!(
@@ -28,6 +22,17 @@ pub(crate) fn provider_env(registry: &TestRegistry) -> TestEnv {
         "{err}"
     );
     env
+}
+
+/// `cnbcargo` first on `PATH`, then `init --credential-provider cnbcargo`.
+fn init_provider(env: &mut TestEnv, registry: &TestRegistry) -> std::process::Output {
+    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]));
+    run(env.cnbcargo().args([
+        "init",
+        &registry.http_index(),
+        "--credential-provider",
+        "cnbcargo",
+    ]))
 }
 
 fn no_credentials_file(env: &TestEnv) {
@@ -419,18 +424,12 @@ fn switching_to_the_provider_moves_the_plaintext_token() {
             .unwrap()
             .contains("tok-moved")
     );
-    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]))
-        .env("CNB_TOKEN", "");
+    env.env("CNB_TOKEN", "");
     let service = with_own_keyring(&mut env, &registry, "move");
     if !keyring_usable() {
         return;
     }
-    let out = run(env.cnbcargo().args([
-        "init",
-        &registry.http_index(),
-        "--credential-provider",
-        "cnbcargo",
-    ]));
+    let out = init_provider(&mut env, &registry);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Moved the token of `cnb-cargo-repo` from"),
