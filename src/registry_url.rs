@@ -136,6 +136,19 @@ impl IndexUrl {
         Some(IndexUrl { url })
     }
 
+    /// An index URL as cargo writes it anywhere (`Cargo.lock`'s `sparse+...`
+    /// or `registry+...`, `cargo metadata`'s bare `registry`, an index
+    /// entry's `registry`), normalised so that it compares equal to the
+    /// registry's `index` however either is spelt; `None` for what is not
+    /// an `http(s)` index (a git source).
+    pub fn normalize(text: &str) -> Option<IndexUrl> {
+        let bare = text
+            .strip_prefix("sparse+")
+            .or_else(|| text.strip_prefix("registry+"))
+            .unwrap_or(text);
+        IndexUrl::from_config_value(&format!("sparse+{bare}"))
+    }
+
     /// An index to talk to, from a config file's `index` value: sparse,
     /// `http(s)`, with no user info, query or fragment. The messages never
     /// show a password written into the URL.
@@ -238,6 +251,17 @@ impl fmt::Display for IndexUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_urls_compare_however_spelt() {
+        let a = IndexUrl::normalize("sparse+https://Cargo.cnb.cool/a/b/-/packages").unwrap();
+        let b = IndexUrl::normalize("https://cargo.cnb.cool/a/b/-/packages/").unwrap();
+        assert_eq!(a, b);
+        assert!(IndexUrl::normalize("git+https://github.com/x/y?rev=1#abc").is_none());
+        assert!(
+            IndexUrl::normalize("registry+https://github.com/rust-lang/crates.io-index").is_some()
+        );
+    }
 
     fn ok(target: &str) -> String {
         IndexUrl::parse_target(target).unwrap().config_value()

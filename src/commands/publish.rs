@@ -467,7 +467,7 @@ fn refuse_unpublished_path_deps(
             let here = dep
                 .registry
                 .as_deref()
-                .and_then(crate::audit::normalize_index)
+                .and_then(crate::registry_url::IndexUrl::normalize)
                 .is_some_and(|url| url == target.index);
             if dep.path.is_some()
                 && dep.travels()

@@ -151,9 +151,7 @@ impl<'h> Source<'h> {
     /// on another crate of the same registry).
     pub fn is_self(&self, registry: &str) -> bool {
         match self {
-            Source::Index(s) => {
-                crate::audit::normalize_index(registry).as_ref() == Some(s.index.url())
-            }
+            Source::Index(s) => IndexUrl::normalize(registry).as_ref() == Some(s.index.url()),
             Source::Dir(_) => false,
         }
     }
@@ -172,7 +170,7 @@ impl<'h> Source<'h> {
             None if self.is_crates_io() => Some(manifest::CRATES_IO_INDEX.to_string()),
             None => None,
             Some(r) if self.is_self(r) => None,
-            Some(r) if crate::audit::normalize_index(r).as_ref() == Some(destination) => None,
+            Some(r) if IndexUrl::normalize(r).as_ref() == Some(destination) => None,
             Some(r) => Some(r.to_string()),
         }
     }
