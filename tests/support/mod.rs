@@ -3,6 +3,7 @@
 #![allow(dead_code, reason = "each test module uses a different part")]
 
 pub mod http;
+pub mod keyring;
 pub mod openapi;
 #[cfg(unix)]
 pub mod pty;

@@ -299,8 +299,8 @@ fn token_never_leaks_through_the_credential_provider() {
     env.env("PATH", path_with(&[&env.path().join("bin")]))
         .env("CARGO", &wrapper)
         .env("RUST_BACKTRACE", "1");
-    let service = crate::provider::with_own_keyring(&mut env, &registry, "canary");
-    let keyring = crate::provider::keyring_usable();
+    let service = crate::support::keyring::own_service(&mut env, &registry, "canary");
+    let keyring = crate::support::keyring::usable();
 
     let mut outputs = Vec::new();
     // No token anywhere yet: cargo's own failure, at -vv.
@@ -330,11 +330,10 @@ fn token_never_leaks_through_the_credential_provider() {
         outputs.push(run(env.cnbcargo().args(["doctor", "-vv"])));
         outputs.push(run(env.cnbcargo().args(["logout", "-vv"])));
         let account = registry.index_url();
-        let gone = (0..40).any(|_| {
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            crate::provider::kernel_keyring_has(&account, &service) == Some(false)
-        });
-        assert!(gone, "the keyring entry outlived logout");
+        assert!(
+            crate::support::keyring::gone(&account, &service),
+            "the keyring entry outlived logout"
+        );
     }
     // CI: `CNB_TOKEN` only.
     env.env("CNB_TOKEN", &token);

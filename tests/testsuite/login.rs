@@ -190,14 +190,6 @@ fn logout_removes_the_token() {
     );
 }
 
-/// Whether the kernel keyring lists an entry, by its description
-/// (`keyring-rs:ACCOUNT@SERVICE`); the secret itself is not read.
-fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
-    let keys = std::fs::read_to_string("/proc/keys").ok()?;
-    let description = format!("keyring-rs:{account}@{service}:");
-    Some(keys.lines().any(|line| line.contains(&description)))
-}
-
 /// The keyring copy, in the kernel keyring here, under a service name of
 /// this test's own that logout removes again.
 #[test]
@@ -217,14 +209,14 @@ fn keyring_copy_is_kept_and_removed() {
     let err = stderr(&out);
     if err.contains("not kept in the OS keyring") {
         // A machine without a usable keyring gets a note, not a failure.
-        assert!(!kernel_keyring_has(&account, &service).unwrap_or(false));
+        assert!(!crate::support::keyring::has(&account, &service).unwrap_or(false));
         return;
     }
     assert!(
         err.contains("kept a copy of the token in the OS keyring"),
         "{err}"
     );
-    if let Some(listed) = kernel_keyring_has(&account, &service) {
+    if let Some(listed) = crate::support::keyring::has(&account, &service) {
         assert!(listed, "no kernel keyring entry for {account}@{service}");
     }
     let out = run(env.cnbcargo().args(["logout", "-v"]));
@@ -237,7 +229,7 @@ fn keyring_copy_is_kept_and_removed() {
     // The kernel collects an invalidated key shortly after, not at once.
     let gone = (0..40).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(50));
-        kernel_keyring_has(&account, &service) != Some(true)
+        crate::support::keyring::has(&account, &service) != Some(true)
     });
     assert!(gone, "logout left the keyring entry");
 
@@ -252,7 +244,7 @@ fn keyring_copy_is_kept_and_removed() {
         "{}",
         stderr(&out)
     );
-    if let Some(listed) = kernel_keyring_has(&account, &service) {
+    if let Some(listed) = crate::support::keyring::has(&account, &service) {
         assert!(!listed);
     }
 }

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
 
+use crate::support::keyring;
 use crate::support::*;
 
 /// An environment whose `PATH` finds the `cnbcargo` under test, with the
@@ -42,55 +43,6 @@ fn no_credentials_file(env: &TestEnv) {
             "cargo wrote `{name}`"
         );
     }
-}
-
-/// A service name of this test's own, with the keyring turned on.
-pub(crate) fn with_own_keyring(env: &mut TestEnv, registry: &TestRegistry, tag: &str) -> String {
-    let service = format!(
-        "cnbcargo-test-{tag}-{}-{}",
-        std::process::id(),
-        registry.port()
-    );
-    env.env("CNBCARGO_NO_KEYRING", "")
-        .env("CNBCARGO_KEYRING_SERVICE", &service);
-    service
-}
-
-/// Whether this machine's kernel keyring takes entries (containers may
-/// forbid it), asked of the kernel directly rather than of the code under
-/// test. `CNBCARGO_TEST_REQUIRE_KEYRING=1` turns a missing keyring into a
-/// failure instead of a skip.
-pub(crate) fn keyring_usable() -> bool {
-    let usable = probe_kernel_keyring();
-    if !usable {
-        assert!(
-            std::env::var_os("CNBCARGO_TEST_REQUIRE_KEYRING").is_none(),
-            "no usable kernel keyring, and CNBCARGO_TEST_REQUIRE_KEYRING is set"
-        );
-        eprintln!("skipped: no usable kernel keyring here");
-    }
-    usable
-}
-
-#[cfg(target_os = "linux")]
-fn probe_kernel_keyring() -> bool {
-    use linux_keyutils::{KeyRing, KeyRingIdentifier};
-    let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::Session, false) else {
-        return false;
-    };
-    let description = format!("cnbcargo-test-probe-{}", std::process::id());
-    let Ok(key) = ring.add_key(&description, b"probe") else {
-        return false;
-    };
-    let readable = key.read_to_vec().is_ok_and(|v| v == b"probe");
-    let _ = key.invalidate();
-    // The tests check entries through /proc/keys.
-    readable && std::fs::read_to_string("/proc/keys").is_ok()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn probe_kernel_keyring() -> bool {
-    false
 }
 
 /// Runs `cnbcargo --cargo-plugin` with these request lines; its stdout.
@@ -210,8 +162,8 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
         .token("tok-provider-keyring")
         .start();
     let mut env = provider_env(&registry);
-    let service = with_own_keyring(&mut env, &registry, "provider");
-    if !keyring_usable() {
+    let service = keyring::own_service(&mut env, &registry, "provider");
+    if !keyring::usable() {
         return;
     }
 
@@ -225,7 +177,7 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
     no_credentials_file(&env);
     let account = registry.index_url();
     assert_eq!(
-        kernel_keyring_has(&account, &service),
+        keyring::has(&account, &service),
         Some(true),
         "no kernel keyring entry for {account}@{service}"
     );
@@ -242,11 +194,10 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
         "{}",
         stderr(&out)
     );
-    let gone = (0..40).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        kernel_keyring_has(&account, &service) == Some(false)
-    });
-    assert!(gone, "the keyring entry outlived logout");
+    assert!(
+        keyring::gone(&account, &service),
+        "the keyring entry outlived logout"
+    );
 
     // Without a token, cargo's failure says what to do.
     let fresh = env.new_crate("after-logout", "after-logout", "0.1.0", "");
@@ -373,12 +324,6 @@ fn login_refuses_when_the_provider_is_not_on_path() {
     no_credentials_file(&env);
 }
 
-pub(crate) fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
-    let keys = std::fs::read_to_string("/proc/keys").ok()?;
-    let description = format!("keyring-rs:{account}@{service}:");
-    Some(keys.lines().any(|line| line.contains(&description)))
-}
-
 /// `cargo login` on a terminal with cnbcargo as the provider: cargo leaves
 /// the asking to the provider, which reads the token without echo, as
 /// `cnbcargo login` does, and keeps it in the keyring.
@@ -386,8 +331,8 @@ pub(crate) fn kernel_keyring_has(account: &str, service: &str) -> Option<bool> {
 fn cargo_login_on_a_terminal_asks_without_echo() {
     let registry = TestRegistry::builder().token("tok-typed-in").start();
     let mut env = provider_env(&registry);
-    let service = with_own_keyring(&mut env, &registry, "pty");
-    if !keyring_usable() {
+    let service = keyring::own_service(&mut env, &registry, "pty");
+    if !keyring::usable() {
         return;
     }
     let mut pty = crate::support::pty::Pty::spawn(env.cargo().args([
@@ -401,10 +346,7 @@ fn cargo_login_on_a_terminal_asks_without_echo() {
     assert!(status.success(), "{screen}");
     assert!(!screen.contains("tok-typed-in"), "echoed: {screen}");
     no_credentials_file(&env);
-    assert_eq!(
-        kernel_keyring_has(&registry.index_url(), &service),
-        Some(true)
-    );
+    assert_eq!(keyring::has(&registry.index_url(), &service), Some(true));
     assert_success(&run(env.cargo().args([
         "logout",
         "--registry",
@@ -425,8 +367,8 @@ fn switching_to_the_provider_moves_the_plaintext_token() {
             .contains("tok-moved")
     );
     env.env("CNB_TOKEN", "");
-    let service = with_own_keyring(&mut env, &registry, "move");
-    if !keyring_usable() {
+    let service = keyring::own_service(&mut env, &registry, "move");
+    if !keyring::usable() {
         return;
     }
     let out = init_provider(&mut env, &registry);
@@ -454,9 +396,8 @@ fn switching_to_the_provider_moves_the_plaintext_token() {
     );
     assert_eq!(registry.versions("moved"), [("0.1.0".to_string(), false)]);
     assert_success(&run(env.cnbcargo().arg("logout")));
-    let gone = (0..40).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        kernel_keyring_has(&registry.index_url(), &service) == Some(false)
-    });
-    assert!(gone, "the keyring entry outlived logout");
+    assert!(
+        keyring::gone(&registry.index_url(), &service),
+        "the keyring entry outlived logout"
+    );
 }
