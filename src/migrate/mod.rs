@@ -154,6 +154,12 @@ impl NamePlan {
         self.items.iter().filter(|i| matches!(i.todo, Todo::Copy))
     }
 
+    /// The destination holds no version of the name (a leftover
+    /// placeholder aside): its first upload creates the crate there.
+    fn is_new(&self) -> bool {
+        self.destination_empty || self.listed.iter().all(|l| l.vers == PLACEHOLDER_VERSION)
+    }
+
     /// A placeholder must go up first: the index the destination serves
     /// for the name is the proxy's, and lists a version being copied.
     fn collides(&self) -> bool {
@@ -252,25 +258,18 @@ pub fn run(
         // A name new to the destination gets its oldest version alone
         // first (a registry creates the crate with it), the rest after,
         // side by side.
-        let (first, rest): (Vec<&Item>, Vec<&Item>) = {
-            let mut first = Vec::new();
-            let mut rest = Vec::new();
-            for plan in &level {
-                for (i, item) in plan.to_copy().enumerate() {
-                    if i == 0
-                        && plan
-                            .listed
-                            .iter()
-                            .all(|l| l.vers == PLACEHOLDER_VERSION || plan.destination_empty)
-                    {
-                        first.push(item);
-                    } else {
-                        rest.push(item);
-                    }
+        let mut first: Vec<&Item> = Vec::new();
+        let mut rest: Vec<&Item> = Vec::new();
+        for plan in &level {
+            let new = plan.is_new();
+            for (i, item) in plan.to_copy().enumerate() {
+                if new && i == 0 {
+                    first.push(item);
+                } else {
+                    rest.push(item);
                 }
             }
-            (first, rest)
-        };
+        }
         let copy_one = |item: &&Item| {
             let entry = &item.entry;
             let outcome = if dry_run {

@@ -274,6 +274,9 @@ fn copies_every_version_byte_for_byte_and_a_consumer_builds() {
     let leaf = uploads.iter().position(|u| u == "mig-leaf@0.1.0").unwrap();
     let mid = uploads.iter().position(|u| u == "mig-mid@1.0.0").unwrap();
     assert!(base < mid && leaf < mid, "{uploads:?}");
+    // A name new to the destination gets its oldest version alone first.
+    let oldest = uploads.iter().position(|u| u == "mig-base@0.1.0").unwrap();
+    assert!(oldest < base, "{uploads:?}");
     // The metadata came along: description, README.
     let hand = dest_publish_metadata(&dest, "mig-hand");
     assert_eq!(hand["readme"], "# hand made\n");
