@@ -174,6 +174,8 @@ fn cargo_publishes_yanks_and_builds_from_the_keyring_and_logout_removes_it() {
         "{}",
         stderr(&out)
     );
+    // The provider's "no token" note is not shown while the token is stored.
+    assert!(!stderr(&out).contains("no token for"), "{}", stderr(&out));
     no_credentials_file(&env);
     let account = registry.index_url();
     assert_eq!(
@@ -322,6 +324,69 @@ fn login_refuses_when_the_provider_is_not_on_path() {
     let err = stderr(&out);
     assert!(err.contains("no `cnbcargo` on `PATH`"), "{err}");
     no_credentials_file(&env);
+    // In CI too, where `CNB_TOKEN` needs no storing: cargo would fail later.
+    let out = run(env
+        .cnbcargo()
+        .args(["login", "--no-verify-token"])
+        .env("CNB_TOKEN", "tok")
+        .env("CARGO", real_cargo()));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("no `cnbcargo` on `PATH`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Provider mode with no usable keyring and a token left in
+/// `credentials.toml`: init says the plaintext copy stays, doctor warns
+/// that cargo ignores it, cnbcargo's own commands do not use it either
+/// (cargo could not), and logout removes it.
+#[test]
+fn a_plaintext_token_cargo_ignores_is_said_and_removed() {
+    let registry = TestRegistry::builder().token("tok-left").start();
+    let mut env = logged_in_env(&registry, "tok-left");
+    env.env("CNB_TOKEN", "");
+    let credentials = env.cargo_home().join("credentials.toml");
+    let out = init_provider(&mut env, &registry);
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(
+        err.contains("still holds the token of `cnb-cargo-repo`, which cargo no longer reads"),
+        "{err}"
+    );
+    assert!(
+        std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains("tok-left")
+    );
+
+    let out = run(env.cnbcargo().args(["doctor", "--offline"]));
+    let report = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        report.contains("cargo ignores the token for `cnb-cargo-repo`"),
+        "{report}"
+    );
+    let out = run(env.cnbcargo().arg("list"));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("no token for registry `cnb-cargo-repo` (cargo asks cnbcargo for it"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(env.cnbcargo().arg("logout"));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Removed the plaintext token of `cnb-cargo-repo`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !std::fs::read_to_string(&credentials)
+            .unwrap()
+            .contains("tok-left")
+    );
 }
 
 /// `cargo login` on a terminal with cnbcargo as the provider: cargo leaves
