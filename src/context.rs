@@ -17,6 +17,7 @@ use crate::credentials::Secret;
 use crate::env;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
+use crate::settings::network::Network;
 use crate::settings::{self, TokenSource};
 use crate::shell::Shell;
 
@@ -26,6 +27,7 @@ pub struct Context {
     cwd: OnceLock<PathBuf>,
     cargo_home: OnceLock<PathBuf>,
     config: OnceLock<ConfigStack>,
+    net: OnceLock<Network>,
     http: OnceLock<Http>,
 }
 
@@ -59,6 +61,7 @@ impl Context {
             cwd: OnceLock::new(),
             cargo_home: OnceLock::new(),
             config: OnceLock::new(),
+            net: OnceLock::new(),
             http: OnceLock::new(),
         }
     }
@@ -106,12 +109,44 @@ impl Context {
             .unwrap_or_else(|| cwd.to_path_buf()))
     }
 
+    /// cargo's network settings (`http.*`, `net.*`), read once.
+    pub fn net(&self) -> Result<&Network> {
+        if let Some(net) = self.net.get() {
+            return Ok(net);
+        }
+        let net = settings::network::network(self.config()?, self.cwd()?)?;
+        Ok(self.net.get_or_init(|| net))
+    }
+
     pub fn http(&self) -> Result<&Http> {
         if let Some(http) = self.http.get() {
             return Ok(http);
         }
-        let http = Http::new()?;
+        let http = Http::new(self.net()?)?;
+        self.shell
+            .debug(format!("trusting {}", http.trust().describe()));
         Ok(self.http.get_or_init(|| http))
+    }
+
+    /// Fails at once, before any work, when cargo is set offline
+    /// (`net.offline`, `CARGO_NET_OFFLINE` or the command's `--offline`)
+    /// and the command cannot do without the network.
+    pub fn require_online(&self, command: &str, flag: bool) -> Result<()> {
+        let origin = if flag {
+            Some("`--offline`".to_string())
+        } else {
+            self.net()?
+                .offline()
+                .map(|o| format!("`net.offline` ({o})"))
+        };
+        match origin {
+            Some(origin) => Err(UserError::new(format!(
+                "`cnbcargo {command}` needs the network, and cargo is set offline by {origin}"
+            ))
+            .hint("unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online")
+            .into()),
+            None => Ok(()),
+        }
     }
 
     /// The registry to act on (see `settings::registry`).

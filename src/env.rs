@@ -17,6 +17,18 @@ pub const CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS: &str =
 pub const CARGO_TERM_COLOR: &str = "CARGO_TERM_COLOR";
 /// cargo's own proxy setting (`http.proxy`).
 pub const CARGO_HTTP_PROXY: &str = "CARGO_HTTP_PROXY";
+/// cargo's extra CA certificates (`http.cainfo`).
+pub const CARGO_HTTP_CAINFO: &str = "CARGO_HTTP_CAINFO";
+/// cargo's network timeout in seconds (`http.timeout`).
+pub const CARGO_HTTP_TIMEOUT: &str = "CARGO_HTTP_TIMEOUT";
+/// cargo's retries of a failed request (`net.retry`).
+pub const CARGO_NET_RETRY: &str = "CARGO_NET_RETRY";
+/// cargo's offline switch (`net.offline`).
+pub const CARGO_NET_OFFLINE: &str = "CARGO_NET_OFFLINE";
+/// The system's CA bundle and directory, as OpenSSL (and so cargo) reads
+/// them; the certificate loader reads them itself, `doctor` reports them.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
 /// A CNB access token; in CNB pipelines it is set for every job.
 pub const CNB_TOKEN: &str = "CNB_TOKEN";
 /// The CNB OpenAPI base URL; CNB pipelines set it.
@@ -120,7 +132,27 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CARGO_HTTP_PROXY,
-        effect: "cargo's proxy; `doctor` reports it",
+        effect: "overrides `http.proxy`: cargo's proxy for every request (`[scheme://]host[:port]`, `http://` when no scheme is given), which wins over `https_proxy` and the like, for cnbcargo as for cargo; `doctor` reports it",
+    },
+    Var {
+        name: CARGO_HTTP_CAINFO,
+        effect: "overrides `http.cainfo`: a PEM file of CA certificates trusted on top of the system's (a relative path is taken from the current directory; in a config file, from the directory holding `.cargo`)",
+    },
+    Var {
+        name: CARGO_HTTP_TIMEOUT,
+        effect: "overrides `http.timeout`: seconds before a request gives up (default 30); `CNBCARGO_HTTP_TIMEOUT` wins over it",
+    },
+    Var {
+        name: CARGO_NET_RETRY,
+        effect: "overrides `net.retry`: how many times a failed request that may be retried is sent again (default 3)",
+    },
+    Var {
+        name: CARGO_NET_OFFLINE,
+        effect: "overrides `net.offline`: `true` makes commands that need the network fail at once, and `doctor` skip its network checks",
+    },
+    Var {
+        name: "SSL_CERT_FILE, SSL_CERT_DIR",
+        effect: "the system's CA certificates, as OpenSSL, curl and cargo read them (default: the system bundle); `doctor` says where trust came from",
     },
     Var {
         name: CNBCARGO_NO_KEYRING,
@@ -132,7 +164,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CNBCARGO_HTTP_TIMEOUT,
-        effect: "seconds before a request to the registry or the API gives up (default 30); idempotent requests are retried 3 times on timeouts, connection errors, 429 and 5xx",
+        effect: "seconds before a request to the registry or the API gives up (default: cargo's `http.timeout`, else 30); idempotent requests are retried `net.retry` times (default 3) on timeouts, connection errors, 429 and 5xx",
     },
     Var {
         name: PATH,

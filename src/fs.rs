@@ -55,6 +55,12 @@ pub fn check_regular(path: &Path) -> Result<bool, UserError> {
 /// is opened without blocking and its type checked on the open handle, so
 /// a FIFO put there after any earlier check still cannot block the read.
 pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
+    read_regular_limited(path, u64::MAX)
+}
+
+/// `read_regular`, refusing a file of more than `limit` bytes (checked on
+/// the open handle and again while reading, should it grow).
+pub fn read_regular_limited(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, UserError> {
     use std::io::Read;
 
     let cannot =
@@ -66,7 +72,7 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.custom_flags(libc::O_NONBLOCK);
     }
-    let mut file = match options.open(path) {
+    let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         // A directory cannot be opened on some systems: say what it is.
@@ -79,8 +85,23 @@ pub fn read_regular(path: &Path) -> Result<Option<Vec<u8>>, UserError> {
     if !meta.is_file() {
         return Err(not_regular(path, &meta));
     }
+    let too_large = || {
+        UserError::new(format!(
+            "`{}` is larger than {} bytes, more than such a file can be",
+            path.display(),
+            limit
+        ))
+    };
+    if meta.len() > limit {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes).map_err(cannot)?;
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
     Ok(Some(bytes))
 }
 

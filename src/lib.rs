@@ -71,6 +71,22 @@ fn plugin_args(mut args: Vec<OsString>) -> Vec<OsString> {
 }
 
 fn run(cli: &Cli, ctx: &Context) -> anyhow::Result<()> {
+    // Commands that cannot do without the network stop before any work
+    // when cargo is set offline; the others (init, ci, doctor's offline
+    // checks...) go on.
+    let needs_network = match &cli.command {
+        Command::Login(args) => Some(("login", !args.no_verify_token, false)),
+        Command::Publish(args) => Some(("publish", true, args.cargo.offline || args.cargo.frozen)),
+        Command::Delete(_) => Some(("delete", true, false)),
+        Command::Migrate(_) => Some(("migrate", true, false)),
+        Command::Yank(_) => Some(("yank", true, false)),
+        Command::List(_) => Some(("list", true, false)),
+        Command::Audit(_) => Some(("audit", true, false)),
+        _ => None,
+    };
+    if let Some((name, true, flag)) = needs_network {
+        ctx.require_online(name, flag)?;
+    }
     match &cli.command {
         Command::Init(args) => commands::init::run(args, ctx),
         Command::Login(args) => commands::login::login(args, ctx),

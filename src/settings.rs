@@ -3,6 +3,8 @@
 //! functions take what they need (the config stack, the flag) and read
 //! the environment through `env`; `Context` calls them once per run.
 
+pub mod network;
+
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;

@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn segments_are_percent_encoded() {
-        let http = Http::new().unwrap();
+        let http = Http::new(&crate::settings::network::Network::default()).unwrap();
         let api = api_at(&http, "https://api.cnb.cool", "acme/sub/crates");
         assert_eq!(
             api.url(&["cargo", "my-crate", "-", "tag", "1.0.0+build.5"], &[])

@@ -10,6 +10,9 @@
 //! - Every body is read with a cap ([`Limit`]); past it the read stops with
 //!   an error instead of filling memory.
 //! - Idempotent requests are retried, boundedly, with backoff.
+//! - cargo's network settings apply as they do to cargo: `http.cainfo` and
+//!   the system's certificates ([`tls`]), `http.proxy`, `http.timeout`,
+//!   `net.retry` (read in `settings::network`).
 //! - Text from the server is stripped of control characters and of the
 //!   token before it reaches an error message.
 //!
@@ -18,6 +21,7 @@
 
 pub mod cnb;
 pub mod sparse;
+pub mod tls;
 pub mod webapi;
 
 use std::io::Read;
@@ -32,14 +36,12 @@ use url::{Host, Url};
 use crate::credentials::Secret;
 use crate::env;
 use crate::error::UserError;
+use crate::settings::network::Network;
 use crate::shell::{self, Shell};
 
-/// Attempts for an idempotent request: the first and this many retries.
-pub const MAX_RETRIES: u32 = 3;
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Redirects followed within one origin before giving up.
 const MAX_REDIRECTS: usize = 5;
 /// The most of a server's own words shown in a message.
@@ -187,12 +189,17 @@ pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
         (Error::Decode { .. }, _) => UserError::new(action)
             .hint("check that the URL points at the registry (and `CNB_API_ENDPOINT` at CNB's API)"),
         (Error::Transport { kind: "timed out", .. }, _) => UserError::new(action).hint(format!(
-            "the server is slow or unreachable; `{}` sets the timeout in seconds (now {})",
+            "the server is slow or unreachable; `http.timeout` in cargo's config (or `{}`) sets the timeout in seconds",
             env::CNBCARGO_HTTP_TIMEOUT,
-            request_timeout().as_secs_f64()
         )),
+        (Error::Transport { kind: UNTRUSTED_ISSUER, .. }, _) => UserError::new(action)
+            .hint("if a proxy inspects HTTPS on this network, trust its CA as cargo does: `http.cainfo = \"/path/to/ca.pem\"` under `[http]` in cargo's config (`.cargo/config.toml`), `CARGO_HTTP_CAINFO`, or `SSL_CERT_FILE`; `cnbcargo doctor` shows what is trusted"),
+        (Error::Transport { kind: WRONG_NAME, .. }, _) => UserError::new(action)
+            .hint("check the host in the URL; a proxy that inspects HTTPS may also present its own certificate"),
         (Error::Transport { kind: "TLS failed", .. }, _) => UserError::new(action)
-            .hint("a proxy may intercept TLS, and its CA must then be trusted; or the server does not speak https"),
+            .hint("a proxy may intercept TLS, and its CA must then be trusted (`http.cainfo` in cargo's config, or `SSL_CERT_FILE`); or the server does not speak https"),
+        (Error::Transport { kind: OFFLINE, .. }, _) => UserError::new(action)
+            .hint("cargo's `net.offline` is set (or `--offline` was passed): unset it to use the network"),
         (Error::Transport { kind: "connection refused", .. }, _) => UserError::new(action)
             .hint("nothing answers there: are the host and port right? is a proxy needed?"),
         (Error::Transport { kind: "the host name does not resolve (DNS)", .. }, _) => UserError::new(action)
@@ -240,12 +247,13 @@ pub fn url_with_segments<'s>(
 }
 
 /// The whole-request timeout: `CNBCARGO_HTTP_TIMEOUT` seconds when set
-/// (slow links, and tests that must not wait 30 s), else 30 s.
-pub fn request_timeout() -> Duration {
+/// (slow links, and tests that must not wait 30 s), else cargo's
+/// `http.timeout` (30 s by default).
+pub fn request_timeout(net: &Network) -> Duration {
     env::var_non_empty(env::CNBCARGO_HTTP_TIMEOUT)
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
-        .map_or(REQUEST_TIMEOUT, Duration::from_secs_f64)
+        .map_or(net.timeout(), Duration::from_secs_f64)
 }
 
 pub fn is_loopback(url: &Url) -> bool {
@@ -622,18 +630,39 @@ pub(crate) fn body_error(err: std::io::Error, url: &str) -> Error {
     }
 }
 
+/// The transport kinds that have hints of their own.
+const UNTRUSTED_ISSUER: &str =
+    "TLS failed: its certificate is issued by an authority this machine does not trust";
+const WRONG_NAME: &str = "TLS failed: its certificate is not valid for this host name";
+const OFFLINE: &str = "cargo is offline";
+
 /// A short name for a transport failure, for messages: the usual ways a
 /// request fails are named, so the message says what to fix.
 pub fn err_kind(err: &reqwest::Error) -> &'static str {
     let mut chain = String::new();
     let mut source: Option<&dyn std::error::Error> = Some(err);
     while let Some(cause) = source {
+        // A certificate error is typed: matched on the type, not on words.
+        // `io::Error::source` skips the error it wraps: look inside too.
+        let tls = cause.downcast_ref::<rustls::Error>().or_else(|| {
+            cause
+                .downcast_ref::<std::io::Error>()?
+                .get_ref()?
+                .downcast_ref::<rustls::Error>()
+        });
+        if let Some(kind) = tls.and_then(certificate_kind) {
+            return kind;
+        }
         chain.push_str(&cause.to_string().to_lowercase());
         chain.push(' ');
         source = cause.source();
     }
     if err.is_timeout() {
         "timed out"
+    } else if chain.contains("unknownissuer") {
+        UNTRUSTED_ISSUER
+    } else if chain.contains("notvalidforname") {
+        WRONG_NAME
     } else if ["certificate", "tls", "handshake", "corrupt message"]
         .iter()
         .any(|k| chain.contains(k))
@@ -654,6 +683,22 @@ pub fn err_kind(err: &reqwest::Error) -> &'static str {
         "broken response body"
     } else {
         "request failed"
+    }
+}
+
+/// The certificate failures worth a message of their own.
+fn certificate_kind(err: &rustls::Error) -> Option<&'static str> {
+    use rustls::CertificateError as C;
+    match err {
+        rustls::Error::InvalidCertificate(C::UnknownIssuer) => Some(UNTRUSTED_ISSUER),
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => Some(WRONG_NAME),
+        rustls::Error::InvalidCertificate(C::Expired | C::ExpiredContext { .. }) => {
+            Some("TLS failed: its certificate has expired")
+        }
+        rustls::Error::InvalidCertificate(_) => Some("TLS failed: its certificate is not valid"),
+        _ => None,
     }
 }
 
@@ -683,11 +728,17 @@ fn retry_after(response: &Response) -> Option<Duration> {
 pub struct Http {
     client: Client,
     timeout: Duration,
+    retries: u32,
+    offline: bool,
+    trust: std::sync::Arc<tls::TrustReport>,
 }
 
 impl Http {
-    pub fn new() -> anyhow::Result<Http> {
-        let timeout = request_timeout();
+    /// The client with cargo's network settings: its trust (`http.cainfo`
+    /// and the system's certificates), proxy, timeout and retries.
+    pub fn new(net: &Network) -> anyhow::Result<Http> {
+        let timeout = request_timeout(net);
+        let trust = tls::trust(net.cainfo.as_ref())?;
         let mut builder = Client::builder()
             .user_agent(concat!("cnbcargo/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT.min(timeout))
@@ -706,19 +757,31 @@ impl Http {
                     attempt.stop()
                 }
             }))
+            .use_preconfigured_tls(trust.config)
             // Proxies come from `env`, the one place variables are read.
             .no_proxy();
-        for proxy in proxies()? {
+        for proxy in proxies(net)? {
             builder = builder.proxy(proxy);
         }
         let client = builder.build().map_err(|e| {
             UserError::new("cannot set up the HTTP client").caused_by(e.without_url())
         })?;
-        Ok(Http { client, timeout })
+        Ok(Http {
+            client,
+            timeout,
+            retries: net.retries(),
+            offline: net.offline().is_some(),
+            trust: std::sync::Arc::new(trust.report),
+        })
     }
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Where the trusted certificates came from.
+    pub fn trust(&self) -> &tls::TrustReport {
+        &self.trust
     }
 
     fn build(&self, call: &Call<'_>) -> RequestBuilder {
@@ -755,7 +818,7 @@ impl Http {
     }
 
     /// Sends a request; an idempotent one is sent again on connection
-    /// errors, timeouts, 429 and 5xx, at most `MAX_RETRIES` times. The
+    /// errors, timeouts, 429 and 5xx, at most `net.retry` times. The
     /// answer's body is left to read with a cap.
     pub fn send<'a>(&self, call: Call<'a>, shell: &Shell) -> Result<Answer<'a>, Error> {
         let shown = redact(&call.url);
@@ -771,6 +834,13 @@ impl Http {
                     reason: "the token holds characters that cannot be sent".into(),
                 });
             }
+        }
+        if self.offline {
+            return Err(Error::Transport {
+                url: shown,
+                kind: OFFLINE,
+                source: None,
+            });
         }
         shell.debug(format!("{} {shown}", call.method));
         let timeout = call.timeout.unwrap_or(self.timeout);
@@ -788,15 +858,16 @@ impl Http {
                 _ => None,
             };
             match retry {
-                Some(wait) if call.idempotent && attempt <= MAX_RETRIES => {
+                Some(wait) if call.idempotent && attempt <= self.retries => {
                     let why = match &result {
                         Ok(response) => format!("status {}", response.status().as_u16()),
                         Err(err) => err_kind(err).to_string(),
                     };
                     shell.verbose(format!(
-                        "{} {shown}: {why}; retrying in {} ms ({attempt}/{MAX_RETRIES})",
+                        "{} {shown}: {why}; retrying in {} ms ({attempt}/{})",
                         call.method,
-                        wait.as_millis()
+                        wait.as_millis(),
+                        self.retries
                     ));
                     std::thread::sleep(wait);
                     backoff = (backoff * 2).min(MAX_BACKOFF);
@@ -823,8 +894,9 @@ impl Http {
     }
 }
 
-/// Proxies from the standard variables, read through `env`.
-fn proxies() -> anyhow::Result<Vec<reqwest::Proxy>> {
+/// cargo's `http.proxy` when set (it wins, as for cargo), else the
+/// standard variables, read through `env`.
+fn proxies(net: &Network) -> anyhow::Result<Vec<reqwest::Proxy>> {
     // Loopback never goes through a proxy: a token that may travel over
     // plain http to this machine must not travel to a proxy elsewhere.
     let mut bypass = String::from("localhost,127.0.0.0/8,::1");
@@ -833,6 +905,17 @@ fn proxies() -> anyhow::Result<Vec<reqwest::Proxy>> {
         bypass.push_str(&value);
     }
     let no_proxy = reqwest::NoProxy::from_string(&bypass);
+    if let Some(proxy) = &net.proxy {
+        let parsed = reqwest::Proxy::all(&proxy.value).map_err(|_| {
+            UserError::new(format!(
+                "`http.proxy` ({}) is not a proxy URL: `{}`",
+                proxy.origin,
+                shell::clean_line(&redact_text(&proxy.value))
+            ))
+            .hint("write it as `host:port` or `http://host:port`, as cargo takes it")
+        })?;
+        return Ok(vec![parsed.no_proxy(no_proxy)]);
+    }
     let mut out = Vec::new();
     let wanted = [
         (env::first_of(&env::HTTPS_PROXY), "https"),

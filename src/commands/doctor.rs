@@ -162,8 +162,25 @@ fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
     let (cargo_token, api_token) =
         check_tokens(&registry, home, shell, mode.is_cnbcargo(), &mut checks);
 
+    let offline = match ctx.net() {
+        Ok(net) => {
+            checks.extend(check_network(net, ctx));
+            net.offline().map(|o| format!("`net.offline`, {o}"))
+        }
+        Err(err) => {
+            let hint = UserError::first_hint(&err)
+                .unwrap_or_else(|| "fix the setting; cargo refuses it too".into());
+            checks.push(Check::fail("net.settings", format!("{err:#}")).hint(hint));
+            return Ok(checks);
+        }
+    };
     if args.offline {
         checks.push(Check::pass("online", "skipped (--offline)"));
+    } else if let Some(origin) = offline {
+        checks.push(Check::pass(
+            "online",
+            format!("skipped (cargo is offline: {origin})"),
+        ));
     } else if let Some(index) = index {
         checks.extend(online::checks(
             ctx,
@@ -556,6 +573,68 @@ fn check_env_names() -> Check {
         Check::fail("env.names", format!("cargo ignores {}", wrong.join(", ")))
             .hint("upper-case the registry name and write `-` as `_`")
     }
+}
+
+/// cargo's network settings as cnbcargo applies them, and where its trust
+/// in certificates comes from.
+fn check_network(net: &settings::network::Network, ctx: &Context) -> Vec<Check> {
+    let mut set = Vec::new();
+    if let Some(proxy) = &net.proxy {
+        set.push(format!(
+            "`http.proxy` = `{}` ({})",
+            crate::client::redact_text(&proxy.value),
+            proxy.origin
+        ));
+    }
+    if let Some(timeout) = &net.timeout {
+        set.push(format!(
+            "`http.timeout` = {} s ({})",
+            timeout.value.as_secs_f64(),
+            timeout.origin
+        ));
+    }
+    if let Some(retries) = &net.retries {
+        set.push(format!(
+            "`net.retry` = {} ({})",
+            retries.value, retries.origin
+        ));
+    }
+    if let Some(offline) = &net.offline {
+        set.push(format!(
+            "`net.offline` = {} ({})",
+            offline.value, offline.origin
+        ));
+    }
+    let mut checks = vec![if set.is_empty() {
+        Check::pass("net.settings", "cargo's network defaults")
+    } else {
+        Check::pass("net.settings", set.join("; "))
+    }];
+    checks.push(match ctx.http() {
+        Err(err) => {
+            let hint = UserError::first_hint(&err)
+                .unwrap_or_else(|| "check `http.cainfo` and `SSL_CERT_FILE`".into());
+            Check::fail("tls.trust", format!("{err:#}")).hint(hint)
+        }
+        Ok(http) => {
+            let trust = http.trust();
+            if trust.system == 0 && trust.cainfo.is_none() {
+                let mut check = Check::fail("tls.trust", "no CA certificate is trusted: every `https://` request will fail")
+                    .hint("install the system's CA certificates (e.g. the `ca-certificates` package), or point `SSL_CERT_FILE` or `http.cainfo` at a PEM bundle");
+                if let Some(error) = trust.system_errors.first() {
+                    check = check.source(error);
+                }
+                check
+            } else if let Some(error) = trust.system_errors.first() {
+                Check::warn("tls.trust", trust.describe())
+                    .source(error)
+                    .hint("part of the system's store could not be read; check `SSL_CERT_FILE` and `SSL_CERT_DIR`")
+            } else {
+                Check::pass("tls.trust", trust.describe())
+            }
+        }
+    });
+    checks
 }
 
 fn check_env_overrides(registry: &RegistryDef) -> Vec<Check> {

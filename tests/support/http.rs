@@ -1,7 +1,8 @@
 //! A small HTTP/1.1 server on std alone, as cargo's own test suite has:
 //! keep-alive, `Content-Length` and chunked bodies, `Expect: 100-continue`.
 //! It answers curl's `Upgrade: h2c` attempt in plain HTTP/1.1, which curl
-//! accepts (tiny_http, for one, leaves that connection hanging).
+//! accepts (tiny_http, for one, leaves that connection hanging). It speaks
+//! plain http, https, or is a TLS-inspecting proxy ([`Wrap`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -181,7 +182,7 @@ fn write_filler(out: &mut dyn Write, len: Option<u64>) -> std::io::Result<()> {
 }
 
 /// Frames each write as one chunk.
-struct ChunkedWriter<'a>(&'a mut TcpStream);
+struct ChunkedWriter<'a>(&'a mut dyn Write);
 
 impl Write for ChunkedWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -213,9 +214,64 @@ pub struct HttpServer {
     acceptor: Option<JoinHandle<()>>,
 }
 
+/// What a connection speaks before HTTP.
+#[derive(Clone)]
+pub enum Wrap {
+    Plain,
+    /// https, with this certificate.
+    Tls(Arc<rustls::ServerConfig>),
+    /// A proxy that inspects HTTPS, as on company networks: it answers
+    /// `CONNECT host:443`, then speaks TLS itself with a certificate of
+    /// its own CA, and answers the requests itself (it never connects out).
+    InspectingProxy(Arc<rustls::ServerConfig>),
+}
+
+/// A connection HTTP is spoken on: plain TCP or TLS over it.
+pub trait Conn: Read + Write + Send {
+    /// Ends the connection (TLS first says so).
+    fn close(&mut self);
+}
+
+impl Conn for TcpStream {
+    fn close(&mut self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+impl Conn for rustls::StreamOwned<rustls::ServerConnection, TcpStream> {
+    fn close(&mut self) {
+        self.conn.send_close_notify();
+        let _ = self.flush();
+        let _ = self.sock.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+/// The head of a `CONNECT` request, read a byte at a time so nothing of
+/// the TLS that follows is taken; at most 8 KiB.
+fn read_connect(stream: &mut TcpStream) -> Option<String> {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if head.len() > 8 << 10 || stream.read(&mut byte).ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).ok()?;
+    head.starts_with("CONNECT ").then_some(head)
+}
+
 impl HttpServer {
-    /// Serves `handler` on `listener`, one thread per connection.
+    /// Serves `handler` on `listener` over plain http, one thread per connection.
     pub fn start<F>(listener: TcpListener, handler: F) -> HttpServer
+    where
+        F: Fn(HttpRequest) -> Reply + Send + Sync + 'static,
+    {
+        HttpServer::start_wrapped(listener, Wrap::Plain, handler)
+    }
+
+    /// Serves `handler` on `listener`, each connection wrapped as `wrap` says.
+    pub fn start_wrapped<F>(listener: TcpListener, wrap: Wrap, handler: F) -> HttpServer
     where
         F: Fn(HttpRequest) -> Reply + Send + Sync + 'static,
     {
@@ -232,7 +288,30 @@ impl HttpServer {
                 let Ok(stream) = stream else { continue };
                 let handler = Arc::clone(&handler);
                 let stop = Arc::clone(&stop_flag);
-                std::thread::spawn(move || serve_connection(stream, &*handler, &stop));
+                let wrap = wrap.clone();
+                std::thread::spawn(move || {
+                    let mut stream = stream;
+                    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
+                    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+                    let config = match wrap {
+                        Wrap::Plain => return serve_connection(stream, &*handler, &stop),
+                        Wrap::Tls(config) => config,
+                        Wrap::InspectingProxy(config) => {
+                            if read_connect(&mut stream).is_none()
+                                || stream
+                                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                                    .is_err()
+                            {
+                                return;
+                            }
+                            config
+                        }
+                    };
+                    let Ok(tls) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    serve_connection(rustls::StreamOwned::new(tls, stream), &*handler, &stop);
+                });
             }
         });
         HttpServer {
@@ -278,21 +357,17 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, stop: &AtomicBool) {
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
+fn serve_connection<S: Conn>(stream: S, handler: &dyn Fn(HttpRequest) -> Reply, stop: &AtomicBool) {
     let mut reader = BufReader::new(stream);
     while !stop.load(Ordering::SeqCst) {
-        let Some((request, close)) = read_request(&mut reader, &mut writer) else {
+        let Some((request, close)) = read_request(&mut reader) else {
             return;
         };
+        let writer = reader.get_mut();
         let head_only = request.method == Method::HEAD;
         let reply = handler(request);
         if reply.status == 0 {
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+            writer.close();
             return;
         }
         let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
@@ -334,17 +409,17 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, s
             }
             match framing {
                 Framing::Length(_) => {
-                    let _ = write_body(&mut writer);
+                    let _ = write_body(writer);
                 }
                 Framing::Chunked => {
-                    let mut chunked = ChunkedWriter(&mut writer);
+                    let mut chunked = ChunkedWriter(writer);
                     if write_body(&mut chunked).is_ok() {
                         let _ = writer.write_all(b"0\r\n\r\n");
                     }
                 }
             }
             let _ = writer.flush();
-            let _ = writer.shutdown(std::net::Shutdown::Both);
+            writer.close();
             return;
         }
         if !head_only && reply.status != 304 {
@@ -356,16 +431,16 @@ fn serve_connection(stream: TcpStream, handler: &dyn Fn(HttpRequest) -> Reply, s
             .is_err()
             || close
         {
+            if close {
+                writer.close();
+            }
             return;
         }
     }
 }
 
 /// Reads one request; `None` when the client hung up or sent nonsense.
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
-    writer: &mut TcpStream,
-) -> Option<(HttpRequest, bool)> {
+fn read_request<S: Conn>(reader: &mut BufReader<S>) -> Option<(HttpRequest, bool)> {
     let mut line = String::new();
     if reader.read_line(&mut line).ok()? == 0 {
         return None;
@@ -394,7 +469,9 @@ fn read_request(
             .map(|(_, v)| v.to_ascii_lowercase())
     };
     if get("expect").as_deref() == Some("100-continue") {
+        let writer = reader.get_mut();
         writer.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").ok()?;
+        writer.flush().ok()?;
     }
     let mut body = Vec::new();
     if get("transfer-encoding").is_some_and(|te| te.contains("chunked")) {

@@ -8,6 +8,7 @@ pub mod openapi;
 #[cfg(unix)]
 pub mod pty;
 pub mod registry;
+pub mod tls;
 pub mod trap;
 
 use std::ffi::OsStr;

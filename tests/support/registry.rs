@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::http::{HttpRequest, HttpServer, Method, Reply};
+use super::http::{HttpRequest, HttpServer, Method, Reply, Wrap};
+use super::tls::TestCa;
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
@@ -130,6 +131,7 @@ pub struct TestRegistry {
     port: u16,
     api_port: u16,
     slug: String,
+    scheme: &'static str,
 }
 
 pub const READ: &str = "registry-package:r";
@@ -141,6 +143,8 @@ pub struct Builder {
     tokens: Vec<(String, Vec<&'static str>)>,
     auth_required: bool,
     upstream: Vec<(String, String)>,
+    wrap: Wrap,
+    at_root: bool,
 }
 
 /// The registry's path on the host, like CNB's `/<group>/<registry>/-/packages/`.
@@ -170,6 +174,26 @@ impl Builder {
         self
     }
 
+    /// Serves the index, the Web API and the OpenAPI over https, with a
+    /// certificate of `ca` for 127.0.0.1.
+    pub fn tls(mut self, ca: &TestCa) -> Self {
+        self.wrap = Wrap::Tls(ca.server_config());
+        self
+    }
+
+    /// Serves the connections as `wrap` says (e.g. as a TLS-inspecting
+    /// proxy that answers for any host).
+    pub fn wrap(mut self, wrap: Wrap) -> Self {
+        self.wrap = wrap;
+        self
+    }
+
+    /// The index at `/` rather than under the slug, as crates.io's is.
+    pub fn at_root(mut self) -> Self {
+        self.at_root = true;
+        self
+    }
+
     /// A version that the crates.io proxy lists for `name`.
     pub fn upstream(mut self, name: &str, vers: &str) -> Self {
         self.upstream.push((name.to_string(), vers.to_string()));
@@ -196,16 +220,25 @@ impl Builder {
                 .push(upstream_entry(&name, &vers));
         }
         let state = Arc::new(Mutex::new(state));
-        let base = format!("/{}/-/packages", self.slug);
+        let base = if self.at_root {
+            String::new()
+        } else {
+            format!("/{}/-/packages", self.slug)
+        };
         let handler_state = Arc::clone(&state);
         let index_base = base.clone();
-        let server = HttpServer::start(listener, move |request| {
-            handle(request, &handler_state, &index_base, port)
+        let scheme = match self.wrap {
+            Wrap::Plain => "http",
+            _ => "https",
+        };
+        let origin = format!("{scheme}://127.0.0.1:{port}");
+        let server = HttpServer::start_wrapped(listener, self.wrap.clone(), move |request| {
+            handle(request, &handler_state, &index_base, &origin)
         });
         let api_listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         let api_port = api_listener.local_addr().unwrap().port();
         let api_state = Arc::clone(&state);
-        let api_server = HttpServer::start(api_listener, move |request| {
+        let api_server = HttpServer::start_wrapped(api_listener, self.wrap, move |request| {
             super::openapi::handle(request, &api_state, &base)
         });
         TestRegistry {
@@ -215,6 +248,7 @@ impl Builder {
             port,
             api_port,
             slug: self.slug,
+            scheme,
         }
     }
 }
@@ -226,6 +260,8 @@ impl TestRegistry {
             tokens: Vec::new(),
             auth_required: true,
             upstream: Vec::new(),
+            wrap: Wrap::Plain,
+            at_root: false,
         }
     }
 
@@ -238,14 +274,18 @@ impl TestRegistry {
         self.api_port
     }
 
-    /// `http://127.0.0.1:PORT/acme/crates/-/packages/`
+    /// `http://127.0.0.1:PORT/acme/crates/-/packages/` (`https://` when
+    /// the registry speaks TLS).
     pub fn http_index(&self) -> String {
-        format!("http://127.0.0.1:{}/{}/-/packages/", self.port, self.slug)
+        format!(
+            "{}://127.0.0.1:{}/{}/-/packages/",
+            self.scheme, self.port, self.slug
+        )
     }
 
     /// The CNB OpenAPI base URL (for `CNB_API_ENDPOINT`).
     pub fn api_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.api_port)
+        format!("{}://127.0.0.1:{}", self.scheme, self.api_port)
     }
 
     /// Adds a version directly, as if it had been published.
@@ -570,7 +610,7 @@ pub fn log(state: &Mutex<State>, request: HttpRequest, status: u16, api: bool) {
     });
 }
 
-fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> Reply {
+fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, origin: &str) -> Reply {
     let fault = take_fault(state, &request.url);
     let auth = request.header("authorization").map(str::to_string);
     let reply = answer(
@@ -586,7 +626,7 @@ fn handle(request: HttpRequest, state: &Mutex<State>, base: &str, port: u16) -> 
                 &request.headers,
                 &request.body,
                 base,
-                port,
+                origin,
             )
         },
         Reply::error,
@@ -604,7 +644,7 @@ fn route(
     headers: &[(String, String)],
     body: &[u8],
     base: &str,
-    port: u16,
+    origin: &str,
 ) -> Reply {
     let path = url.split('?').next().unwrap_or(url);
     let Some(rest) = path.strip_prefix(base) else {
@@ -618,7 +658,7 @@ fn route(
         let mut reply = Reply::error(401, "please log in with `cargo login`");
         reply.headers.push((
             "www-authenticate",
-            format!("Cargo login_url=\"http://127.0.0.1:{port}/me\""),
+            format!("Cargo login_url=\"{origin}/me\""),
         ));
         return reply;
     }
@@ -629,8 +669,8 @@ fn route(
         return Reply::json(
             200,
             json!({
-                "dl": format!("http://127.0.0.1:{port}{base}{api_prefix}"),
-                "api": format!("http://127.0.0.1:{port}{base}"),
+                "dl": format!("{origin}{base}{api_prefix}"),
+                "api": format!("{origin}{base}"),
                 "auth-required": st.auth_required,
             }),
         );

@@ -19,6 +19,7 @@ mod init;
 mod interactive;
 mod login;
 mod migrate;
+mod network;
 mod provider;
 mod publish;
 mod workspace;

@@ -1,0 +1,252 @@
+//! cargo's network settings, read as cargo reads them: `http.cainfo`,
+//! `http.proxy`, `http.timeout`, `net.retry` and `net.offline`, from the
+//! config files (the deepest file wins) with their `CARGO_*` variables on
+//! top. cnbcargo's requests then behave as cargo's do on the same machine:
+//! the same proxy, the same extra CA, the same retries, the same
+//! offline switch.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cargo_config::{ConfigStack, Origin};
+use crate::env;
+use crate::error::UserError;
+
+/// cargo's defaults (`http.timeout` 30 s, `net.retry` 3).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_RETRIES: u32 = 3;
+/// Past this, a setting is a mistake rather than a slow link.
+const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+const MAX_RETRIES: u32 = 100;
+
+/// A value and where it came from, for messages and `doctor`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Network {
+    /// A PEM file of CA certificates trusted on top of the system's.
+    pub cainfo: Option<Sourced<PathBuf>>,
+    /// cargo's proxy for every request (`http.proxy`), a URL; it wins over
+    /// `https_proxy` and the like.
+    pub proxy: Option<Sourced<String>>,
+    /// The whole-request timeout; `None` for the default.
+    pub timeout: Option<Sourced<Duration>>,
+    /// Retries of a request that failed in a way worth retrying.
+    pub retries: Option<Sourced<u32>>,
+    /// cargo is told to stay off the network.
+    pub offline: Option<Sourced<bool>>,
+}
+
+impl Network {
+    pub fn timeout(&self) -> Duration {
+        self.timeout.as_ref().map_or(DEFAULT_TIMEOUT, |t| t.value)
+    }
+
+    pub fn retries(&self) -> u32 {
+        self.retries.as_ref().map_or(DEFAULT_RETRIES, |r| r.value)
+    }
+
+    /// Where offline mode was asked for, when it was.
+    pub fn offline(&self) -> Option<&Origin> {
+        self.offline.as_ref().filter(|o| o.value).map(|o| &o.origin)
+    }
+}
+
+/// The text of a key: its `CARGO_*` variable, else the deepest file that
+/// sets it. A file's value that is not of the expected TOML type is an
+/// error naming it, as cargo makes it.
+fn lookup(stack: &ConfigStack, var: &str, path: &[&str]) -> Option<(Raw, Origin)> {
+    if let Some(text) = env::var_non_empty(var) {
+        return Some((Raw::Text(text), Origin::Env(var.to_string())));
+    }
+    let (item, origin) = stack.lookup(path).into_iter().next()?;
+    let raw = match item.as_value() {
+        Some(toml_edit::Value::String(s)) => Raw::Text(s.value().clone()),
+        Some(toml_edit::Value::Integer(i)) => Raw::Integer(*i.value()),
+        Some(toml_edit::Value::Boolean(b)) => Raw::Bool(*b.value()),
+        _ => Raw::Other,
+    };
+    Some((raw, origin))
+}
+
+enum Raw {
+    Text(String),
+    Integer(i64),
+    Bool(bool),
+    Other,
+}
+
+fn invalid(key: &str, origin: &Origin, expected: &str) -> anyhow::Error {
+    UserError::new(format!("`{key}` ({origin}) must be {expected}"))
+        .hint("cargo refuses this value too; fix it or remove it")
+        .into()
+}
+
+/// Reads the settings from the config stack and the environment. `cwd`
+/// resolves a relative path given in a variable, as cargo does.
+pub fn network(stack: &ConfigStack, cwd: &Path) -> Result<Network> {
+    let mut net = Network::default();
+
+    if let Some((raw, origin)) = lookup(stack, env::CARGO_HTTP_CAINFO, &["http", "cainfo"]) {
+        let Raw::Text(text) = raw else {
+            return Err(invalid("http.cainfo", &origin, "a path to a PEM file"));
+        };
+        net.cainfo = Some(Sourced {
+            value: config_path(&text, &origin, cwd),
+            origin,
+        });
+    }
+
+    if let Some((raw, origin)) = lookup(stack, env::CARGO_HTTP_PROXY, &["http", "proxy"]) {
+        let Raw::Text(text) = raw else {
+            return Err(invalid("http.proxy", &origin, "a proxy URL"));
+        };
+        // cargo leaves an empty `http.proxy` as "no proxy of its own".
+        if !text.trim().is_empty() {
+            net.proxy = Some(Sourced {
+                value: proxy_url(text.trim()),
+                origin,
+            });
+        }
+    }
+
+    if let Some((raw, origin)) = lookup(stack, env::CARGO_HTTP_TIMEOUT, &["http", "timeout"]) {
+        let seconds = match raw {
+            Raw::Integer(i) => Some(i as f64),
+            Raw::Text(text) => text.trim().parse::<u64>().ok().map(|s| s as f64),
+            _ => None,
+        }
+        .filter(|s| *s > 0.0 && *s <= MAX_TIMEOUT_SECS)
+        .ok_or_else(|| {
+            invalid(
+                "http.timeout",
+                &origin,
+                "a whole number of seconds, more than 0",
+            )
+        })?;
+        net.timeout = Some(Sourced {
+            value: Duration::from_secs_f64(seconds),
+            origin,
+        });
+    }
+
+    if let Some((raw, origin)) = lookup(stack, env::CARGO_NET_RETRY, &["net", "retry"]) {
+        let retries = match raw {
+            Raw::Integer(i) => u32::try_from(i).ok(),
+            Raw::Text(text) => text.trim().parse::<u32>().ok(),
+            _ => None,
+        }
+        .filter(|r| *r <= MAX_RETRIES)
+        .ok_or_else(|| invalid("net.retry", &origin, "a whole number from 0 to 100"))?;
+        net.retries = Some(Sourced {
+            value: retries,
+            origin,
+        });
+    }
+
+    if let Some((raw, origin)) = lookup(stack, env::CARGO_NET_OFFLINE, &["net", "offline"]) {
+        let offline = match raw {
+            Raw::Bool(b) => Some(b),
+            Raw::Text(text) => match text.trim() {
+                "true" => Some(true),
+                "false" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        }
+        .ok_or_else(|| invalid("net.offline", &origin, "`true` or `false`"))?;
+        net.offline = Some(Sourced {
+            value: offline,
+            origin,
+        });
+    }
+    Ok(net)
+}
+
+/// A path from cargo's config: absolute as is; relative to the directory
+/// holding the file's `.cargo` directory (`/p/.cargo/config.toml` → `/p`)
+/// when it comes from a file, to the current directory when it comes from
+/// a variable. This is cargo's `ConfigRelativePath`.
+fn config_path(text: &str, origin: &Origin, cwd: &Path) -> PathBuf {
+    let path = Path::new(text);
+    if path.is_absolute() {
+        return path.to_path_buf();
+    }
+    match origin {
+        Origin::File { path: file, .. } => file
+            .parent()
+            .and_then(Path::parent)
+            .unwrap_or(cwd)
+            .join(path),
+        Origin::Env(_) => cwd.join(path),
+    }
+}
+
+/// `http.proxy` is in libcurl's form, `[scheme://]host[:port]`: without a
+/// scheme it is an HTTP proxy, as curl takes it.
+fn proxy_url(text: &str) -> String {
+    if text.contains("://") {
+        text.to_string()
+    } else {
+        format!("http://{text}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stack_with(config: &str) -> (tempfile::TempDir, ConfigStack) {
+        let dir = tempfile::tempdir().unwrap();
+        let project = dir.path().join("p");
+        std::fs::create_dir_all(project.join(".cargo")).unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        std::fs::write(project.join(".cargo/config.toml"), config).unwrap();
+        let stack = ConfigStack::discover(&project, &dir.path().join("home")).unwrap();
+        (dir, stack)
+    }
+
+    #[test]
+    fn settings_are_read_from_the_config_files_as_cargo_reads_them() {
+        let (dir, stack) = stack_with(
+            "[http]\ncainfo = \"certs/ca.pem\"\nproxy = \"proxy.corp:3128\"\ntimeout = 7\n\
+             [net]\nretry = 0\noffline = true\n",
+        );
+        let net = network(&stack, Path::new("/elsewhere")).unwrap();
+        // Relative to the directory that holds `.cargo`, not to the cwd.
+        assert_eq!(
+            net.cainfo.as_ref().unwrap().value,
+            dir.path().join("p").join("certs/ca.pem")
+        );
+        assert_eq!(net.proxy.as_ref().unwrap().value, "http://proxy.corp:3128");
+        assert_eq!(net.timeout(), Duration::from_secs(7));
+        assert_eq!(net.retries(), 0);
+        assert!(net.offline().is_some());
+    }
+
+    #[test]
+    fn defaults_and_bad_values() {
+        let (_dir, stack) = stack_with("[net]\noffline = false\n");
+        let net = network(&stack, Path::new("/")).unwrap();
+        assert_eq!(net.timeout(), DEFAULT_TIMEOUT);
+        assert_eq!(net.retries(), DEFAULT_RETRIES);
+        assert!(net.offline().is_none());
+        for bad in [
+            "[http]\ntimeout = 0\n",
+            "[http]\ntimeout = \"soon\"\n",
+            "[net]\nretry = -1\n",
+            "[net]\noffline = \"yes\"\n",
+            "[http]\ncainfo = 3\n",
+        ] {
+            let (_dir, stack) = stack_with(bad);
+            let err = network(&stack, Path::new("/")).unwrap_err().to_string();
+            assert!(err.contains("config.toml:"), "{bad}: {err}");
+        }
+    }
+}
