@@ -63,10 +63,20 @@ pub fn check_token_chars(token: &str) -> Result<(), &'static str> {
         Err("contains a control character")
     } else if !token.is_ascii() {
         Err("contains a character that is not ASCII")
+    } else if token.contains(['\\', '"']) {
+        // JSON escapes them, and cargo's credential protocol then cannot
+        // carry the token to a provider: refused everywhere alike.
+        Err(ESCAPED_PROBLEM)
     } else {
         Ok(())
     }
 }
+
+/// Why a token with `\` or `"` is refused.
+pub const ESCAPED_PROBLEM: &str = "contains `\\` or `\"`, which CNB tokens never hold";
+/// What a CNB token looks like, for hints.
+pub const TOKEN_SHAPE: &str =
+    "copy the token again: CNB access tokens are a single word of letters and digits";
 
 /// Checks a token as typed, piped or set: one trailing newline is
 /// dropped, and anything `check_token_chars` refuses is an error naming
@@ -85,11 +95,9 @@ pub fn validate_token(
             "pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `{}`",
             env::CNB_TOKEN
         ))),
-        Err(problem) => Err(
-            UserError::new(format!("the token from {source} {problem}")).hint(
-                "copy the token again: CNB access tokens are a single word of letters and digits",
-            ),
-        ),
+        Err(problem) => {
+            Err(UserError::new(format!("the token from {source} {problem}")).hint(TOKEN_SHAPE))
+        }
     }
 }
 

@@ -7,6 +7,7 @@ mod cargo;
 mod cargo_config;
 mod cli;
 mod client;
+mod cnb_hosts;
 mod commands;
 mod context;
 mod credentials;

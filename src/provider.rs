@@ -9,7 +9,8 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use cargo_credential::{
-    Action, CacheControl, Credential, CredentialResponse, Error, LoginOptions, RegistryInfo,
+    Action, CacheControl, Credential, CredentialHello, CredentialRequest, CredentialResponse,
+    Error, LoginOptions, RegistryInfo,
 };
 
 use crate::cargo_config::{ConfigStack, Origin};
@@ -33,9 +34,74 @@ pub fn requested(args: &[OsString]) -> bool {
     args.len() == 2 && args[1] == PLUGIN_FLAG
 }
 
+/// The longest request line read from cargo; real ones are a few hundred
+/// bytes.
+const MAX_REQUEST_BYTES: u64 = 1 << 20;
+
 /// Answers cargo's requests on stdin/stdout until cargo closes stdin.
+///
+/// The loop is cargo-credential's own (`cargo_credential::main`), written
+/// here for one reason: that one answers a request it cannot read with
+/// serde's message, which quotes the value it choked on. Its types borrow
+/// their strings, so a token holding `\` or `"` (escaped in JSON) cannot
+/// be read, and the error would carry the token to cargo, which prints
+/// it. Here such a request gets an answer that quotes nothing.
 pub fn serve() {
-    cargo_credential::main(Provider);
+    use std::io::{BufRead, Read, Write};
+    let stdout = std::io::stdout();
+    let hello = CredentialHello { v: vec![1] };
+    if writeln!(stdout.lock(), "{}", serde_json::json!(hello)).is_err() {
+        return;
+    }
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        let mut line = zeroize::Zeroizing::new(Vec::new());
+        match (&mut stdin)
+            .take(MAX_REQUEST_BYTES)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let answer = answer(&line);
+        let text = serde_json::to_string(&answer).unwrap_or_else(|_| {
+            r#"{"Err":{"kind":"other","message":"cnbcargo could not write its answer"}}"#
+                .to_string()
+        });
+        let mut out = stdout.lock();
+        if writeln!(out, "{text}").and_then(|_| out.flush()).is_err() {
+            return;
+        }
+        if !line.ends_with(b"\n") {
+            // Cut at the bound: what follows is not a request.
+            return;
+        }
+    }
+}
+
+/// The answer to one request line. A line that cannot be read is
+/// answered without quoting any of it.
+fn answer(line: &[u8]) -> Result<CredentialResponse, Error> {
+    let Ok(text) = std::str::from_utf8(line) else {
+        return Err("cnbcargo could not read cargo's request (not UTF-8)".into());
+    };
+    match serde_json::from_str::<CredentialRequest<'_>>(text) {
+        Ok(request) if request.v == 1 => {
+            Provider.perform(&request.registry, &request.action, &request.args)
+        }
+        Ok(request) => Err(format!("unsupported protocol version {}", request.v).into()),
+        // Valid JSON that the borrowing types cannot take holds an escaped
+        // character: in practice the token, which CNB never makes so.
+        Err(_) if serde_json::from_str::<serde_json::Value>(text).is_ok() => Err(format!(
+            "cnbcargo could not read cargo's request: a value in it, most likely the token, {}; {}",
+            credentials::ESCAPED_PROBLEM,
+            credentials::TOKEN_SHAPE
+        )
+        .into()),
+        Err(_) => {
+            Err("cnbcargo could not read cargo's request (not the credential protocol)".into())
+        }
+    }
 }
 
 /// How a registry's token reaches cargo.
@@ -259,6 +325,11 @@ fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
         }),
         None if env::var_non_empty(env::CNBCARGO_PROVIDER_QUIET).is_some() => Err(Error::NotFound),
         None => {
+            if let Some((note, hint)) = settings::cnb_token_withheld(registry.index_url) {
+                eprintln!("note: {note}");
+                eprintln!("hint: {hint}");
+                return Err(Error::NotFound);
+            }
             // cargo's own message for "not found" names `cargo login` and
             // `CARGO_REGISTRIES_*_TOKEN`, which this provider does not
             // read: the way that works is said first.

@@ -213,7 +213,9 @@ pub fn provider_token(
     index: &str,
     unreadable: impl FnOnce(String),
 ) -> Result<Option<(Secret, TokenSource)>> {
-    if let Some(token) = credentials::cnb_token_env()? {
+    if let Some(token) = credentials::cnb_token_env()?
+        && cnb_token_applies(index)
+    {
         return Ok(Some((token, TokenSource::CnbTokenEnv)));
     }
     if keyring_store::enabled(false) {
@@ -232,6 +234,31 @@ pub fn provider_token(
     Ok(None)
 }
 
+/// Whether `CNB_TOKEN` may go to the registry at `index` (a CNB host the
+/// user chose: see `cnb_hosts`).
+pub fn cnb_token_applies(index: &str) -> bool {
+    crate::cnb_hosts::index_host(index).is_some_and(|h| crate::cnb_hosts::host_is_trusted(&h))
+}
+
+/// What to say when `CNB_TOKEN` is set but kept from `index`'s host.
+pub fn cnb_token_withheld(index: &str) -> Option<(String, String)> {
+    if env::var_os(env::CNB_TOKEN).is_none() || cnb_token_applies(index) {
+        return None;
+    }
+    let host = crate::cnb_hosts::index_host(index).unwrap_or_default();
+    Some((
+        format!(
+            "`{}` is set, but not sent to `{}`: it is not a CNB host cnbcargo knows",
+            env::CNB_TOKEN,
+            crate::shell::clean_line(&host)
+        ),
+        format!(
+            "if this registry is yours, run `cnbcargo init <its index URL>` (which records its host), or set `{}` to this CNB's API",
+            env::CNB_API_ENDPOINT
+        ),
+    ))
+}
+
 /// `token`, required.
 pub fn require_token(
     registry: &RegistryDef,
@@ -248,13 +275,16 @@ pub fn require_token(
         } else {
             String::new()
         };
-        UserError::new(format!("no token for registry `{}`{whose}", registry.name))
-            .hint(format!(
+        let error = UserError::new(format!("no token for registry `{}`{whose}", registry.name));
+        match cnb_token_withheld(&registry.index) {
+            Some((note, hint)) => error.hint(format!("{note}; {hint}")),
+            None => error.hint(format!(
                 "run `cnbcargo login --registry {}`, or set `{}`",
                 registry.name,
                 env::CNB_TOKEN
-            ))
-            .into()
+            )),
+        }
+        .into()
     })
 }
 

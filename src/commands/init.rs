@@ -32,6 +32,15 @@ pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
     };
     let name = edit_and_write(args, &path, &index, lock.as_ref(), shell)?;
     drop(lock);
+    if !args.dry_run {
+        // `CNB_TOKEN` may then go to this registry's host (see `cnb_hosts`).
+        if let Err(err) = crate::cnb_hosts::record(&index) {
+            shell.warn(format!(
+                "could not record `{}` as a CNB host: `CNB_TOKEN` will not be sent there ({err:#})",
+                index.http_url().host_str().unwrap_or_default()
+            ));
+        }
+    }
     if args.credential_provider == Some(ProviderChoice::Cnbcargo) && !args.dry_run {
         move_plaintext_token(ctx, &name, &index)?;
     }

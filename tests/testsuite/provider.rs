@@ -227,8 +227,11 @@ fn speaks_protocol_version_one() {
     assert_eq!(lines[0], r#"{"v":[1]}"#);
     assert_eq!(lines[1], r#"{"Err":{"kind":"not-found"}}"#);
 
+    // `CNB_API_ENDPOINT` names the CNB host `CNB_TOKEN` belongs to.
     let mut with_token = TestEnv::new();
-    with_token.env("CNB_TOKEN", "tok-from-env");
+    with_token
+        .env("CNB_TOKEN", "tok-from-env")
+        .env("CNB_API_ENDPOINT", registry.api_url());
     let out = speak(&with_token, &[&get, &get]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
@@ -255,6 +258,11 @@ fn speaks_protocol_version_one() {
         (
             "sparse+http://evil.example.com/x/-/packages/",
             "plain `http://`",
+        ),
+        // A CNB-shaped index on a host nobody chose gets no `CNB_TOKEN`.
+        (
+            "sparse+https://cnb.cool.evil.example.com/x/-/packages/",
+            r#"{"Err":{"kind":"not-found"}}"#,
         ),
     ] {
         let request = format!(
