@@ -30,7 +30,9 @@ use crate::shell::Shell;
 pub const PROBE_CRATE: &str = "cnbcargo-token-check";
 pub const PROBE_VERSION: &str = "token-check";
 
-/// What each probe may take: a login should not hang on a slow server.
+/// What each probe may take by default: a login should not hang on a slow
+/// server. A timeout the user set (`http.timeout`, `CNBCARGO_HTTP_TIMEOUT`)
+/// applies instead, as the timeout hint says.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One right of the token.
@@ -120,8 +122,9 @@ pub fn check(
             delete: Right::NotAsked("the index is not a sparse index".into()),
         });
     };
+    let probe_timeout = Some(http.configured_timeout().unwrap_or(PROBE_TIMEOUT));
     let sparse = SparseIndex::new(http, index.clone(), Some(token.clone()));
-    let config = match sparse.config(true, Some(PROBE_TIMEOUT), shell) {
+    let config = match sparse.config(true, probe_timeout, shell) {
         Ok(ConfigAnswer::Config(config)) => config,
         Ok(ConfigAnswer::Unauthorized { .. }) => {
             return Err(rejected(&format!("the index of `{}`", registry.name), 401));
@@ -152,7 +155,7 @@ pub fn check(
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),
-            Some(api) => match api.probe(Some(PROBE_TIMEOUT), shell) {
+            Some(api) => match api.probe(probe_timeout, shell) {
                 Ok(()) => Ok(Right::Granted),
                 // Only a real list says the token may read.
                 Err(e) => match e.status() {
@@ -166,12 +169,10 @@ pub fn check(
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),
-            Some(api) => {
-                match api.probe_delete(PROBE_CRATE, PROBE_VERSION, Some(PROBE_TIMEOUT), shell) {
-                    Ok(status) => right_from_status(status),
-                    Err(e) => right_from(e.status(), &e),
-                }
-            }
+            Some(api) => match api.probe_delete(PROBE_CRATE, PROBE_VERSION, probe_timeout, shell) {
+                Ok(status) => right_from_status(status),
+                Err(e) => right_from(e.status(), &e),
+            },
         });
         let publish = match &web_api {
             None => Ok(Right::NotAsked(
@@ -179,7 +180,7 @@ pub fn check(
             )),
             Some(api) => {
                 let web = WebApi::new(http, api.clone(), token.clone());
-                match web.probe_yank(PROBE_CRATE, PROBE_VERSION, Some(PROBE_TIMEOUT), shell) {
+                match web.probe_yank(PROBE_CRATE, PROBE_VERSION, probe_timeout, shell) {
                     Ok(status) => right_from_status(status),
                     Err(e) => right_from(e.status(), &e),
                 }

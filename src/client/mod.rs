@@ -728,6 +728,8 @@ fn retry_after(response: &Response) -> Option<Duration> {
 pub struct Http {
     client: Client,
     timeout: Duration,
+    /// The timeout when the user set one, rather than the default.
+    configured_timeout: Option<Duration>,
     retries: u32,
     offline: bool,
     trust: std::sync::Arc<tls::TrustReport>,
@@ -766,9 +768,13 @@ impl Http {
         let client = builder.build().map_err(|e| {
             UserError::new("cannot set up the HTTP client").caused_by(e.without_url())
         })?;
+        let configured_timeout = (env::var_non_empty(env::CNBCARGO_HTTP_TIMEOUT).is_some()
+            || net.timeout.is_some())
+        .then_some(timeout);
         Ok(Http {
             client,
             timeout,
+            configured_timeout,
             retries: net.retries(),
             offline: net.offline().is_some(),
             trust: std::sync::Arc::new(trust.report),
@@ -777,6 +783,12 @@ impl Http {
 
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The timeout the user set (`CNBCARGO_HTTP_TIMEOUT`, `http.timeout`),
+    /// for checks that otherwise take a shorter one of their own.
+    pub fn configured_timeout(&self) -> Option<Duration> {
+        self.configured_timeout
     }
 
     /// Where the trusted certificates came from.

@@ -457,3 +457,33 @@ fn offline_commands_that_need_the_network_stop_at_once() {
     env.env("CARGO_NET_OFFLINE", "false");
     assert_success(&run_with_deadline(env.cnbcargo().arg("list")));
 }
+
+/// `login`'s check of the token takes at most 10 s a request by default,
+/// and the timeout the user sets when there is one, as its hint says.
+#[test]
+fn logins_check_takes_the_timeout_the_user_set() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    env.env("CNB_TOKEN", "tok")
+        .env("CNB_API_ENDPOINT", registry.api_url())
+        .env("CARGO_NET_RETRY", "0")
+        .env("CARGO_HTTP_TIMEOUT", "1");
+    registry.fault_next(
+        "/config.json",
+        1,
+        crate::support::registry_mod::FaultKind::Delay(Duration::from_secs(3)),
+    );
+    let started = Instant::now();
+    let out = run_with_deadline(env.cnbcargo().arg("login"));
+    let took = started.elapsed();
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("timed out"), "{err}");
+    assert!(
+        err.contains("`http.timeout` in cargo's config (or `CNBCARGO_HTTP_TIMEOUT`) sets the timeout in seconds"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert!(!env.cargo_home().join("credentials.toml").exists());
+}
