@@ -6,15 +6,47 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+/// Links followed before a chain counts as a loop (Linux's own bound).
+const MAX_LINKS: usize = 40;
+
 /// The file to write when `path` may be a symlink: its target, so that the
-/// link survives the rename.
-pub fn resolve_target(path: &Path) -> PathBuf {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => {
-            fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// link survives the rename. A dangling link is written through as a live
+/// one is (the file is made where it points), never replaced by a plain
+/// file; one pointing into a directory that does not exist is refused.
+pub fn resolve_target(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    let mut followed = 0;
+    loop {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                followed += 1;
+                if followed > MAX_LINKS {
+                    return Err(crate::error::UserError::new(format!(
+                        "`{}` is a loop of symbolic links",
+                        path.display()
+                    ))
+                    .into());
+                }
+                let next = fs::read_link(&current)
+                    .with_context(|| format!("cannot read the link `{}`", current.display()))?;
+                current = match current.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => break,
         }
-        _ => path.to_path_buf(),
     }
+    if followed > 0 && !current.parent().is_some_and(Path::is_dir) {
+        return Err(crate::error::UserError::new(format!(
+            "`{}` is a symbolic link to `{}`, in a directory that does not exist",
+            path.display(),
+            current.display()
+        ))
+        .hint("create that directory, or replace the link with a file")
+        .into());
+    }
+    Ok(current)
 }
 
 /// The names of cnbcargo's temporary files: `.cnbcargo-XXXXXX.tmp`.
@@ -26,7 +58,7 @@ const TEMP_SUFFIX: &str = ".tmp";
 /// holds the lock on the file's directory, which is what makes the
 /// clean-up of stray temporary files safe.
 pub fn write_atomic(_lock: &DirLock, path: &Path, contents: &[u8]) -> Result<()> {
-    let target = resolve_target(path);
+    let target = resolve_target(path)?;
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -102,7 +134,7 @@ impl DirLock {
     /// The lock for writing `path`: on the directory of the file actually
     /// written (a symlink's target), where the temporary file goes.
     pub fn for_file(path: &Path) -> Result<DirLock> {
-        let target = resolve_target(path);
+        let target = resolve_target(path)?;
         let dir = target
             .parent()
             .filter(|d| !d.as_os_str().is_empty())

@@ -160,7 +160,9 @@ impl<'h> SparseIndex<'h> {
             auth: if with_token { self.auth() } else { Auth::None },
             headers: HEADERS,
             timeout,
-            idempotent: false,
+            // A read like any other: a 503 or a dropped connection is
+            // tried again (`net.retry`), a 401 is an answer.
+            idempotent: true,
             ..Call::get(url.clone(), Auth::None)
         };
         let answer = self.http.send(call, shell)?;

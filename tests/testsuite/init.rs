@@ -359,6 +359,51 @@ fn permissions_and_symlinks_are_kept() {
     );
 }
 
+/// A dangling symlink at `.cargo/config.toml` (dotfiles not yet checked
+/// out): written through, as a live one is, so the link stays a link;
+/// pointing into a directory that does not exist, refused.
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlinked_config_is_written_through() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.path().join("dotfiles")).unwrap();
+    std::fs::create_dir_all(env.project().join(".cargo")).unwrap();
+    let link = env.project().join(".cargo/config.toml");
+    std::os::unix::fs::symlink("../../dotfiles/cargo.toml", &link).unwrap();
+    assert_success(&init(&env, &["acme/crates"]));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let text = std::fs::read_to_string(env.path().join("dotfiles/cargo.toml")).unwrap();
+    assert!(text.contains("[registries.cnb-cargo-repo]"), "{text}");
+
+    let other = TestEnv::new();
+    std::fs::create_dir_all(other.project().join(".cargo")).unwrap();
+    let link = other.project().join(".cargo/config.toml");
+    std::os::unix::fs::symlink(other.path().join("nowhere/cargo.toml"), &link).unwrap();
+    let out = init(&other, &["acme/crates"]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "`{}` is a symbolic link to `{}`, in a directory that does not exist",
+            link.display(),
+            other.path().join("nowhere/cargo.toml").display()
+        )),
+        "{err}"
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(!other.path().join("nowhere").exists());
+}
+
 #[test]
 fn concurrent_runs_leave_one_block() {
     let env = TestEnv::new();

@@ -487,3 +487,45 @@ fn logins_check_takes_the_timeout_the_user_set() {
     assert!(took < Duration::from_secs(3), "took {took:?}");
     assert!(!env.cargo_home().join("credentials.toml").exists());
 }
+
+/// `config.json` is read like every other read: one 503 or a dropped
+/// connection is tried again, for `login`'s check and for `migrate` and
+/// `publish`, which read it before uploading.
+#[test]
+fn config_json_reads_are_retried() {
+    use crate::support::registry_mod::FaultKind;
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    env.env("CNB_TOKEN", "tok")
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    registry.fail_next("/config.json", 1, 503);
+    registry.fault_next("/config.json", 1, FaultKind::Reset);
+    let out = run_with_deadline(env.cnbcargo().arg("login"));
+    assert_success(&out);
+    let config_reads: Vec<u16> = registry
+        .requests()
+        .iter()
+        .filter(|r| r.url.ends_with("/config.json"))
+        .map(|r| r.status)
+        .collect();
+    assert!(config_reads.starts_with(&[503]), "{config_reads:?}");
+    assert!(config_reads.contains(&200), "{config_reads:?}");
+
+    // A collision publish reads it for the placeholder's upload.
+    let lib = env.new_crate("retried", "retried", "0.1.0", "");
+    registry.state().upstream.insert(
+        "retried".into(),
+        vec![crate::support::registry_mod::upstream_entry(
+            "retried", "0.1.0",
+        )],
+    );
+    registry.fail_next("/config.json", 1, 503);
+    let out = run_with_deadline(
+        env.cnbcargo()
+            .args(["publish", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_success(&out);
+    assert_eq!(names(&registry, "retried"), ["0.1.0"]);
+}
