@@ -595,6 +595,11 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Seconds to wait for the destination's index to list an upload (a
+    /// placeholder, a copy, a yank) before that step counts as failed
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub index_timeout: u64,
+
     #[command(flatten)]
     pub registry: RegistryArg,
 

@@ -1,0 +1,250 @@
+//! A registry whose index lists an upload seconds after answering it, as
+//! a real one may: until then it serves the crates.io proxy's entries for
+//! a name it shows no version of, and its OpenAPI and yank answer 404 for
+//! the upload. `publish` and `migrate` must wait for the registry's own
+//! index wherever a step depends on it, and finish on the first run.
+
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
+const LAG: Duration = Duration::from_secs(3);
+
+fn timed(what: &str, cmd: &mut std::process::Command) -> std::process::Output {
+    let started = Instant::now();
+    let out = run(cmd);
+    eprintln!("{what}: {:.1} s", started.elapsed().as_secs_f64());
+    out
+}
+
+/// The placeholder is only seen by cargo once the index lists it: run at
+/// once, cargo would still see crates.io's `1.0.0` and refuse.
+#[test]
+fn a_collision_publish_succeeds_with_a_lagging_index() {
+    let (registry, env, lib) = colliding_crate("lag-one", "1.0.0");
+    registry.set_index_delay(LAG);
+    let out = timed(
+        "collision publish",
+        env.cnbcargo()
+            .args(["publish", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("Deleted the placeholder"), "{err}");
+    // cargo's dry run warns of crates.io's `1.0.0`; the upload found none.
+    assert!(
+        !err.contains("error: crate lag-one@1.0.0 already exists"),
+        "{err}"
+    );
+    assert_eq!(registry.versions("lag-one"), [("1.0.0".to_string(), false)]);
+}
+
+/// Two members, both listed by the crates.io proxy, the second depending
+/// on the first: each placeholder is waited for before cargo runs, and
+/// each removed once the real version is listed.
+#[test]
+fn a_workspace_with_two_collisions_succeeds_with_a_lagging_index() {
+    let registry = TestRegistry::builder()
+        .token("tok")
+        .upstream("lag-wa", "1.0.0")
+        .upstream("lag-wb", "0.2.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    env.write(
+        "project/ws/Cargo.toml",
+        "[workspace]\nmembers = [\"b\", \"a\"]\nresolver = \"2\"\n",
+    );
+    let manifest = |name: &str, version: &str, deps: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
+             description = \"x\"\nlicense = \"MIT\"\n\n[dependencies]\n{deps}"
+        )
+    };
+    env.write("project/ws/a/Cargo.toml", &manifest("lag-wa", "1.0.0", ""));
+    env.write("project/ws/a/src/lib.rs", "pub fn a() -> u32 { 7 }\n");
+    env.write(
+        "project/ws/b/Cargo.toml",
+        &manifest(
+            "lag-wb",
+            "0.2.0",
+            "lag-wa = { path = \"../a\", version = \"1.0.0\", registry = \"cnb-cargo-repo\" }\n",
+        ),
+    );
+    env.write(
+        "project/ws/b/src/lib.rs",
+        "pub fn b() -> u32 { lag_wa::a() * 2 }\n",
+    );
+    registry.set_index_delay(LAG);
+    let out = timed(
+        "workspace publish",
+        env.cnbcargo()
+            .args(["publish", "--no-verify"])
+            .current_dir(env.project().join("ws")),
+    );
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(!err.contains("error: crate"), "{err}");
+    assert_eq!(registry.versions("lag-wa"), [("1.0.0".to_string(), false)]);
+    assert_eq!(registry.versions("lag-wb"), [("0.2.0".to_string(), false)]);
+    let uploads = registry.uploads();
+    assert_eq!(
+        uploads,
+        [
+            format!("lag-wa@{PLACEHOLDER}"),
+            "lag-wa@1.0.0".to_string(),
+            format!("lag-wb@{PLACEHOLDER}"),
+            "lag-wb@0.2.0".to_string(),
+        ]
+    );
+}
+
+/// `migrate` of a name the destination's proxy lists, one version yanked
+/// in the source: the copies are confirmed by their own `cksum` (not the
+/// proxy's entry of the same version), the yank is replayed once the copy
+/// is there, and the placeholder goes.
+#[test]
+fn migrate_succeeds_with_a_lagging_index_and_replays_the_yank() {
+    let source = TestRegistry::builder()
+        .slug("old/crates")
+        .token("tok-src")
+        .start();
+    source.add_real_crate("lag-mig", "1.0.0", b"one");
+    source.add_real_crate("lag-mig", "1.1.0", b"one point one");
+    source.state().crates.get_mut("lag-mig").unwrap()[0].entry["yanked"] = true.into();
+    let dest = TestRegistry::builder()
+        .token("tok-dst")
+        .upstream("lag-mig", "1.0.0")
+        .start();
+    let mut env = logged_in_env(&dest, "tok-dst");
+    env.env("CNBCARGO_FROM_TOKEN", "tok-src");
+    dest.set_index_delay(LAG);
+    let out = timed(
+        "migrate",
+        env.cnbcargo()
+            .args(["migrate", "--from", &source.index_url(), "lag-mig"]),
+    );
+    assert_success(&out);
+    let err = stderr(&out);
+    assert!(err.contains("2 copied, 0 already there, 0 failed"), "{err}");
+    let mut held = dest.versions("lag-mig");
+    held.sort();
+    assert_eq!(
+        held,
+        [("1.0.0".to_string(), true), ("1.1.0".to_string(), false)]
+    );
+    for (s, d) in source
+        .entries("lag-mig")
+        .iter()
+        .zip(dest.entries("lag-mig"))
+    {
+        assert_eq!(s["cksum"], d["cksum"]);
+    }
+}
+
+/// The placeholder never shows within `--index-timeout`: exit 1, and the
+/// terminal says what the registry holds and the command that resumes; the
+/// rerun, once the index has caught up, finishes.
+#[test]
+fn a_placeholder_the_index_never_lists_is_reported_with_the_resume_command() {
+    let (registry, env, lib) = colliding_crate("lag-stuck", "1.0.0");
+    registry.set_index_delay(Duration::from_secs(3600));
+    let out = timed(
+        "publish, placeholder never listed",
+        env.cnbcargo()
+            .args(["publish", "--index-timeout", "1", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "did not list the placeholder `lag-stuck@0.0.0-cnbcargo.placeholder` within 1 s"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("nothing was published; the registry holds the placeholder `lag-stuck@0.0.0-cnbcargo.placeholder`, in the registry, not yanked"),
+        "{err}"
+    );
+    assert!(
+        err.contains("run `cnbcargo publish --index-timeout 1 -- --no-verify` again"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`cnbcargo delete lag-stuck@0.0.0-cnbcargo.placeholder`"),
+        "{err}"
+    );
+    assert_eq!(
+        registry.versions("lag-stuck"),
+        [(PLACEHOLDER.to_string(), false)]
+    );
+    assert_eq!(registry.uploads(), [format!("lag-stuck@{PLACEHOLDER}")]);
+
+    // The index catches up: the same command resumes from the leftover.
+    registry.set_index_delay(Duration::ZERO);
+    let out = run(env
+        .cnbcargo()
+        .args(["publish", "--index-timeout", "1", "--", "--no-verify"])
+        .current_dir(&lib));
+    assert_success(&out);
+    assert_eq!(
+        registry.versions("lag-stuck"),
+        [("1.0.0".to_string(), false)]
+    );
+}
+
+/// The same for `migrate`: the failure and the leftover placeholder are on
+/// the terminal (not only in `--json`), with the command that resumes.
+#[test]
+fn migrate_reports_a_placeholder_the_index_never_lists() {
+    let source = TestRegistry::builder()
+        .slug("old/crates")
+        .token("tok-src")
+        .start();
+    source.add_real_crate("lag-mstuck", "1.0.0", b"one");
+    let dest = TestRegistry::builder()
+        .token("tok-dst")
+        .upstream("lag-mstuck", "1.0.0")
+        .start();
+    let mut env = logged_in_env(&dest, "tok-dst");
+    env.env("CNBCARGO_FROM_TOKEN", "tok-src");
+    dest.set_index_delay(Duration::from_secs(3600));
+    let url = source.index_url();
+    let out = timed(
+        "migrate, placeholder never listed",
+        env.cnbcargo().args([
+            "migrate",
+            "--from",
+            &url,
+            "--index-timeout",
+            "1",
+            "lag-mstuck",
+        ]),
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "did not list the placeholder `lag-mstuck@0.0.0-cnbcargo.placeholder` within 1 s"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`lag-mstuck@1.0.0` was not copied"), "{err}");
+    assert!(
+        err.contains("still holds the placeholder `lag-mstuck@0.0.0-cnbcargo.placeholder`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("now holds the 0 it had and the 0 uploaded by this run, and the placeholder `lag-mstuck@0.0.0-cnbcargo.placeholder`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!(
+            "run the same command again, `cnbcargo migrate --from {url} --index-timeout 1 lag-mstuck`"
+        )),
+        "{err}"
+    );
+    assert_eq!(dest.uploads(), [format!("lag-mstuck@{PLACEHOLDER}")]);
+}
