@@ -143,15 +143,18 @@ fn migrate_succeeds_with_a_lagging_index_and_replays_the_yank() {
     }
 }
 
-/// The placeholder never shows within `--index-timeout`: exit 1, and the
-/// terminal says what the registry holds and the command that resumes; the
-/// rerun, once the index has caught up, finishes.
+/// The placeholder does not show within a short `--index-timeout`: exit 1,
+/// and the terminal says what the registry holds and the command that
+/// resumes. Rerun at once with a longer timeout, the API does not list the
+/// placeholder yet either: its upload meets a 409, which is the earlier
+/// run's placeholder, waited for like a new one.
 #[test]
-fn a_placeholder_the_index_never_lists_is_reported_with_the_resume_command() {
+fn a_placeholder_the_index_does_not_list_in_time_is_reported_and_resumed() {
     let (registry, env, lib) = colliding_crate("lag-stuck", "1.0.0");
-    registry.set_index_delay(Duration::from_secs(3600));
+    // Long enough that the rerun starts before the placeholder shows.
+    registry.set_index_delay(Duration::from_secs(5));
     let out = timed(
-        "publish, placeholder never listed",
+        "publish, placeholder not listed in time",
         env.cnbcargo()
             .args(["publish", "--index-timeout", "1", "--", "--no-verify"])
             .current_dir(&lib),
@@ -182,13 +185,21 @@ fn a_placeholder_the_index_never_lists_is_reported_with_the_resume_command() {
     );
     assert_eq!(registry.uploads(), [format!("lag-stuck@{PLACEHOLDER}")]);
 
-    // The index catches up: the same command resumes from the leftover.
-    registry.set_index_delay(Duration::ZERO);
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--index-timeout", "1", "--", "--no-verify"])
-        .current_dir(&lib));
+    registry.clear_log();
+    let out = timed(
+        "publish, resumed",
+        env.cnbcargo()
+            .args(["publish", "--index-timeout", "20", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
     assert_success(&out);
+    let refused: Vec<u16> = registry
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(refused, [409, 200], "{}", stderr(&out));
     assert_eq!(
         registry.versions("lag-stuck"),
         [("1.0.0".to_string(), false)]
@@ -247,4 +258,59 @@ fn migrate_reports_a_placeholder_the_index_never_lists() {
         "{err}"
     );
     assert_eq!(dest.uploads(), [format!("lag-mstuck@{PLACEHOLDER}")]);
+}
+
+/// The API may not find a version its index lists yet (another backend):
+/// the placeholder's delete that meets 404 is tried again, not left.
+#[test]
+fn a_placeholder_delete_that_meets_404_is_tried_again() {
+    let (registry, env, lib) = colliding_crate("lag-del", "1.0.0");
+    registry.fail_next(&format!("/lag-del/-/tag/{PLACEHOLDER}"), 2, 404);
+    let out = timed(
+        "publish, delete 404 twice",
+        env.cnbcargo()
+            .args(["publish", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Deleted the placeholder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(registry.versions("lag-del"), [("1.0.0".to_string(), false)]);
+}
+
+/// The same for the yank that stands in for a delete the token may not do.
+#[test]
+fn a_placeholder_yank_that_meets_404_is_tried_again() {
+    use crate::support::registry::{READ, WRITE};
+    let registry = TestRegistry::builder()
+        .token_with_scopes("tok", &[READ, WRITE])
+        .upstream("lag-yank", "1.0.0")
+        .start();
+    let env = logged_in_env(&registry, "tok");
+    let lib = env.new_crate("lag-yank", "lag-yank", "1.0.0", "");
+    registry.fail_next(&format!("/lag-yank/{PLACEHOLDER}/yank"), 2, 404);
+    let out = timed(
+        "publish, yank 404 twice",
+        env.cnbcargo()
+            .args(["publish", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("Yanked the placeholder"),
+        "{}",
+        stderr(&out)
+    );
+    let mut held = registry.versions("lag-yank");
+    held.sort();
+    assert_eq!(
+        held,
+        [
+            (PLACEHOLDER.to_string(), true),
+            ("1.0.0".to_string(), false)
+        ]
+    );
 }
