@@ -240,26 +240,6 @@ pub fn run(
                             ),
                         );
                         uploaded_placeholders.push(plan.name.clone());
-                        // The copies go up only once the registry serves
-                        // its own index for the name, as cargo's publish
-                        // would need.
-                        if let Err(why) = placeholder::wait_served(
-                            &dest.index,
-                            &dest.name,
-                            &plan.name,
-                            dest.index_timeout,
-                            false,
-                            shell,
-                        ) {
-                            shell.warn(format!("{why:#}"));
-                            blocked.insert(
-                                plan.name.clone(),
-                                format!(
-                                    "`{}`'s index did not list its placeholder in time",
-                                    dest.name
-                                ),
-                            );
-                        }
                         placeholder::State::InRegistry
                     }
                     Err(why) => {
@@ -277,6 +257,30 @@ pub fn run(
                 version: PLACEHOLDER_VERSION,
                 state,
             });
+        }
+        // A name's copies go up only once the registry serves its own
+        // index for it, as cargo's publish would need. The waits overlap.
+        let served = crate::parallel::map(&uploaded_placeholders, jobs, |name| {
+            placeholder::wait_served(
+                &dest.index,
+                &dest.name,
+                name,
+                dest.index_timeout,
+                false,
+                shell,
+            )
+        });
+        for (name, served) in uploaded_placeholders.iter().zip(served) {
+            if let Err(why) = served {
+                shell.warn(format!("{why:#}"));
+                blocked.insert(
+                    name.clone(),
+                    format!(
+                        "`{}`'s index did not list its placeholder in time",
+                        dest.name
+                    ),
+                );
+            }
         }
 
         // A name new to the destination gets its oldest version alone
