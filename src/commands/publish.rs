@@ -58,6 +58,13 @@ enum Step {
     UploadPlaceholder {
         package: String,
     },
+    /// Until the index lists the placeholder (uploaded now, or an earlier
+    /// run's: `leftover`, whether yanked), cargo may still see the crates.io
+    /// proxy's entries for the name and refuse.
+    WaitForPlaceholder {
+        package: String,
+        leftover: Option<bool>,
+    },
     Publish {
         package: String,
         version: String,
@@ -672,6 +679,12 @@ fn plan(
                         package: package.clone(),
                     });
                 }
+                if placeholder || leftover.is_some() {
+                    steps.push(Step::WaitForPlaceholder {
+                        package: package.clone(),
+                        leftover,
+                    });
+                }
                 steps.push(Step::Publish {
                     package: package.clone(),
                     version: member.version.clone(),
@@ -789,9 +802,13 @@ impl<'a> Executor<'a> {
                         "Uploaded",
                         format!("the placeholder `{package}@{PLACEHOLDER_VERSION}`"),
                     );
-                    // cargo reads the index before it uploads: until the
-                    // index lists the placeholder it may still show the
-                    // crates.io proxy's version and refuse.
+                }
+                Step::WaitForPlaceholder { package, .. } if dry_run => {
+                    shell.verbose(format!(
+                        "would wait for the index to list `{package}@{PLACEHOLDER_VERSION}`"
+                    ));
+                }
+                Step::WaitForPlaceholder { package, leftover } => {
                     if let Err(err) = placeholder::wait_served(
                         self.index,
                         self.registry(),
@@ -800,7 +817,15 @@ impl<'a> Executor<'a> {
                         true,
                         shell,
                     ) {
-                        self.undo_placeholder(package, report);
+                        match leftover {
+                            None => self.undo_placeholder(package, report),
+                            Some(true) => {
+                                report.placeholder(package, placeholder::State::LeftYanked)
+                            }
+                            Some(false) => {
+                                report.placeholder(package, placeholder::State::InRegistry)
+                            }
+                        }
                         return Err((
                             format!("{package}@{PLACEHOLDER_VERSION}"),
                             "waiting for the index to list the placeholder".to_string(),

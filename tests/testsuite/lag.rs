@@ -314,3 +314,32 @@ fn a_placeholder_yank_that_meets_404_is_tried_again() {
         ]
     );
 }
+
+/// An earlier run's placeholder the API lists while the index still serves
+/// the crates.io proxy's entries for the name (here: the next index reads
+/// answered with the proxy's `1.0.0`): cargo runs only once the index
+/// lists the placeholder.
+#[test]
+fn a_leftover_placeholder_is_waited_for_in_the_index() {
+    use crate::support::registry::{FaultKind, upstream_entry};
+    let (registry, env, lib) = colliding_crate("lag-left", "1.0.0");
+    registry.add_version("lag-left", PLACEHOLDER);
+    // Enough for cargo's dry run, the plan and cargo's publish to read it.
+    registry.fault_next(
+        "/la/g-/lag-left",
+        3,
+        FaultKind::Body(upstream_entry("lag-left", "1.0.0").to_string()),
+    );
+    let out = timed(
+        "publish, leftover not yet in the index",
+        env.cnbcargo()
+            .args(["publish", "--", "--no-verify"])
+            .current_dir(&lib),
+    );
+    assert_success(&out);
+    assert_eq!(registry.uploads(), ["lag-left@1.0.0".to_string()]);
+    assert_eq!(
+        registry.versions("lag-left"),
+        [("1.0.0".to_string(), false)]
+    );
+}
