@@ -131,6 +131,11 @@ pub struct State {
 }
 
 impl State {
+    /// How long an upload stays hidden (see `set_index_delay`).
+    pub fn index_delay(&self) -> Duration {
+        self.index_delay
+    }
+
     /// The versions of `name` the registry shows now: an upload still in
     /// its `index_delay` is not among them.
     pub fn visible(&self, name: &str) -> Vec<&StoredVersion> {
