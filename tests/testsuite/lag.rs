@@ -2,7 +2,10 @@
 //! a real one may: until then it serves the crates.io proxy's entries for
 //! a name it shows no version of, and its OpenAPI and yank answer 404 for
 //! the upload. `publish` and `migrate` must wait for the registry's own
-//! index wherever a step depends on it, and finish on the first run.
+//! index wherever a step depends on it, and finish on the first run; a
+//! delete or yank that meets 404 is tried again; a wait that runs out says
+//! what the registry holds and the command that resumes. Each command's
+//! wall time is printed (`--nocapture`).
 
 use std::time::{Duration, Instant};
 
