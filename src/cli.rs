@@ -363,8 +363,9 @@ pub struct PublishArgs {
     #[arg(short = 'n', long)]
     pub dry_run: bool,
 
-    /// Seconds to wait for the index to list a new version before its
-    /// dependents are published
+    /// Seconds to wait for the index to list an upload (a placeholder
+    /// before cargo runs, a new version before its dependents or the
+    /// placeholder's removal) or for the API to find a placeholder to remove
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     pub index_timeout: u64,
 
@@ -594,6 +595,12 @@ pub struct MigrateArgs {
     /// Print the report as JSON on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Seconds to wait for the destination's index to list an upload (a
+    /// placeholder, a copy, a yank), or its API to find one, before that
+    /// step counts as failed
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    pub index_timeout: u64,
 
     #[command(flatten)]
     pub registry: RegistryArg,

@@ -23,6 +23,7 @@ mod settings;
 mod shell;
 mod spec;
 mod token_check;
+mod wait;
 mod workspace;
 
 use std::ffi::OsString;

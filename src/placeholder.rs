@@ -3,12 +3,17 @@
 //! index for it; once it holds one (this), it serves its own. `publish`
 //! and `migrate` upload it first and remove it after.
 
+use std::time::Duration;
+
 use serde::Serialize;
 
-use crate::client::cnb::CnbApi;
+use crate::client::cnb::{CnbApi, Deleted};
+use crate::client::sparse::SparseIndex;
 use crate::client::webapi::{WebApi, minimal_crate};
 use crate::client::{Op, explain};
+use crate::error::UserError;
 use crate::shell::Shell;
+use crate::wait;
 
 /// A version no real crate uses and crates.io cannot have (cnbcargo's
 /// pre-release tag), so the proxy never lists it.
@@ -43,7 +48,9 @@ impl State {
     }
 }
 
-/// Uploads `name@VERSION`, a minimal library crate.
+/// Uploads `name@VERSION`, a minimal library crate. A 409 (the version is
+/// there) is an earlier run's upload that its API did not show yet: the
+/// placeholder's bytes are always the same, so it is taken as uploaded.
 pub fn upload(web: &WebApi<'_>, name: &str, shell: &Shell) -> anyhow::Result<()> {
     let upload = minimal_crate(
         name,
@@ -53,27 +60,112 @@ pub fn upload(web: &WebApi<'_>, name: &str, shell: &Shell) -> anyhow::Result<()>
     .map_err(|e| {
         crate::error::UserError::new(format!("cannot build the placeholder crate: {e}"))
     })?;
-    web.publish(&upload, shell).map_err(|e| {
+    match web.publish(&upload, shell) {
+        Err(e) if e.status() == Some(409) => {
+            shell.verbose(format!(
+                "the registry has `{name}@{VERSION}` already (an earlier run's): using it"
+            ));
+            Ok(())
+        }
+        result => result.map_err(|e| {
+            explain(
+                e,
+                format!("uploading the placeholder `{name}@{VERSION}` failed"),
+                Op::Read,
+            )
+        }),
+    }
+}
+
+/// Waits (up to `limit`) until `registry`'s index lists the placeholder of
+/// `name`: until then CNB may go on serving the crates.io proxy's entries
+/// for the name, and cargo would still refuse the version as already
+/// there. `spinner`: show one on a terminal.
+pub fn wait_served(
+    index: &SparseIndex<'_>,
+    registry: &str,
+    name: &str,
+    limit: Duration,
+    spinner: bool,
+    shell: &Shell,
+) -> anyhow::Result<()> {
+    let placeholder = format!("{name}@{VERSION}");
+    let listing = wait::until_listed(
+        index,
+        name,
+        limit,
+        spinner.then(|| format!("waiting for `{registry}`'s index to list `{placeholder}`")),
+        shell,
+        |listed| listed.iter().any(|e| e.vers == VERSION),
+    )
+    .map_err(|e| {
         explain(
             e,
-            format!("uploading the placeholder `{name}@{VERSION}` failed"),
+            format!("cannot read `{registry}`'s index entry of `{name}`"),
             Op::Read,
         )
+    })?;
+    if listing.complete {
+        shell.verbose(format!(
+            "`{registry}`'s index lists `{placeholder}` ({} ms)",
+            listing.waited.as_millis()
+        ));
+        return Ok(());
+    }
+    let serves = if listing.entries.is_empty() {
+        "nothing for the name".to_string()
+    } else {
+        let versions: Vec<String> = listing
+            .entries
+            .iter()
+            .take(5)
+            .map(|e| crate::shell::clean_line(&e.vers))
+            .collect();
+        format!(
+            "other entries for the name ({}{}: the crates.io proxy's)",
+            versions.join(", "),
+            if listing.entries.len() > 5 {
+                ", ..."
+            } else {
+                ""
+            }
+        )
+    };
+    Err(UserError::new(format!(
+        "`{registry}`'s index did not list the placeholder `{placeholder}` within {} s; it still serves {serves}",
+        limit.as_secs()
+    ))
+    .hint("the registry is slow to update its index: pass a longer `--index-timeout`")
+    .into())
+}
+
+/// Deletes the placeholder through CNB's API, trying a 404 again within
+/// `limit` (the API may not find an upload it has just answered).
+pub fn delete(
+    api: &CnbApi<'_>,
+    name: &str,
+    limit: Duration,
+    shell: &Shell,
+) -> Result<Deleted, crate::client::Error> {
+    wait::retry_not_found(limit, &format!("`{name}@{VERSION}`"), shell, || {
+        api.delete_version(name, VERSION, shell)
     })
 }
 
 /// Deletes the placeholder through CNB's API; where the token may not
-/// delete, yanks it, unless an earlier run did already (`yanked`).
+/// delete, yanks it, unless an earlier run did already (`yanked`). A 404
+/// from either is tried again within `limit`.
 pub fn remove<'w>(
     api: Option<&CnbApi<'_>>,
     web: impl FnOnce() -> anyhow::Result<&'w WebApi<'w>>,
     name: &str,
     yanked: bool,
+    limit: Duration,
     shell: &Shell,
 ) -> State {
     let placeholder = format!("{name}@{VERSION}");
     let deleted = match api {
-        Some(api) => api.delete_version(name, VERSION, shell),
+        Some(api) => delete(api, name, limit, shell),
         None => Err(crate::client::Error::Input(
             "no CNB API to delete with".to_string(),
         )),
@@ -97,8 +189,10 @@ pub fn remove<'w>(
                 "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
             ));
             match web().and_then(|api| {
-                api.yank(name, VERSION, shell)
-                    .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
+                wait::retry_not_found(limit, &format!("`{placeholder}`"), shell, || {
+                    api.yank(name, VERSION, shell)
+                })
+                .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
             }) {
                 Ok(()) => {
                     shell.status("Yanked", format!("the placeholder `{placeholder}`"));
@@ -116,8 +210,13 @@ pub fn remove<'w>(
             }
         }
         Err(err) => {
+            let still = if err.status() == Some(404) {
+                format!(" (not found there for {} s)", limit.as_secs())
+            } else {
+                String::new()
+            };
             shell.warn(format!(
-                "could not delete the placeholder `{placeholder}`: {err}"
+                "could not delete the placeholder `{placeholder}`: {err}{still}"
             ));
             shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
             if yanked {

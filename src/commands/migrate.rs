@@ -81,6 +81,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
         api: ctx.api(&target, args.api.api_endpoint.as_deref())?,
         web: ctx.web_api(&target)?,
         index: ctx.index(&target)?,
+        index_timeout: std::time::Duration::from_secs(args.index_timeout),
     };
     let printer = Printer::new(shell, args.dry_run);
     let report = migrate::run(
@@ -409,10 +410,31 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
         // What the registry holds: what it had, and what this run put
         // there (a failed yank or check leaves the version uploaded).
         let uploaded = report.uploaded();
+        let placeholders: Vec<String> = report
+            .placeholders
+            .iter()
+            .filter(|p| {
+                matches!(
+                    p.state,
+                    PlaceholderState::Yanked
+                        | PlaceholderState::InRegistry
+                        | PlaceholderState::LeftYanked
+                )
+            })
+            .map(|p| format!("`{}@{}`", p.name, p.version))
+            .collect();
+        let placeholders = match placeholders.len() {
+            0 => String::new(),
+            1 => format!(", and the placeholder {}", placeholders[0]),
+            _ => format!(", and the placeholders {}", placeholders.join(", ")),
+        };
         return Err(UserError::new(format!(
-            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run"
+            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run{placeholders}"
         ))
-        .hint("fix what the warnings above say and run the same command again: versions already in the registry are skipped")
+        .hint(format!(
+            "fix what the warnings above say and run the same command again, `{}`: versions already in the registry are skipped",
+            super::publish::resume_command()
+        ))
         .into());
     }
     Ok(())

@@ -3,15 +3,14 @@
 //! prints (dry run) or carries out, so the two cannot drift apart.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
 
 use crate::cargo::Cargo;
 use crate::cli::{PlaceholderMode, PublishArgs};
-use crate::client::cnb::{CnbApi, Deleted};
+use crate::client::cnb::CnbApi;
 use crate::client::sparse::SparseIndex;
 use crate::client::webapi::WebApi;
 use crate::client::{Op, explain};
@@ -58,6 +57,13 @@ enum Step {
     },
     UploadPlaceholder {
         package: String,
+    },
+    /// Until the index lists the placeholder (uploaded now, or an earlier
+    /// run's: `leftover`, whether yanked), cargo may still see the crates.io
+    /// proxy's entries for the name and refuse.
+    WaitForPlaceholder {
+        package: String,
+        leftover: Option<bool>,
     },
     Publish {
         package: String,
@@ -673,6 +679,12 @@ fn plan(
                         package: package.clone(),
                     });
                 }
+                if placeholder || leftover.is_some() {
+                    steps.push(Step::WaitForPlaceholder {
+                        package: package.clone(),
+                        leftover,
+                    });
+                }
                 steps.push(Step::Publish {
                     package: package.clone(),
                     version: member.version.clone(),
@@ -791,6 +803,36 @@ impl<'a> Executor<'a> {
                         format!("the placeholder `{package}@{PLACEHOLDER_VERSION}`"),
                     );
                 }
+                Step::WaitForPlaceholder { package, .. } if dry_run => {
+                    shell.verbose(format!(
+                        "would wait for the index to list `{package}@{PLACEHOLDER_VERSION}`"
+                    ));
+                }
+                Step::WaitForPlaceholder { package, leftover } => {
+                    if let Err(err) = placeholder::wait_served(
+                        self.index,
+                        self.registry(),
+                        package,
+                        self.index_timeout,
+                        true,
+                        shell,
+                    ) {
+                        match leftover {
+                            None => self.undo_placeholder(package, report),
+                            Some(true) => {
+                                report.placeholder(package, placeholder::State::LeftYanked)
+                            }
+                            Some(false) => {
+                                report.placeholder(package, placeholder::State::InRegistry)
+                            }
+                        }
+                        return Err((
+                            format!("{package}@{PLACEHOLDER_VERSION}"),
+                            "waiting for the index to list the placeholder".to_string(),
+                            err,
+                        ));
+                    }
+                }
                 Step::Publish { package, version } if dry_run => {
                     shell.status("Would upload", format!("`{package}@{version}`"));
                     if self.shadowing.contains(package) {
@@ -809,13 +851,7 @@ impl<'a> Executor<'a> {
                         shell,
                     );
                     if let Err(err) = result {
-                        // Leave the registry as it was for this package.
-                        if report.placeholders.iter().any(|p| {
-                            &p.package == package && p.state == placeholder::State::InRegistry
-                        }) && self.delete_placeholder(package).is_ok()
-                        {
-                            report.placeholder(package, placeholder::State::Deleted);
-                        }
+                        self.undo_placeholder(package, report);
                         return Err((
                             format!("{package}@{version}"),
                             "cargo publish".to_string(),
@@ -879,62 +915,63 @@ impl<'a> Executor<'a> {
 
     fn wait_for_index(&self, package: &str, version: &str) -> Result<()> {
         let shell = self.shell();
-        let started = Instant::now();
-        let spinner = if std::io::stderr().is_terminal() && !shell.is_quiet() {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_message(format!(
+        let listing = crate::wait::until_listed(
+            self.index,
+            package,
+            self.index_timeout,
+            Some(format!(
                 "waiting for the index to list `{package}@{version}`"
-            ));
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        } else {
-            indicatif::ProgressBar::hidden()
-        };
-        let mut backoff = Duration::from_millis(100);
-        let result = loop {
-            match self.index.versions(package, shell) {
-                Ok(listed) if listed.iter().any(|e| e.vers == version) => break Ok(()),
-                Ok(_) => {}
-                Err(e) => {
-                    break Err(explain(
-                        e,
-                        format!("cannot read the index entry of `{package}`"),
-                        Op::Read,
-                    ));
-                }
-            }
-            if started.elapsed() >= self.index_timeout {
-                break Err(UserError::new(format!(
-                    "the index did not list `{package}@{version}` within {} s",
-                    self.index_timeout.as_secs()
-                ))
-                .hint("the upload went through; pass a longer `--index-timeout` and run again")
-                .into());
-            }
-            std::thread::sleep(backoff.min(self.index_timeout.saturating_sub(started.elapsed())));
-            backoff = (backoff * 2).min(Duration::from_secs(2));
-        };
-        spinner.finish_and_clear();
-        if result.is_ok() {
-            shell.verbose(format!(
-                "the index lists `{package}@{version}` ({} ms)",
-                started.elapsed().as_millis()
-            ));
+            )),
+            shell,
+            |listed| listed.iter().any(|e| e.vers == version),
+        )
+        .map_err(|e| {
+            explain(
+                e,
+                format!("cannot read the index entry of `{package}`"),
+                Op::Read,
+            )
+        })?;
+        if !listing.complete {
+            return Err(UserError::new(format!(
+                "the index did not list `{package}@{version}` within {} s",
+                self.index_timeout.as_secs()
+            ))
+            .hint("the upload went through; pass a longer `--index-timeout` and run again")
+            .into());
         }
-        result
+        shell.verbose(format!(
+            "the index lists `{package}@{version}` ({} ms)",
+            listing.waited.as_millis()
+        ));
+        Ok(())
     }
 
-    fn delete_placeholder(&self, package: &str) -> Result<Deleted, crate::client::Error> {
-        match self.api {
-            Some(api) => api.delete_version(package, PLACEHOLDER_VERSION, self.shell()),
-            None => Err(crate::client::Error::Input(
-                "no CNB API to delete with".to_string(),
-            )),
+    /// After a failed step, deletes the placeholder this run uploaded for
+    /// `package`, so that the registry is left as it was for it; the
+    /// report says whether that worked.
+    fn undo_placeholder(&self, package: &str, report: &mut Report) {
+        let uploaded = report
+            .placeholders
+            .iter()
+            .any(|p| p.package == package && p.state == placeholder::State::InRegistry);
+        if uploaded
+            && let Some(api) = self.api
+            && placeholder::delete(api, package, self.index_timeout, self.shell()).is_ok()
+        {
+            report.placeholder(package, placeholder::State::Deleted);
         }
     }
 
     fn remove_placeholder(&self, package: &str, yanked: bool) -> placeholder::State {
-        placeholder::remove(self.api, || self.web_api(), package, yanked, self.shell())
+        placeholder::remove(
+            self.api,
+            || self.web_api(),
+            package,
+            yanked,
+            self.index_timeout,
+            self.shell(),
+        )
     }
 }
 
@@ -977,7 +1014,7 @@ fn summarize(report: &Report, shell: &Shell) {
 }
 
 /// The command that was run, to run again: it resumes.
-fn resume_command() -> String {
+pub(super) fn resume_command() -> String {
     let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
     format!("cnbcargo {}", args.join(" "))
 }

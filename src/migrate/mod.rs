@@ -8,7 +8,7 @@ pub mod manifest;
 pub mod source;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Result;
 use serde::Serialize;
@@ -19,11 +19,8 @@ use crate::client::webapi::WebApi;
 use crate::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
 use crate::shell::Shell;
 use crate::spec::VersionMatch;
+use crate::wait;
 use source::Source;
-
-/// How long the destination's index may take to list an upload, as cargo
-/// waits after `cargo publish` (its `publish.timeout` default).
-const INDEX_WAIT: Duration = Duration::from_secs(60);
 
 /// The registry crates are copied into.
 pub struct Destination<'h> {
@@ -31,6 +28,9 @@ pub struct Destination<'h> {
     pub api: CnbApi<'h>,
     pub web: WebApi<'h>,
     pub index: SparseIndex<'h>,
+    /// How long its index (and API) may take to show an upload or a yank
+    /// (`--index-timeout`; 60 s by default, as cargo waits after a publish).
+    pub index_timeout: Duration,
 }
 
 /// One name to copy, with the versions wanted.
@@ -223,7 +223,8 @@ pub fn run(
 
     for level in levels(&plans, source) {
         let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
-        let mut blocked = BTreeSet::new();
+        // Names whose versions are not uploaded, and why.
+        let mut blocked = BTreeMap::new();
         let mut uploaded_placeholders = Vec::new();
         for plan in level.iter().filter(|p| p.collides()) {
             let state = if dry_run {
@@ -242,7 +243,10 @@ pub fn run(
                         placeholder::State::InRegistry
                     }
                     Err(why) => {
-                        blocked.insert(plan.name.clone());
+                        blocked.insert(
+                            plan.name.clone(),
+                            "its placeholder could not be uploaded".to_string(),
+                        );
                         shell.warn(format!("{why:#}"));
                         placeholder::State::Failed
                     }
@@ -253,6 +257,30 @@ pub fn run(
                 version: PLACEHOLDER_VERSION,
                 state,
             });
+        }
+        // A name's copies go up only once the registry serves its own
+        // index for it, as cargo's publish would need. The waits overlap.
+        let served = crate::parallel::map(&uploaded_placeholders, jobs, |name| {
+            placeholder::wait_served(
+                &dest.index,
+                &dest.name,
+                name,
+                dest.index_timeout,
+                false,
+                shell,
+            )
+        });
+        for (name, served) in uploaded_placeholders.iter().zip(served) {
+            if let Err(why) = served {
+                shell.warn(format!("{why:#}"));
+                blocked.insert(
+                    name.clone(),
+                    format!(
+                        "`{}`'s index did not list its placeholder in time",
+                        dest.name
+                    ),
+                );
+            }
         }
 
         // A name new to the destination gets its oldest version alone
@@ -274,12 +302,8 @@ pub fn run(
             let entry = &item.entry;
             let outcome = if dry_run {
                 VersionReport::new(entry, Action::Planned)
-            } else if blocked.contains(&entry.name) {
-                VersionReport::failed(
-                    entry,
-                    false,
-                    "its placeholder could not be uploaded".to_string(),
-                )
+            } else if let Some(why) = blocked.get(&entry.name) {
+                VersionReport::failed(entry, false, why.clone())
             } else {
                 copy(source, dest, entry, shell)
             };
@@ -291,19 +315,29 @@ pub fn run(
         let mut results = crate::parallel::map(&first, jobs, copy_one);
         results.extend(crate::parallel::map(&rest, jobs, copy_one));
 
-        // The next level depends on this one, and a placeholder may only
-        // go once the name's own versions are served: wait until the
-        // destination's index lists the copies, and check them.
+        // The next level depends on this one, a yank needs the version
+        // there, and a placeholder may only go once the name's own
+        // versions are served: wait until the destination's index lists
+        // the copies as its own, replay the yanks, and check them.
+        let uploaded: Vec<bool> = results.iter().map(|o| o.action == Action::Copied).collect();
         if !dry_run {
             confirm_listed(dest, &level, &mut results, jobs, shell);
         }
-        for outcome in results.iter().filter(|o| o.action == Action::Copied) {
+        // Said now, whether they passed or not.
+        for (outcome, _) in results.iter().zip(uploaded).filter(|(_, u)| *u) {
             progress.done(outcome);
         }
         report.versions.extend(results);
 
         for name in uploaded_placeholders {
-            let state = placeholder::remove(Some(&dest.api), || Ok(&dest.web), &name, false, shell);
+            let state = placeholder::remove(
+                Some(&dest.api),
+                || Ok(&dest.web),
+                &name,
+                false,
+                dest.index_timeout,
+                shell,
+            );
             if let Some(p) = report.placeholders.iter_mut().find(|p| p.name == name) {
                 p.state = state;
             }
@@ -315,6 +349,7 @@ pub fn run(
                     || Ok(&dest.web),
                     &plan.name,
                     yanked,
+                    dest.index_timeout,
                     shell,
                 );
                 report.placeholders.push(PlaceholderReport {
@@ -628,18 +663,18 @@ fn copy(
         }
         return VersionReport::failed(entry, false, format!("the upload failed: {e}"));
     }
-    if entry.yanked
-        && let Err(e) = dest.web.yank(&entry.name, &entry.vers, shell)
-    {
-        return VersionReport::failed(entry, true, format!("uploaded, but the yank failed: {e}"));
-    }
+    // A yank is replayed once the index lists the copy (`confirm_listed`):
+    // a registry may not find the version to yank before then.
     VersionReport::new(entry, Action::Copied)
 }
 
-/// Waits (up to `INDEX_WAIT`, as cargo waits after a publish) until the
-/// destination's index lists this level's copies, then checks each against
-/// the source: its `cksum` and yank state. A version that does not pass
-/// fails, with a warning saying why.
+/// For each name of the level with copies, side by side: waits (up to
+/// `--index-timeout`) until the destination's index lists each copy with
+/// the source's `cksum` (its own entry: while the registry shows no
+/// version of the name, CNB serves the crates.io proxy's, whose entry of
+/// the same version has other bytes), yanks those the source has yanked
+/// and waits until the index shows them so. A version that does not pass
+/// fails, with the reason.
 fn confirm_listed(
     dest: &Destination<'_>,
     level: &[&NamePlan],
@@ -647,78 +682,130 @@ fn confirm_listed(
     jobs: usize,
     shell: &Shell,
 ) {
-    let names: Vec<&NamePlan> = level
+    let names: Vec<(&str, Vec<&FullEntry>)> = level
         .iter()
-        .copied()
-        .filter(|p| {
-            results
+        .map(|plan| {
+            let copied: Vec<&FullEntry> = results
                 .iter()
-                .any(|r| r.action == Action::Copied && r.name == p.name)
+                .filter(|r| r.action == Action::Copied && r.name == plan.name)
+                .filter_map(|r| {
+                    plan.items
+                        .iter()
+                        .find(|i| i.entry.vers == r.version)
+                        .map(|i| &i.entry)
+                })
+                .collect();
+            (plan.name.as_str(), copied)
         })
+        .filter(|(_, copied)| !copied.is_empty())
         .collect();
-    let listed = crate::parallel::map(&names, jobs, |plan| {
-        let wanted: Vec<&str> = results
-            .iter()
-            .filter(|r| r.action == Action::Copied && r.name == plan.name)
-            .map(|r| r.version.as_str())
-            .collect();
-        let started = Instant::now();
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let listed = dest.index.full_entries(&plan.name, shell);
-            let done = listed
-                .as_ref()
-                .is_ok_and(|l| wanted.iter().all(|w| l.iter().any(|e| e.vers == *w)));
-            if done || started.elapsed() >= INDEX_WAIT {
-                return listed;
-            }
-            std::thread::sleep(backoff);
-            backoff = (backoff * 2).min(Duration::from_secs(2));
-        }
+    let problems = crate::parallel::map(&names, jobs, |(name, copied)| {
+        confirm_name(dest, name, copied, shell)
     });
-    for (plan, listed) in names.iter().zip(listed) {
-        for result in results
-            .iter_mut()
-            .filter(|r| r.action == Action::Copied && r.name == plan.name)
-        {
-            let Some(item) = plan.items.iter().find(|i| i.entry.vers == result.version) else {
-                continue;
-            };
-            let problem = match &listed {
-                Err(e) => Some(format!(
-                    "uploaded, but `{}`'s index could not be read to check it: {e}",
-                    dest.name
-                )),
-                Ok(listed) => match listed.iter().find(|l| l.vers == item.entry.vers) {
-                    None => Some(format!(
-                        "uploaded, but `{}`'s index does not list it after {} s",
-                        dest.name,
-                        INDEX_WAIT.as_secs()
-                    )),
-                    Some(l) if !l.cksum.eq_ignore_ascii_case(&item.entry.cksum) => Some(format!(
-                        "uploaded, but `{}`'s index lists checksum {} where the source's has {}",
-                        dest.name,
-                        crate::shell::clean_line(&l.cksum),
-                        item.entry.cksum
-                    )),
-                    Some(l) if l.yanked != item.entry.yanked => Some(format!(
-                        "uploaded, but `{}`'s index lists it {}yanked, the source {}",
-                        dest.name,
-                        if l.yanked { "" } else { "not " },
-                        if item.entry.yanked {
-                            "yanked"
-                        } else {
-                            "not yanked"
-                        }
-                    )),
-                    Some(_) => None,
-                },
-            };
-            if let Some(problem) = problem {
+    for ((name, copied), problems) in names.iter().zip(problems) {
+        for (entry, problem) in copied.iter().zip(problems) {
+            let Some(problem) = problem else { continue };
+            if let Some(result) = results
+                .iter_mut()
+                .find(|r| r.name == *name && r.version == entry.vers)
+            {
                 result.action = Action::Failed;
                 result.uploaded = true;
                 result.error = Some(problem);
             }
         }
     }
+}
+
+/// `confirm_listed` for one name's copies: the problem of each, if any.
+fn confirm_name(
+    dest: &Destination<'_>,
+    name: &str,
+    copied: &[&FullEntry],
+    shell: &Shell,
+) -> Vec<Option<String>> {
+    let limit = dest.index_timeout;
+    let own = |listed: &[FullEntry], entry: &FullEntry| -> Option<FullEntry> {
+        listed
+            .iter()
+            .find(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
+            .cloned()
+    };
+    let unreadable = |e: crate::client::Error| {
+        let why = format!(
+            "uploaded, but `{}`'s index could not be read to check it: {e}",
+            dest.name
+        );
+        copied.iter().map(|_| Some(why.clone())).collect()
+    };
+    let listing = match wait::until_listed(&dest.index, name, limit, None, shell, |listed| {
+        copied.iter().all(|e| own(listed, e).is_some())
+    }) {
+        Ok(listing) => listing,
+        Err(e) => return unreadable(e),
+    };
+    let mut problems: Vec<Option<String>> = vec![None; copied.len()];
+    let mut to_yank = Vec::new();
+    for (i, entry) in copied.iter().enumerate() {
+        match own(&listing.entries, entry) {
+            Some(listed) if entry.yanked && !listed.yanked => to_yank.push(i),
+            Some(listed) if listed.yanked && !entry.yanked => {
+                problems[i] = Some(format!(
+                    "uploaded, but `{}`'s index lists it yanked, the source not yanked",
+                    dest.name
+                ));
+            }
+            Some(_) => {}
+            None => {
+                problems[i] = Some(
+                    match listing.entries.iter().find(|l| l.vers == entry.vers) {
+                        None => format!(
+                            "uploaded, but `{}`'s index does not list it after {} s",
+                            dest.name,
+                            limit.as_secs()
+                        ),
+                        Some(other) => format!(
+                            "uploaded, but after {} s `{}`'s index still lists checksum {} for it where the source's has {} (not its own copy: e.g. the crates.io proxy's entry)",
+                            limit.as_secs(),
+                            dest.name,
+                            crate::shell::clean_line(&other.cksum),
+                            entry.cksum
+                        ),
+                    },
+                );
+            }
+        }
+    }
+    let mut yanked = Vec::new();
+    for i in to_yank {
+        let entry = copied[i];
+        let what = format!("`{}@{}`", entry.name, entry.vers);
+        match wait::retry_not_found(limit, &what, shell, || {
+            dest.web.yank(&entry.name, &entry.vers, shell)
+        }) {
+            Ok(()) => yanked.push(i),
+            Err(e) => problems[i] = Some(format!("uploaded, but the yank failed: {e}")),
+        }
+    }
+    if yanked.is_empty() {
+        return problems;
+    }
+    let listing = match wait::until_listed(&dest.index, name, limit, None, shell, |listed| {
+        yanked
+            .iter()
+            .all(|&i| own(listed, copied[i]).is_some_and(|l| l.yanked))
+    }) {
+        Ok(listing) => listing,
+        Err(e) => return unreadable(e),
+    };
+    for i in yanked {
+        if !own(&listing.entries, copied[i]).is_some_and(|l| l.yanked) {
+            problems[i] = Some(format!(
+                "uploaded and yanked, but `{}`'s index does not list it yanked after {} s",
+                dest.name,
+                limit.as_secs()
+            ));
+        }
+    }
+    problems
 }

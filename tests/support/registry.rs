@@ -51,6 +51,12 @@ impl StoredVersion {
     pub fn yanked(&self) -> bool {
         self.entry["yanked"].as_bool().unwrap()
     }
+
+    /// Whether the registry shows it yet (see `set_index_delay`).
+    pub fn visible(&self, index_delay: Duration) -> bool {
+        self.published_at
+            .is_none_or(|at| at.elapsed() >= index_delay)
+    }
 }
 
 /// What an injected fault does to a request.
@@ -107,7 +113,8 @@ pub struct State {
     pub log: Vec<LoggedRequest>,
     latency: Duration,
     faults: VecDeque<Fault>,
-    /// New uploads show in the index only after this long.
+    /// New uploads show (in the index, the OpenAPI and the Web API's yank
+    /// and download) only after this long.
     index_delay: Duration,
     /// Versions whose upload the server refuses.
     refused_versions: HashSet<String>,
@@ -122,6 +129,22 @@ pub struct State {
     pub search_ignores_page: bool,
     /// Downloads answer `302` to this base (`{base}/{name}/{vers}/download`).
     pub redirect_downloads: Option<String>,
+}
+
+impl State {
+    /// How long an upload stays hidden (see `set_index_delay`).
+    pub fn index_delay(&self) -> Duration {
+        self.index_delay
+    }
+
+    /// The versions of `name` the registry shows now: an upload still in
+    /// its `index_delay` is not among them.
+    pub fn visible(&self, name: &str) -> Vec<&StoredVersion> {
+        self.crates
+            .get(&name.to_lowercase())
+            .map(|vs| vs.iter().filter(|v| v.visible(self.index_delay)).collect())
+            .unwrap_or_default()
+    }
 }
 
 pub struct TestRegistry {
@@ -359,8 +382,12 @@ impl TestRegistry {
         });
     }
 
-    /// New uploads appear in the index only after `delay`, as on a
-    /// registry whose index lags behind its uploads.
+    /// New uploads appear only after `delay`, as on a registry whose index
+    /// lags behind its uploads: until then the index does not list them
+    /// (a name with no version shown yet gets the crates.io proxy's
+    /// entries, as on CNB), and the OpenAPI (list, detail, delete) and the
+    /// Web API's yank, unyank and download answer 404 for them. An upload
+    /// of the same version is refused (409) at once.
     pub fn set_index_delay(&self, delay: Duration) {
         self.state().index_delay = delay;
     }
@@ -693,21 +720,12 @@ fn route(
         if file != index_path(&name) {
             return Reply::error(404, "not found");
         }
-        let lines: Vec<String> = match st.crates.get(&name) {
-            Some(local) if !local.is_empty() => {
-                let delay = st.index_delay;
-                let shown: Vec<String> = local
-                    .iter()
-                    .filter(|v| v.published_at.is_none_or(|at| at.elapsed() >= delay))
-                    .map(|v| v.entry.to_string())
-                    .collect();
-                if shown.is_empty() {
-                    return Reply::error(404, "not found");
-                }
-                shown
-            }
-            // CNB serves the crates.io proxy's index for crates it does not hold.
-            _ => match st.upstream.get(&name) {
+        let local = st.visible(&name);
+        let lines: Vec<String> = match local.is_empty() {
+            false => local.iter().map(|v| v.entry.to_string()).collect(),
+            // CNB serves the crates.io proxy's index for crates it does not
+            // hold, and (lagging) for those whose uploads it does not show yet.
+            true => match st.upstream.get(&name) {
                 Some(upstream) => upstream.iter().map(Value::to_string).collect(),
                 None => return Reply::error(404, "not found"),
             },
@@ -785,12 +803,14 @@ fn api_route(st: &mut State, method: &Method, api: &str, body: &[u8]) -> Reply {
     }
 }
 
+/// A version the registry shows (see `set_index_delay`).
 fn find_version<'s>(st: &'s mut State, name: &str, vers: &str) -> Option<&'s mut StoredVersion> {
     let vers = percent_decode(vers);
+    let delay = st.index_delay;
     st.crates
         .get_mut(&name.to_lowercase())?
         .iter_mut()
-        .find(|v| v.vers() == vers)
+        .find(|v| v.vers() == vers && v.visible(delay))
 }
 
 pub fn percent_decode(text: &str) -> String {

@@ -17,6 +17,7 @@ mod gate;
 mod hostile;
 mod init;
 mod interactive;
+mod lag;
 mod login;
 mod migrate;
 mod network;

@@ -677,7 +677,9 @@ fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
 }
 
 /// A destination whose index lists uploads late: migrate waits, as cargo
-/// does, before dependents go up and before it checks the copies.
+/// does, before dependents go up, before it checks the copies, and before
+/// it replays the yank of `mig-base@0.1.0` (the registry's yank does not
+/// find a version it does not show yet).
 #[test]
 fn a_lagging_destination_index_is_waited_for() {
     let Fixture { source, dest, env } = fixture();
