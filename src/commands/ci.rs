@@ -285,15 +285,18 @@ fn plan(root: &Node, lines: &[&str]) -> Result<Edit, Refusal> {
             after,
             indent: indent + 2,
         }),
+        // The parser marks a block sequence at its first `-`, an
+        // indentless one (`-` under the key's own column) after it.
         Kind::Seq(_)
             if !value.anchored()
                 && !value.tagged
                 && value.line() > key.line()
-                && char_at(lines, value) == Some('-') =>
+                && line(lines, value.line()).trim_start().starts_with("- ") =>
         {
+            let first = line(lines, value.line());
             Ok(Edit::Item {
                 after,
-                indent: value.col(),
+                indent: first.len() - first.trim_start_matches(' ').len(),
             })
         }
         _ => Err(not_editable(
@@ -355,17 +358,18 @@ fn not_editable(value: &Node, key: &Node, lines: &[&str], name: &str, wanted: &s
 /// Refuses a mapping written in flow style (`{ ... }`): the text edit adds
 /// lines in block style.
 fn block_mapping(map: &Node, lines: &[&str], name: &str) -> Result<(), Refusal> {
-    let first = map.entries().and_then(|mut e| e.next()).map(|(k, _)| k);
-    match first {
-        Some(key) if !only_spaces_before(lines, key) => Err(refuse(
+    // The parser marks a flow mapping at its `{`, a block one at its first
+    // key's `:` (or `?`).
+    if char_at(lines, map) == Some('{') {
+        return Err(refuse(
             format!(
                 "{name} is written in flow style (`{{ ... }}`) (line {}), which `cnbcargo ci` cannot merge into",
-                key.line()
+                map.line()
             ),
             "rewrite it in block style, or add the pipeline by hand",
-        )),
-        _ => Ok(()),
+        ));
     }
+    Ok(())
 }
 
 /// Refuses to add `adding` to a mapping that takes keys from a YAML merge
