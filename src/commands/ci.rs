@@ -411,9 +411,10 @@ fn plain_key(key: &Node, lines: &[&str], name: &str, indent: usize) -> Result<()
         Some(_) => Ok(()),
         None => Err(refuse(
             format!(
-                "the key `{name}` is written `{}` (line {}), a form `cnbcargo ci` does not edit (it would add a second `{name}`)",
+                "the key `{name}` is written `{}` (line {}, column {}), a form `cnbcargo ci` does not edit (it would add a second `{name}`)",
                 yaml::shown(text),
-                key.line()
+                key.line(),
+                key.col() + 1
             ),
             &format!("rewrite it as `{name}:` on a line of its own, or add the pipeline by hand"),
         )),
@@ -602,6 +603,18 @@ mod tests {
         );
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
         assert!(readme.contains(INSTALL), "README.md must name `{INSTALL}`");
+    }
+
+    /// The check after the edit catches what the checks before it do not
+    /// name: here the blank line before `$:` would join a `|+` scalar.
+    #[test]
+    fn the_merged_file_must_read_as_the_original_plus_the_pipeline() {
+        let why = merge("notes: |+\n  kept\n", "x", "rust:1.89")
+            .unwrap_err()
+            .why;
+        assert!(why.contains("would not read as the original"), "{why}");
+        let why = merge("a: 1\n...\n", "x", "rust:1.89").unwrap_err().why;
+        assert!(why.contains("would not be valid YAML"), "{why}");
     }
 
     #[test]

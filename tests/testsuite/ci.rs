@@ -305,7 +305,7 @@ fn a_byte_order_mark_before_the_dollar_key_is_refused_unchanged() {
 fn a_quoted_dollar_key_with_a_space_is_refused_unchanged() {
     assert_refused(
         &format!("main:\n  push: []\n\"$\" :\n  push:\n{NOTES}"),
-        "the key `$` is written `\"$\" :` (line 3)",
+        "the key `$` is written `\"$\" :` (line 3, column 1)",
     );
 }
 
@@ -313,7 +313,7 @@ fn a_quoted_dollar_key_with_a_space_is_refused_unchanged() {
 fn a_complex_dollar_key_is_refused_unchanged() {
     assert_refused(
         &format!("? $\n: push:\n{NOTES}"),
-        "the key `$` is written `? $` (line 1)",
+        "the key `$` is written `? $` (line 1, column 3)",
     );
 }
 

@@ -55,9 +55,10 @@ impl Node {
         self.anchor > 0
     }
 
-    /// Whether it is the untagged scalar `text` (in any quoting style).
+    /// Whether it is the scalar `text`, in any quoting style and with or
+    /// without a tag (`!!str $` is the key `$` too).
     pub fn is_scalar(&self, text: &str) -> bool {
-        !self.tagged && matches!(&self.kind, Kind::Scalar(v, _) if v == text)
+        matches!(&self.kind, Kind::Scalar(v, _) if v == text)
     }
 
     /// Whether it is written as nothing at all (`key:` and no value).
@@ -131,14 +132,21 @@ pub fn parse(text: &str) -> Result<Option<(Node, Yaml)>, Unreadable> {
 
 /// Parses text `ci` wrote: its one document, or why not.
 pub fn load(text: &str) -> Result<Yaml, String> {
+    let why = |e: yaml_rust2::ScanError| {
+        if e.info().contains("duplicated key") {
+            format!("a key would be written twice (line {})", e.marker().line())
+        } else {
+            format!("{} (line {})", e.info(), e.marker().line())
+        }
+    };
     let mut tree = Tree::default();
     Parser::new_from_str(text)
         .load(&mut tree, true)
-        .map_err(|e| e.info().to_string())?;
+        .map_err(why)?;
     if let Some(why) = tree.refused {
         return Err(why);
     }
-    let mut docs = YamlLoader::load_from_str(text).map_err(|e| e.info().to_string())?;
+    let mut docs = YamlLoader::load_from_str(text).map_err(why)?;
     match (docs.pop(), docs.is_empty()) {
         (Some(doc), true) => Ok(doc),
         _ => Err("it would not hold exactly one YAML document".into()),
