@@ -244,8 +244,9 @@ pub fn publishes(doc: &Yaml) -> bool {
     }
 }
 
-/// Whether a shell script has a command `cnbcargo [global options] publish`
-/// (the program named by any path, after any `NAME=value` assignments).
+/// Whether a shell script has a command `cnbcargo [global options]
+/// publish` (or `cargo cnb publish`, or `cargo-cnb publish`), the program
+/// named by any path, after any `NAME=value` assignments.
 fn runs_publish(script: &str) -> bool {
     script
         .lines()
@@ -255,12 +256,16 @@ fn runs_publish(script: &str) -> bool {
                 .split_whitespace()
                 .take_while(|w| !w.starts_with('#'))
                 .map(|w| w.trim_matches(['"', '\'']))
-                .skip_while(|w| w.split_once('=').is_some_and(|(name, _)| is_name(name)));
-            let Some(program) = words.next() else {
-                return false;
-            };
-            if program.rsplit('/').next() != Some("cnbcargo") {
-                return false;
+                .skip_while(|w| w.split_once('=').is_some_and(|(name, _)| is_name(name)))
+                .peekable();
+            let program = words.next().and_then(|p| p.rsplit('/').next());
+            match program {
+                Some("cnbcargo") => {}
+                Some("cargo") if words.next() == Some("cnb") => {}
+                Some("cargo-cnb") => {
+                    words.next_if_eq(&"cnb");
+                }
+                _ => return false,
             }
             // The subcommand is the first word that is not an option;
             // `--color` is the one global option that takes a value.
@@ -395,6 +400,8 @@ mod tests {
             "cnbcargo -v publish --dry-run",
             "set -e\ncnbcargo login && ~/.cargo/bin/cnbcargo --color never publish",
             "CARGO_TERM_COLOR=never cnbcargo publish",
+            "cargo cnb publish",
+            "/usr/local/bin/cargo-cnb publish",
         ] {
             assert!(runs_publish(yes), "{yes}");
         }
@@ -404,6 +411,7 @@ mod tests {
             "cnbcargo login # then cnbcargo publish",
             "cnbcargo audit",
             "cargo publish",
+            "cargo cnb login",
         ] {
             assert!(!runs_publish(no), "{no}");
         }
