@@ -73,6 +73,7 @@ fn merges_into_an_existing_file_keeping_its_content() {
         Some("alpine")
     );
     publish_pipeline(&doc);
+    assert_original_plus_pipeline(original, &text);
     let mut kept = text.lines();
     assert!(
         original.lines().all(|l| kept.any(|k| k == l)),
