@@ -1,5 +1,7 @@
 //! `cnbcargo ci`: a `.cnb.yaml` pipeline that publishes on tag pushes,
-//! merged into an existing file as text so that nothing in it changes.
+//! merged into an existing file as text so that nothing in it changes, and
+//! only where a YAML parser reads the result as the original document plus
+//! the pipeline.
 
 use std::path::Path;
 
@@ -39,7 +41,7 @@ fn default_image(rust_versions: &[String]) -> String {
     format!("rust:{}.{}", newest.0, newest.1)
 }
 
-/// The pipeline's name and its stages' names and scripts.
+/// The pipeline's stages: names and scripts.
 fn stages(install: &str) -> [(&'static str, &str); 3] {
     [
         ("install cnbcargo", install),
@@ -53,6 +55,7 @@ fn stages(install: &str) -> [(&'static str, &str); 3] {
         ),
     ]
 }
+
 const PIPELINE_NAME: &str = "publish crates with cnbcargo";
 
 /// The pipeline, as lines relative to its list item's indentation.
