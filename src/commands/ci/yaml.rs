@@ -20,8 +20,10 @@ const MAX_NODES: u64 = 1_000_000;
 
 /// One node as written.
 pub struct Node {
-    /// Where its content starts (for a block sequence, its first `-`).
-    pub mark: Marker,
+    /// Where the parser marks it: a scalar or alias where it starts, a flow
+    /// collection at its bracket, a block sequence at its first `-` (an
+    /// indentless one after it), a block mapping at its first key's `:`.
+    mark: Marker,
     /// A tag (`!name`) on it.
     pub tagged: bool,
     pub kind: Kind,
