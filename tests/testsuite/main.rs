@@ -19,6 +19,7 @@ mod init;
 mod interactive;
 mod login;
 mod migrate;
+mod paging;
 mod provider;
 mod publish;
 mod workspace;
