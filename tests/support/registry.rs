@@ -119,13 +119,15 @@ pub struct State {
     pub bare_package_list: bool,
     /// The OpenAPI's version list is a bare array, not `{"cargo": [...]}`.
     pub tags_as_array: bool,
-    /// The OpenAPI's lists send at most this many items a page, whatever
-    /// `page_size` asks.
+    /// The OpenAPI's lists and the search API send at most this many
+    /// items a page, whatever `page_size` (`per_page`) asks.
     pub page_size_cap: Option<usize>,
     /// The OpenAPI's lists answer page 1 whatever page is asked for.
     pub repeat_pages: bool,
     /// The search API answers page 1 whatever page is asked for.
     pub search_ignores_page: bool,
+    /// The search API's answer has no `meta.total`.
+    pub search_without_total: bool,
     /// Downloads answer `302` to this base (`{base}/{name}/{vers}/download`).
     pub redirect_downloads: Option<String>,
 }
@@ -722,6 +724,7 @@ fn search(st: &State, url: &str) -> Reply {
             .and_then(|v| v.parse::<usize>().ok())
     };
     let per_page = param("per_page").unwrap_or(10).clamp(1, 100);
+    let per_page = per_page.min(st.page_size_cap.unwrap_or(per_page));
     let page = if st.search_ignores_page {
         1
     } else {
@@ -738,6 +741,9 @@ fn search(st: &State, url: &str) -> Reply {
         .take(per_page)
         .map(|name| json!({"name": name, "max_version": "0.0.0", "description": null}))
         .collect();
+    if st.search_without_total {
+        return Reply::json(200, json!({"crates": shown}));
+    }
     Reply::json(
         200,
         json!({"crates": shown, "meta": {"total": names.len()}}),
