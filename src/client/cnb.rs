@@ -127,7 +127,8 @@ pub enum Deleted {
 /// `{"cargo": [...], "package": "..."}`; clients that met the server read
 /// a bare array of the same versions. Both are read. A missing or `null`
 /// list is an empty one: a Go server omits or nulls an empty slice, which
-/// is what the page past the last one holds.
+/// is what the page past the last one holds. An object with neither
+/// `cargo` nor `package` (an error sent with a 200) is not a list.
 fn parse_tag_page(body: &[u8]) -> Result<Vec<Tag>, String> {
     use serde_json::Value;
     let value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
@@ -135,7 +136,11 @@ fn parse_tag_page(body: &[u8]) -> Result<Vec<Tag>, String> {
         Value::Array(_) => value,
         Value::Null => return Ok(Vec::new()),
         Value::Object(mut object) => match object.remove("cargo") {
-            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Null) => return Ok(Vec::new()),
+            None if object.is_empty() || object.contains_key("package") => {
+                return Ok(Vec::new());
+            }
+            None => return Err("an object without the `cargo` list of versions".to_string()),
             Some(list) => list,
         },
         _ => {
@@ -449,7 +454,8 @@ mod tests {
         assert_eq!(odd.unwrap()[0].pushed_at, None);
         // The page past the last one, as servers may write it.
         for empty in [
-            &br#"[]"#[..],
+            &br#"{}"#[..],
+            br#"[]"#,
             br#"null"#,
             br#"{"package":"x"}"#,
             br#"{"cargo":null}"#,
@@ -459,6 +465,7 @@ mod tests {
         for bad in [
             &b"not json"[..],
             br#"{"cargo":"x"}"#,
+            br#"{"errcode":500,"errmsg":"oops"}"#,
             br#""1.0.0""#,
             br#"7"#,
             br#"[{"version":"1.0.0"}]"#,
