@@ -423,6 +423,9 @@ mod tests {
             parse_package_page(br#"[{"name":"c","last_artifact_name":"sha256:x"}]"#).unwrap();
         assert_eq!((bare[0].versions, bare[0].latest.as_deref()), (None, None));
         assert!(parse_package_page(br#"[{"count":1}]"#).is_err());
+        // The page past the last one, as a Go server may write it.
+        assert!(parse_package_page(b"null").unwrap().is_empty());
+        assert!(parse_package_page(br#"{"name":"a"}"#).is_err());
     }
 
     #[test]

@@ -224,15 +224,17 @@ fn a_repeating_page_is_an_error_and_deletes_nothing() {
 }
 
 /// The yanked column comes from the sparse index: an API `status` that
-/// says otherwise (its values are not documented) changes nothing.
+/// says otherwise (its values are not documented) changes nothing. The
+/// push time is read from `last_pusher.push_at` or `updated_at`.
 #[test]
 fn yank_state_comes_from_the_index_not_the_api_status() {
     let registry = registry_with("st", &["0.1.0", "0.2.0"].map(String::from));
     let env = logged_in_env(&registry, "tok");
     assert_success(&run(env.cnbcargo().args(["yank", "st@0.1.0"])));
     let body = json!({"cargo": [
-        {"name": "0.1.0", "size": 1, "status": "normal"},
-        {"name": "0.2.0", "size": 1, "status": "yanked"},
+        {"name": "0.1.0", "size": 1, "status": "normal",
+         "last_pusher": {"username": "cnb", "push_at": "2026-05-01T10:00:00Z"}},
+        {"name": "0.2.0", "size": 1, "status": "yanked", "updated_at": "2026-05-02T11:00:00Z"},
     ], "package": "st"});
     registry.fault_next("/cargo/st/-/tags", 1, FaultKind::Body(body.to_string()));
     let listed = listed_json(&env, "st");
@@ -241,4 +243,13 @@ fn yank_state_comes_from_the_index_not_the_api_status() {
         .map(|v| (v["version"].as_str().unwrap(), &v["yanked"]))
         .collect();
     assert_eq!(yanked, [("0.1.0", &json!(true)), ("0.2.0", &json!(false))]);
+    // Whichever time field a version carries is shown.
+    let pushed: Vec<&Value> = listed.iter().map(|v| &v["pushed_at"]).collect();
+    assert_eq!(
+        pushed,
+        [
+            &json!("2026-05-01T10:00:00Z"),
+            &json!("2026-05-02T11:00:00Z")
+        ]
+    );
 }
