@@ -6,15 +6,16 @@ use reqwest::Method;
 use serde::Deserialize;
 use url::Url;
 
-use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, decode_error, paginate};
+use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, Page, decode_error, paginate};
 use crate::credentials::Secret;
 use crate::shell::Shell;
 
 const MEDIA_TYPE: &str = "application/vnd.cnb.api+json";
 const HEADERS: &[(&str, &str)] = &[("accept", MEDIA_TYPE)];
 pub const PAGE_SIZE: usize = 100;
-/// A bound on pages (100,000 items), so a server that never sends a short
-/// page cannot keep us looping; past it the listing is an error.
+/// A bound on pages (100,000 items at the size asked, 10,000 at CNB's
+/// default), so a server that never sends an empty page cannot keep us
+/// looping; past it the listing is an error.
 pub const MAX_PAGES: usize = 1000;
 
 /// A crate in the registry's package list. The list's field names are not
@@ -36,7 +37,10 @@ const COUNT_FIELDS: &[&str] = &["tag_total", "count", "version_count", "versions
 const LATEST_FIELDS: &[&str] = &["latest", "latest_version", "max_version"];
 
 fn parse_package_page(body: &[u8]) -> Result<Vec<PackageSummary>, String> {
-    let items: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    // `null` is how a Go server spells an empty list (the page past the last).
+    let items: Option<Vec<serde_json::Value>> =
+        serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let items = items.unwrap_or_default();
     items
         .into_iter()
         .map(|item| {
@@ -69,11 +73,45 @@ fn parse_package_page(body: &[u8]) -> Result<Vec<PackageSummary>, String> {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+#[serde(from = "RawTag")]
 pub struct Tag {
     /// The crate version.
     pub name: String,
-    #[serde(default)]
     pub size: Option<u64>,
+    /// When the version was pushed, as the server wrote it
+    /// (`last_pusher.push_at`, else `updated_at`), unparsed: the field's
+    /// name and format differ between the spec and what clients read.
+    pub pushed_at: Option<String>,
+}
+
+/// A version as sent; the time fields are read as any JSON, so an
+/// unexpected type there cannot fail the whole list.
+#[derive(Deserialize)]
+struct RawTag {
+    name: String,
+    #[serde(default)]
+    size: Option<u64>,
+    #[serde(default)]
+    last_pusher: Option<serde_json::Value>,
+    #[serde(default)]
+    updated_at: Option<serde_json::Value>,
+}
+
+impl From<RawTag> for Tag {
+    fn from(raw: RawTag) -> Tag {
+        let text = |v: Option<&serde_json::Value>| match v? {
+            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let pushed_at = text(raw.last_pusher.as_ref().and_then(|p| p.get("push_at")))
+            .or_else(|| text(raw.updated_at.as_ref()));
+        Tag {
+            name: raw.name,
+            size: raw.size,
+            pushed_at,
+        }
+    }
 }
 
 /// How a delete ended.
@@ -85,17 +123,43 @@ pub enum Deleted {
     ByEarlierAttempt,
 }
 
-/// The version list is an object keyed by the package type,
-/// `{"cargo": [...], "package": "..."}`, not an array.
+/// CNB's spec has the version list as an object keyed by the package type,
+/// `{"cargo": [...], "package": "..."}`; clients that met the server read
+/// a bare array of the same versions. Both are read. A missing or `null`
+/// list is an empty one: a Go server omits or nulls an empty slice, which
+/// is what the page past the last one holds. An object with neither
+/// `cargo` nor `package` (an error sent with a 200) is not a list.
 fn parse_tag_page(body: &[u8]) -> Result<Vec<Tag>, String> {
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    let serde_json::Value::Object(mut object) = value else {
-        return Err("expected an object keyed by `cargo`".to_string());
+    use serde_json::Value;
+    let value: Value = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    let list = match value {
+        Value::Array(_) => value,
+        Value::Null => return Ok(Vec::new()),
+        Value::Object(mut object) => match object.remove("cargo") {
+            Some(Value::Null) => return Ok(Vec::new()),
+            None if object.is_empty() || object.contains_key("package") => {
+                return Ok(Vec::new());
+            }
+            None => return Err("an object without the `cargo` list of versions".to_string()),
+            Some(list) => list,
+        },
+        _ => {
+            return Err("expected a list of versions, or an object keyed by `cargo`".to_string());
+        }
     };
-    match object.remove("cargo") {
-        Some(list) => serde_json::from_value(list).map_err(|e| e.to_string()),
-        None => Ok(Vec::new()),
-    }
+    let Value::Array(items) = list else {
+        return Err("the versions under `cargo` are not a list".to_string());
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            // serde would read `["1.0.0"]` as a version too.
+            if !item.is_object() {
+                return Err("a version that is not a JSON object".to_string());
+            }
+            serde_json::from_value(item).map_err(|e| e.to_string())
+        })
+        .collect()
 }
 
 pub struct CnbApi<'h> {
@@ -158,20 +222,26 @@ impl<'h> CnbApi<'h> {
     /// empty list when the registry has no such package.
     pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<Tag>, Error> {
         let list = self.url(&["cargo", name, "-", "tags"], &[])?;
-        paginate(&list, PAGE_SIZE, MAX_PAGES, |page| {
-            let page = page.to_string();
-            let size = PAGE_SIZE.to_string();
-            let url = self.url(
-                &["cargo", name, "-", "tags"],
-                &[("page", &page), ("page_size", &size)],
-            )?;
-            let Some(body) = self.get_page(url.clone(), shell)? else {
-                return Ok(None);
-            };
-            parse_tag_page(&body)
-                .map(Some)
-                .map_err(|reason| decode_error(&url, reason, Some(&self.token)))
-        })
+        // A version appears once in the list: its number tells the items apart.
+        paginate(
+            &list,
+            MAX_PAGES,
+            |tag: &Tag| &tag.name,
+            |page| {
+                let page = page.to_string();
+                let size = PAGE_SIZE.to_string();
+                let url = self.url(
+                    &["cargo", name, "-", "tags"],
+                    &[("page", &page), ("page_size", &size)],
+                )?;
+                let Some(body) = self.get_page(url.clone(), shell)? else {
+                    return Ok(None);
+                };
+                parse_tag_page(&body)
+                    .map(|tags| Some(Page::of(tags)))
+                    .map_err(|reason| decode_error(&url, reason, Some(&self.token)))
+            },
+        )
     }
 
     /// The version numbers of a crate in the registry, with errors
@@ -194,24 +264,38 @@ impl<'h> CnbApi<'h> {
         shell: &Shell,
     ) -> Result<Vec<PackageSummary>, Error> {
         let list = self.url(&[], &[])?;
-        paginate(&list, PAGE_SIZE, MAX_PAGES, |page| {
-            let page = page.to_string();
-            let size = PAGE_SIZE.to_string();
-            let mut query = vec![
-                ("type", "cargo"),
-                ("page", page.as_str()),
-                ("page_size", size.as_str()),
-            ];
-            if let Some(keyword) = keyword {
-                query.push(("name", keyword));
-            }
-            let url = self.url(&[], &query)?;
-            let answer = self.http.send(self.call(Method::GET, url.clone()), shell)?;
-            let body = answer.success_bytes(API_PAGE)?;
-            parse_package_page(&body)
-                .map(Some)
-                .map_err(|e| decode_error(&url, e, Some(&self.token)))
-        })
+        paginate(
+            &list,
+            MAX_PAGES,
+            |package: &PackageSummary| &package.name,
+            |number| {
+                let page = number.to_string();
+                let size = PAGE_SIZE.to_string();
+                let mut query = vec![
+                    ("type", "cargo"),
+                    ("page", page.as_str()),
+                    ("page_size", size.as_str()),
+                ];
+                if let Some(keyword) = keyword {
+                    query.push(("name", keyword));
+                }
+                let url = self.url(&[], &query)?;
+                // A 404 on page 1 is a registry that is not there; past
+                // it, a server's way to say there is no such page.
+                let body = if number == 1 {
+                    let answer = self.http.send(self.call(Method::GET, url.clone()), shell)?;
+                    answer.success_bytes(API_PAGE)?
+                } else {
+                    match self.get_page(url.clone(), shell)? {
+                        Some(body) => body,
+                        None => return Ok(None),
+                    }
+                };
+                parse_package_page(&body)
+                    .map(|packages| Some(Page::of(packages)))
+                    .map_err(|e| decode_error(&url, e, Some(&self.token)))
+            },
+        )
     }
 
     /// One cheap authenticated read: can the token read this registry?
@@ -339,19 +423,74 @@ mod tests {
             parse_package_page(br#"[{"name":"c","last_artifact_name":"sha256:x"}]"#).unwrap();
         assert_eq!((bare[0].versions, bare[0].latest.as_deref()), (None, None));
         assert!(parse_package_page(br#"[{"count":1}]"#).is_err());
+        // The page past the last one, as a Go server may write it.
+        assert!(parse_package_page(b"null").unwrap().is_empty());
+        assert!(parse_package_page(br#"{"name":"a"}"#).is_err());
     }
 
     #[test]
-    fn version_list_is_read_from_the_cargo_key() {
-        let page = parse_tag_page(
-            br#"{"cargo":[{"name":"1.0.0","size":10,"status":"normal","digest":"x","last_pusher":{}}],"package":"x"}"#,
+    fn version_list_is_read_in_either_shape() {
+        let object = parse_tag_page(
+            br#"{"cargo":[{"name":"1.0.0","size":10,"status":"normal","digest":"x","last_pusher":{"push_at":"2026-05-01T10:00:00Z"}}],"package":"x"}"#,
         )
         .unwrap();
-        assert_eq!(page[0].name, "1.0.0");
-        assert_eq!(page[0].size, Some(10));
-        assert!(parse_tag_page(br#"[{"name":"1.0.0"}]"#).is_err());
-        assert!(parse_tag_page(b"not json").is_err());
-        assert!(parse_tag_page(br#"{"cargo":"x"}"#).is_err());
+        assert_eq!(object[0].name, "1.0.0");
+        assert_eq!(object[0].size, Some(10));
+        assert_eq!(object[0].pushed_at.as_deref(), Some("2026-05-01T10:00:00Z"));
+        let array = parse_tag_page(
+            br#"[{"name":"1.0.0","updated_at":"2026-05-02","new":[1]},{"name":"1.1.0","last_pusher":{"push_at":7},"updated_at":"x"}]"#,
+        )
+        .unwrap();
+        let read: Vec<_> = array
+            .iter()
+            .map(|t| (t.name.as_str(), t.size, t.pushed_at.as_deref()))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("1.0.0", None, Some("2026-05-02")),
+                ("1.1.0", None, Some("7"))
+            ]
+        );
+        // A time field of an unexpected type is not read, and fails nothing.
+        let odd = parse_tag_page(br#"[{"name":"1.0.0","last_pusher":"cnb","updated_at":{}}]"#);
+        assert_eq!(odd.unwrap()[0].pushed_at, None);
+        // The page past the last one, as servers may write it.
+        for empty in [
+            &br#"{}"#[..],
+            br#"[]"#,
+            br#"null"#,
+            br#"{"package":"x"}"#,
+            br#"{"cargo":null}"#,
+        ] {
+            assert!(parse_tag_page(empty).unwrap().is_empty());
+        }
+        for bad in [
+            &b"not json"[..],
+            br#"{"cargo":"x"}"#,
+            br#"{"errcode":500,"errmsg":"oops"}"#,
+            br#""1.0.0""#,
+            br#"7"#,
+            br#"[{"version":"1.0.0"}]"#,
+            br#"[["1.0.0"]]"#,
+        ] {
+            assert!(
+                parse_tag_page(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_version_list_is_an_error_naming_its_url() {
+        let url = Url::parse("https://api.example/acme/crates/-/packages/cargo/x/-/tags").unwrap();
+        let err = decode_error(&url, parse_tag_page(b"7").unwrap_err(), None).to_string();
+        assert!(
+            err.contains("https://api.example/acme/crates/-/packages/cargo/x/-/tags")
+                && err.contains("an object keyed by `cargo`"),
+            "{err}"
+        );
     }
 
     proptest::proptest! {

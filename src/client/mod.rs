@@ -113,11 +113,20 @@ pub enum Error {
     #[error("{0}")]
     Input(String),
     #[error(
-        "`{url}` still answered full pages after {pages} pages ({items} items); stopped rather than work on a partial list"
+        "`{url}` still had more after {pages} pages ({items} items); stopped rather than work on a partial list"
     )]
     TooManyPages {
         url: String,
         pages: usize,
+        items: usize,
+    },
+    #[error(
+        "`{url}` listed `{item}` again on page {page}, after {items} items; stopped rather than work on a partial list"
+    )]
+    RepeatedItem {
+        url: String,
+        page: usize,
+        item: String,
         items: usize,
     },
 }
@@ -185,6 +194,8 @@ pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
         ),
         (Error::TooManyPages { .. }, _) => UserError::new(action)
             .hint("the server may ignore the `page` parameter; check that the URL points at CNB's API"),
+        (Error::RepeatedItem { .. }, _) => UserError::new(action)
+            .hint("the list may have changed while it was read: try again; if it happens again, the server ignores the `page` parameter"),
         (Error::Input(_), _) => UserError::new(action),
         (Error::Decode { .. }, _) => UserError::new(action)
             .hint("check that the URL points at the registry (and `CNB_API_ENDPOINT` at CNB's API)"),
@@ -953,33 +964,59 @@ fn proxies(net: &Network) -> anyhow::Result<Vec<reqwest::Proxy>> {
     Ok(out)
 }
 
-/// Pages through a list: `fetch(page)` returns one page; a page shorter
-/// than `page_size` ends it. A server that keeps sending full pages gets
-/// an error after `max_pages`, never a silently cut list.
+/// One page of a paged list, with the list's length when the answer
+/// says it (`meta.total` of cargo's search API).
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: Option<u64>,
+}
+
+impl<T> Page<T> {
+    /// A page whose answer does not say how long the list is.
+    pub fn of(items: Vec<T>) -> Page<T> {
+        Page { items, total: None }
+    }
+}
+
+/// Pages through a list from page 1: `fetch(page)` returns one page, or
+/// `None` when there is no such list (or, past page 1, no such page).
+///
+/// The page size asked for is not trusted: a server may cap it (CNB's
+/// default is 10 and its maximum is not documented) or ignore it, so a
+/// short page does not end the list, nor is a long one refused. The list
+/// ends at an empty page, or once it holds the total the answer reports:
+/// one request past the last page at most. An item whose `key` was seen
+/// before means the server ignores `page` (or the list moved while it was
+/// read): an error, as is a list still going after `max_pages`; never a
+/// loop or a silently cut list.
 pub fn paginate<T>(
     url: &Url,
-    page_size: usize,
     max_pages: usize,
-    mut fetch: impl FnMut(usize) -> Result<Option<Vec<T>>, Error>,
+    key: impl Fn(&T) -> &str,
+    mut fetch: impl FnMut(usize) -> Result<Option<Page<T>>, Error>,
 ) -> Result<Vec<T>, Error> {
     let mut items = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for page in 1..=max_pages {
-        // Not found: no such list on page 1, the end of it after that.
         let Some(batch) = fetch(page)? else {
             return Ok(items);
         };
-        if batch.len() > page_size {
-            return Err(Error::Decode {
-                url: redact(url),
-                reason: format!(
-                    "page {page} has {} items, more than the {page_size} asked for",
-                    batch.len()
-                ),
-            });
+        if batch.items.is_empty() {
+            return Ok(items);
         }
-        let full = batch.len() == page_size;
-        items.extend(batch);
-        if !full {
+        for item in batch.items {
+            if !seen.insert(key(&item).to_string()) {
+                return Err(Error::RepeatedItem {
+                    url: redact(url),
+                    page,
+                    item: server_text(key(&item), None),
+                    items: items.len(),
+                });
+            }
+            items.push(item);
+        }
+        if batch.total.is_some_and(|total| items.len() as u64 >= total) {
             return Ok(items);
         }
     }
@@ -1059,19 +1096,153 @@ mod tests {
         assert_eq!(error_detail(b"<html>"), None);
     }
 
+    /// A server holding `items` that sends at most `cap` a page, whatever
+    /// is asked, and counts the requests.
+    fn capped(
+        items: &[String],
+        cap: usize,
+    ) -> impl FnMut(usize) -> Result<Option<Page<String>>, Error> {
+        move |page| {
+            let batch = items.iter().skip((page - 1) * cap).take(cap).cloned();
+            Ok(Some(Page::of(batch.collect())))
+        }
+    }
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("0.{i}.0")).collect()
+    }
+
+    fn counted<T>(
+        calls: &mut usize,
+        mut fetch: impl FnMut(usize) -> Result<Option<Page<T>>, Error>,
+    ) -> impl FnMut(usize) -> Result<Option<Page<T>>, Error> {
+        move |page| {
+            *calls += 1;
+            fetch(page)
+        }
+    }
+
     #[test]
-    fn pagination_never_cuts_silently() {
+    fn pagination_reads_everything_whatever_the_page_size() {
         let url = Url::parse("https://x.example/").unwrap();
-        let all = paginate(&url, 2, 10, |page| {
-            Ok(Some(if page < 3 { vec![page; 2] } else { vec![page] }))
-        })
-        .unwrap();
-        assert_eq!(all, [1, 1, 2, 2, 3]);
-        let ended_by_404 = paginate(&url, 2, 10, |page| Ok((page < 3).then(|| vec![page; 2])));
-        assert_eq!(ended_by_404.unwrap(), [1, 1, 2, 2]);
-        let oversized = paginate(&url, 2, 10, |page| Ok(Some(vec![page; 3])));
-        assert!(matches!(oversized, Err(Error::Decode { .. })));
-        let endless = paginate(&url, 2, 10, |page| Ok(Some(vec![page; 2])));
+        let all = names(45);
+        for (cap, pages) in [(10, 5), (20, 3), (45, 1), (50, 1), (100, 1), (1, 45)] {
+            let mut calls = 0;
+            let got = paginate(
+                &url,
+                1000,
+                String::as_str,
+                counted(&mut calls, capped(&all, cap)),
+            );
+            assert_eq!(got.unwrap(), all, "cap {cap}");
+            // The pages with items, and one empty page to end the list.
+            assert_eq!(calls, pages + 1, "cap {cap}");
+        }
+        // A list that fills its last page exactly.
+        let forty = names(40);
+        let mut calls = 0;
+        let got = paginate(
+            &url,
+            1000,
+            String::as_str,
+            counted(&mut calls, capped(&forty, 20)),
+        );
+        assert_eq!((got.unwrap().len(), calls), (40, 3));
+        let mut calls = 0;
+        let got = paginate(
+            &url,
+            1000,
+            String::as_str,
+            counted(&mut calls, capped(&[], 20)),
+        );
+        assert_eq!((got.unwrap().len(), calls), (0, 1));
+    }
+
+    #[test]
+    fn pagination_stops_at_a_reported_total() {
+        let url = Url::parse("https://x.example/").unwrap();
+        let all = names(45);
+        let mut calls = 0;
+        let mut serve = capped(&all, 20);
+        let got = paginate(&url, 1000, String::as_str, |page| {
+            calls += 1;
+            Ok(serve(page)?.map(|p| Page {
+                total: Some(45),
+                ..p
+            }))
+        });
+        assert_eq!((got.unwrap().len(), calls), (45, 3));
+    }
+
+    #[test]
+    fn pagination_ends_at_an_empty_page_or_404() {
+        let url = Url::parse("https://x.example/").unwrap();
+        // Everything on page 1 whatever was asked, nothing after.
+        let all = names(300);
+        let got = paginate(&url, 10, String::as_str, |page| {
+            Ok(Some(Page::of(if page == 1 { all.clone() } else { vec![] })))
+        });
+        assert_eq!(got.unwrap().len(), 300);
+        let ended_by_404 = paginate(&url, 10, String::as_str, |page| {
+            Ok((page < 3).then(|| Page::of(vec![format!("{page}a"), format!("{page}b")])))
+        });
+        assert_eq!(ended_by_404.unwrap(), ["1a", "1b", "2a", "2b"]);
+    }
+
+    #[test]
+    fn pagination_never_loops_nor_cuts_silently() {
+        let url = Url::parse("https://x.example/").unwrap();
+        let all = names(45);
+        // A server that ignores `page`: page 2 is page 1 again.
+        let mut calls = 0;
+        let repeated = paginate(&url, 1000, String::as_str, |_| {
+            calls += 1;
+            Ok(Some(Page::of(all[..20].to_vec())))
+        });
+        match repeated {
+            Err(Error::RepeatedItem {
+                page, item, items, ..
+            }) => {
+                assert_eq!((page, item.as_str(), items), (2, "0.0.0", 20))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(calls, 2);
+        // The list moved by one while it was read.
+        let shifted = paginate(&url, 1000, String::as_str, |page| {
+            let start = (page - 1) * 19;
+            Ok(Some(Page::of(
+                all.iter().skip(start).take(20).cloned().collect(),
+            )))
+        });
+        assert!(
+            matches!(
+                shifted,
+                Err(Error::RepeatedItem {
+                    page: 2,
+                    items: 20,
+                    ..
+                })
+            ),
+            "{shifted:?}"
+        );
+        let twice = paginate(&url, 1000, String::as_str, |_| {
+            Ok(Some(Page::of(vec![
+                "1.0.0".to_string(),
+                "1.0.0".to_string(),
+            ])))
+        });
+        assert!(matches!(
+            twice,
+            Err(Error::RepeatedItem {
+                page: 1,
+                items: 1,
+                ..
+            })
+        ));
+        let endless = paginate(&url, 10, String::as_str, |page| {
+            Ok(Some(Page::of(vec![format!("{page}a"), format!("{page}b")])))
+        });
         assert!(matches!(
             endless,
             Err(Error::TooManyPages {

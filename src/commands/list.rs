@@ -43,7 +43,9 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
     if args.json {
         let list: Vec<_> = tags
             .iter()
-            .map(|t| json!({"version": t.name, "size": t.size, "yanked": yanked(&t.name)}))
+            .map(|t| {
+                json!({"version": t.name, "size": t.size, "yanked": yanked(&t.name), "pushed_at": t.pushed_at})
+            })
             .collect();
         shell.out(&format!("{}\n", json!({"name": name, "versions": list})));
     } else {

@@ -26,8 +26,8 @@ pub const CRATE_FILE: Limit = Limit {
     what: "a `.crate` file",
 };
 /// Pages of the source's search API read for `--all` before giving up.
-const MAX_SEARCH_PAGES: u32 = 1000;
-const SEARCH_PAGE: u32 = 100;
+const MAX_SEARCH_PAGES: usize = 1000;
+const SEARCH_PAGE: usize = 100;
 const SEARCH_BODY: Limit = Limit {
     bytes: 4 << 20,
     what: "a page of the source's search API",
@@ -359,11 +359,13 @@ impl IndexSource<'_> {
     }
 
     /// `GET /api/v1/crates?q=&per_page=&page=`, page after page until
-    /// `meta.total` names are in; a source that never gets there is an
-    /// error, not a silent cut.
+    /// `meta.total` names are in, or an empty page when the answer has no
+    /// total (a short page alone ends nothing: a source may cap
+    /// `per_page`); a source that never gets there, or repeats a name, is
+    /// an error, not a silent cut.
     fn search_all(&self, shell: &Shell) -> Result<Vec<String>> {
         #[derive(Deserialize)]
-        struct Page {
+        struct SearchPage {
             crates: Vec<Named>,
             #[serde(default)]
             meta: Option<Meta>,
@@ -382,9 +384,8 @@ impl IndexSource<'_> {
             )
             .hint("name the crates, or pass `--lock Cargo.lock`")
         })?;
-        let mut names = std::collections::BTreeSet::new();
-        for page in 1..=MAX_SEARCH_PAGES {
-            let url = client::url_with_segments(
+        let page_url = |page: usize| {
+            client::url_with_segments(
                 api,
                 ["api", "v1", "crates"],
                 &[
@@ -393,56 +394,41 @@ impl IndexSource<'_> {
                     ("page", &page.to_string()),
                 ],
             )
-            .map_err(|e| explain(e, "cannot build the search URL", Op::Read))?;
-            let auth = self.token.as_ref().map_or(Auth::None, Auth::Raw);
+        };
+        let first = page_url(1).map_err(|e| explain(e, "cannot build the search URL", Op::Read))?;
+        let auth = self.token.as_ref().map_or(Auth::None, Auth::Raw);
+        let mut names = client::paginate(&first, MAX_SEARCH_PAGES, String::as_str, |page| {
+            let url = page_url(page)?;
             let body = self
                 .http
-                .send(Call::get(url.clone(), auth), shell)
-                .and_then(|a| a.success_bytes(SEARCH_BODY))
-                .map_err(|e| explain(e, "cannot list the source's crates", Op::Read))?;
-            let parsed: Page = serde_json::from_slice(&body).map_err(|e| {
-                UserError::new(format!(
-                    "the source's search answer is not cargo's (`{}`): {e}",
-                    client::redact(&url)
-                ))
+                .send(Call::get(url.clone(), auth), shell)?
+                .success_bytes(SEARCH_BODY)?;
+            let parsed: SearchPage = serde_json::from_slice(&body).map_err(|e| {
+                client::decode_error(
+                    &url,
+                    format!("not cargo's search answer: {e}"),
+                    self.token.as_ref(),
+                )
             })?;
-            let count = parsed.crates.len();
-            if count > SEARCH_PAGE as usize {
-                return Err(UserError::new(format!(
-                    "the source's search API answered {count} crates for a page of {SEARCH_PAGE}"
-                ))
-                .into());
+            Ok(Some(client::Page {
+                items: parsed.crates.into_iter().map(|c| c.name).collect(),
+                total: parsed.meta.map(|m| m.total),
+            }))
+        })
+        .map_err(|e| match e {
+            Error::RepeatedItem { .. } | Error::TooManyPages { .. } => {
+                UserError::new(format!("cannot list the source's crates: {e}"))
+                    .hint("name the crates to copy instead of `--all`, or pass `--lock Cargo.lock`")
+                    .into()
             }
-            let before = names.len();
-            for named in parsed.crates {
-                crate::spec::validate_crate_name(&named.name)?;
-                names.insert(named.name);
-            }
-            let total = parsed.meta.map(|m| m.total);
-            let complete = match total {
-                Some(total) => names.len() as u64 >= total,
-                None => count < SEARCH_PAGE as usize,
-            };
-            if complete {
-                return Ok(names.into_iter().collect());
-            }
-            // A page with nothing new (a server that ignores `page`, or
-            // one that ended early) would loop, or cut the list short.
-            if count == 0 || names.len() == before {
-                return Err(UserError::new(format!(
-                    "the source's search API listed {} crate(s){}, then nothing new on page {page}: the list would be incomplete",
-                    names.len(),
-                    total.map(|t| format!(" of the {t} it counts")).unwrap_or_default()
-                ))
-                .hint("name the crates to copy instead of `--all`, or pass `--lock Cargo.lock`")
-                .into());
-            }
+            e => explain(e, "cannot list the source's crates", Op::Read),
+        })?;
+        for name in &names {
+            crate::spec::validate_crate_name(name)?;
         }
-        Err(UserError::new(format!(
-            "the source's search API still had more after {MAX_SEARCH_PAGES} pages; stopped"
-        ))
-        .hint("name the crates to copy instead of `--all`")
-        .into())
+        // In name order, as a directory source lists them.
+        names.sort();
+        Ok(names)
     }
 }
 

@@ -1,6 +1,6 @@
 //! CNB's OpenAPI for the test registry's packages, on a port of its own:
 //! list packages, package detail, list versions (an object keyed by
-//! `"cargo"`), version detail, delete a version, delete a package. Bearer
+//! `"cargo"`, or a bare array), version detail, delete a version, delete a package. Bearer
 //! tokens carry scopes; 401, 403 and 404 come with `{errcode, errmsg}`.
 
 use std::sync::Mutex;
@@ -26,8 +26,9 @@ fn query(url: &str, key: &str) -> Option<String> {
         .map(|(_, v)| percent_decode(v))
 }
 
-/// The page number and page size a list request asks for.
-fn page_params(url: &str) -> (usize, usize) {
+/// The page number and page size a list request gets: what it asks for,
+/// unless the test made the server cap the size or ignore the page.
+fn page_params(st: &State, url: &str) -> (usize, usize) {
     let page: usize = query(url, "page")
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
@@ -36,17 +37,18 @@ fn page_params(url: &str) -> (usize, usize) {
         .and_then(|p| p.parse().ok())
         .unwrap_or(10)
         .clamp(1, 100);
-    (page, size)
+    let page = if st.repeat_pages { 1 } else { page };
+    (page, size.min(st.page_size_cap.unwrap_or(size)))
 }
 
 /// A full page of made-up items, unique across pages, for `endless_pages`.
-fn endless_page(url: &str, item: impl Fn(usize, usize) -> Value) -> Value {
-    let (page, size) = page_params(url);
+fn endless_page(st: &State, url: &str, item: impl Fn(usize, usize) -> Value) -> Value {
+    let (page, size) = page_params(st, url);
     Value::Array((0..size).map(|i| item(page, i)).collect())
 }
 
-fn page<T: Clone>(items: &[T], url: &str) -> Vec<T> {
-    let (page, size) = page_params(url);
+fn page<T: Clone>(st: &State, items: &[T], url: &str) -> Vec<T> {
+    let (page, size) = page_params(st, url);
     items
         .iter()
         .skip((page - 1) * size)
@@ -112,6 +114,7 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
                 return Reply::json(
                     200,
                     endless_page(
+                        st,
                         url,
                         |page, i| json!({"name": format!("endless-{page}-{i}"), "type": "cargo", "tag_total": 1}),
                     ),
@@ -140,12 +143,12 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
                     }
                 })
                 .collect();
-            Reply::json(200, Value::Array(page(&packages, url)))
+            Reply::json(200, Value::Array(page(st, &packages, url)))
         }
         (Method::GET, ["cargo", name]) => match versions(st, name) {
             Some(tags) => Reply::json(
                 200,
-                json!({"cargo": {"name": name, "tag_total": tags.len(), "tags": page(&tags, url)}}),
+                json!({"cargo": {"name": name, "tag_total": tags.len(), "tags": page(st, &tags, url)}}),
             ),
             None => cnb_error(404, 10404, "package not found"),
         },
@@ -157,11 +160,11 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
             Reply::empty(200)
         }
         (Method::GET, ["cargo", name, "-", "tags"]) if st.endless_pages => {
-            let tags = endless_page(url, |page, i| {
+            let tags = endless_page(st, url, |page, i| {
                 json!({"name": format!("{page}.{i}.0"), "size": 10, "status": "normal",
                        "digest": "0".repeat(64), "last_pusher": {"username": "cnb"}})
             });
-            Reply::json(200, json!({"cargo": tags, "package": name}))
+            Reply::json(200, tag_list(st, tags, name))
         }
         // Only the asked page is turned into JSON, so that listing tens of
         // thousands of versions (the benchmark) costs the server little.
@@ -171,7 +174,7 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
             .filter(|l| l.iter().any(|v| v.visible(st.index_delay())))
         {
             Some(list) => {
-                let (number, size) = page_params(url);
+                let (number, size) = page_params(st, url);
                 let skip = (number - 1).saturating_mul(size);
                 let delay = st.index_delay();
                 // Without a delay every version shows: the page is a slice
@@ -187,7 +190,7 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
                         .map(tag_json)
                         .collect()
                 };
-                Reply::json(200, json!({"cargo": tags, "package": name}))
+                Reply::json(200, tag_list(st, tags, name))
             }
             None => cnb_error(404, 10404, "package not found"),
         },
@@ -221,6 +224,17 @@ fn route(st: &mut State, request: &HttpRequest, base: &str) -> Reply {
             Reply::empty(200)
         }
         _ => cnb_error(404, 10404, "not found"),
+    }
+}
+
+/// A page of the version list: an object keyed by `cargo`, as CNB's spec
+/// has it, or the bare array public clients read.
+fn tag_list(st: &State, tags: impl Into<Value>, name: &str) -> Value {
+    let tags = tags.into();
+    if st.tags_as_array {
+        tags
+    } else {
+        json!({"cargo": tags, "package": name})
     }
 }
 

@@ -125,8 +125,17 @@ pub struct State {
     pub endless_pages: bool,
     /// The OpenAPI's package list gives names only (no count, no version).
     pub bare_package_list: bool,
+    /// The OpenAPI's version list is a bare array, not `{"cargo": [...]}`.
+    pub tags_as_array: bool,
+    /// The OpenAPI's lists and the search API send at most this many
+    /// items a page, whatever `page_size` (`per_page`) asks.
+    pub page_size_cap: Option<usize>,
+    /// The OpenAPI's lists answer page 1 whatever page is asked for.
+    pub repeat_pages: bool,
     /// The search API answers page 1 whatever page is asked for.
     pub search_ignores_page: bool,
+    /// The search API's answer has no `meta.total`.
+    pub search_without_total: bool,
     /// Downloads answer `302` to this base (`{base}/{name}/{vers}/download`).
     pub redirect_downloads: Option<String>,
 }
@@ -361,6 +370,24 @@ impl TestRegistry {
     /// page" never stops.
     pub fn set_endless_pages(&self, endless: bool) {
         self.state().endless_pages = endless;
+    }
+
+    /// The OpenAPI's version list as a bare JSON array of versions.
+    pub fn set_tags_as_array(&self, array: bool) {
+        self.state().tags_as_array = array;
+    }
+
+    /// The OpenAPI's package and version lists send at most `cap` items a
+    /// page, whatever `page_size` asks (CNB documents a default of 10 and
+    /// no maximum).
+    pub fn set_page_size_cap(&self, cap: Option<usize>) {
+        self.state().page_size_cap = cap;
+    }
+
+    /// The OpenAPI's package and version lists ignore `page`: every page
+    /// is page 1.
+    pub fn set_repeat_pages(&self, repeat: bool) {
+        self.state().repeat_pages = repeat;
     }
 
     pub fn set_latency(&self, latency: Duration) {
@@ -755,6 +782,7 @@ fn search(st: &State, url: &str) -> Reply {
             .and_then(|v| v.parse::<usize>().ok())
     };
     let per_page = param("per_page").unwrap_or(10).clamp(1, 100);
+    let per_page = per_page.min(st.page_size_cap.unwrap_or(per_page));
     let page = if st.search_ignores_page {
         1
     } else {
@@ -771,6 +799,9 @@ fn search(st: &State, url: &str) -> Reply {
         .take(per_page)
         .map(|name| json!({"name": name, "max_version": "0.0.0", "description": null}))
         .collect();
+    if st.search_without_total {
+        return Reply::json(200, json!({"crates": shown}));
+    }
     Reply::json(
         200,
         json!({"crates": shown, "meta": {"total": names.len()}}),

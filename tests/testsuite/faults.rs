@@ -85,16 +85,18 @@ fn malformed_json_is_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
-    // An array where the object keyed by `cargo` belongs is refused too.
+    // JSON that is neither a list of versions nor an object keyed by
+    // `cargo` is refused too, naming the URL.
     registry.fault_next(
         "/cargo/garbled/-/tags",
         1,
-        FaultKind::Body("[{\"name\":\"0.1.0\"}]".into()),
+        FaultKind::Body("\"0.1.0\"".into()),
     );
     let out = run(env.cnbcargo().args(["list", "garbled"]));
     assert_failure(&out, 1);
     assert!(
-        stderr(&out).contains("object keyed by `cargo`"),
+        stderr(&out).contains("/cargo/garbled/-/tags")
+            && stderr(&out).contains("expected a list of versions, or an object keyed by `cargo`"),
         "{}",
         stderr(&out)
     );

@@ -21,6 +21,7 @@ mod lag;
 mod login;
 mod migrate;
 mod network;
+mod paging;
 mod provider;
 mod publish;
 mod secrets;

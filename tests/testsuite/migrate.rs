@@ -639,8 +639,9 @@ fn a_source_cannot_pass_off_another_crate() {
     assert!(dest.uploads().is_empty());
 }
 
-/// `--all` over several pages of the search API, and a source whose pages
-/// never add anything new: an error, not a short list.
+/// `--all` over several pages of the search API, capped or not, with a
+/// total or not, and a source whose pages repeat: an error, not a short
+/// list.
 #[test]
 fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
     let source = TestRegistry::builder()
@@ -664,12 +665,37 @@ fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
         stderr(&out)
     );
 
+    // A source that caps `per_page` and gives no total: read until an
+    // empty page, not cut at the first page shorter than asked.
+    source.set_page_size_cap(Some(20));
+    source.state().search_without_total = true;
+    source.clear_log();
+    let out = run(env
+        .cnbcargo()
+        .args(["migrate", "--from", &url, "--all", "--dry-run"]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("dry run: nothing was uploaded (157 to copy, 0 already"),
+        "{}",
+        stderr(&out)
+    );
+    let searches = source
+        .requests()
+        .iter()
+        .filter(|r| r.url.contains("/api/v1/crates?"))
+        .count();
+    assert_eq!(searches, 157usize.div_ceil(20) + 1);
+
     source.state().search_ignores_page = true;
     let out = run(env.cnbcargo().args(["migrate", "--from", &url, "--all"]));
     assert_failure(&out, 1);
     assert!(
+        stderr(&out).contains("listed `many-000` again on page 2, after 20 items"),
+        "{}",
         stderr(&out)
-            .contains("listed 100 crate(s) of the 157 it counts, then nothing new on page 2"),
+    );
+    assert!(
+        stderr(&out).contains("hint: name the crates to copy instead of `--all`"),
         "{}",
         stderr(&out)
     );
