@@ -216,6 +216,42 @@ fn completion_offers_registry_names_and_workspace_packages() {
     );
 }
 
+/// A repository's config naming registries with terminal escapes and
+/// newlines: bash, fish and PowerShell are offered only the name cargo
+/// would accept, with no control character on the way.
+#[test]
+fn completion_offers_only_valid_registry_names() {
+    let env = TestEnv::new();
+    env.write(
+        "project/.cargo/config.toml",
+        "[registries.\"evil\\u001b]0;X\\u0007\"]\nindex = \"sparse+https://a.example/\"\n\
+         [registries.\"two\\nlines\"]\nindex = \"sparse+https://b.example/\"\n\
+         [registries.\"1st\"]\nindex = \"sparse+https://c.example/\"\n\
+         [registries.good-one]\nindex = \"sparse+https://d.example/\\u001b[31m\"\n",
+    );
+    for shell in ["bash", "fish", "powershell"] {
+        let out = run(env
+            .cnbcargo()
+            .env("CNBCARGO_COMPLETE", shell)
+            .env("_CLAP_COMPLETE_INDEX", "3")
+            .args(["--", "cnbcargo", "publish", "--registry", ""]));
+        assert_success(&out);
+        assert!(
+            !out.stdout
+                .iter()
+                .any(|b| b.is_ascii_control() && !b"\n\t".contains(b)),
+            "{shell}: {:?}",
+            stdout(&out)
+        );
+        let names: Vec<String> = stdout(&out)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["good-one"], "{shell}: {:?}", stdout(&out));
+    }
+}
+
 /// A completion variable that does not name a shell, or a `COMPLETE`
 /// meant for another program, leaves the command to run as usual.
 #[test]

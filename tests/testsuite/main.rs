@@ -22,4 +22,5 @@ mod migrate;
 mod network;
 mod provider;
 mod publish;
+mod stalls;
 mod workspace;
