@@ -244,6 +244,21 @@ impl Cargo {
             use std::os::unix::process::CommandExt;
             command.process_group(0);
         }
+        // Out of the terminal's process group, cargo no longer gets the
+        // user's Ctrl-C: on Linux it is killed when cnbcargo (the thread
+        // waiting for it) dies, so an interrupted cnbcargo leaves no cargo
+        // behind either (rustup's proxy execs cargo, which keeps this).
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl(2) is async-signal-safe and touches no memory.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
         let deadline = Instant::now() + self.limit;
         let mut child = command.spawn().map_err(|e| {
             Unanswered::NotStarted(
