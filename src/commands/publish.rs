@@ -162,9 +162,12 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
                 // Only a cargo that answered its version within the limit
                 // (and passes the gate) is trusted with the dry run, which
                 // has none: otherwise the gate's error is what the command
-                // reports.
+                // reports, and this one is never shown.
                 if !version.answered() {
-                    return Err(UserError::new("`cargo -V` did not answer: no check").into());
+                    return Err(UserError::new(
+                        "no early check: `cargo -V` gave no version the gate lets through",
+                    )
+                    .into());
                 }
                 shell.status(
                     "Checking",
