@@ -496,26 +496,38 @@ impl Cargo {
 }
 
 /// `cargo -V` running on its thread, its answer shared: a dry run started
-/// early waits for it (`answered`), the command takes it (`take`). Dropped,
-/// it still waits for the thread: the process must not end while that
-/// cargo runs, or a cargo that does not answer would be left behind
-/// instead of stopped at its limit.
+/// early waits for it (`answered`), the command takes it (`take`), in
+/// either order. Dropped, it still waits for the thread: the process must
+/// not end while that cargo runs, or a cargo that does not answer would be
+/// left behind instead of stopped at its limit.
 pub struct VersionCheck {
-    answer: std::sync::Arc<(
-        std::sync::Mutex<Option<Result<Version>>>,
-        std::sync::Condvar,
-    )>,
+    answer: std::sync::Arc<(std::sync::Mutex<Answer>, std::sync::Condvar)>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Answer {
+    /// Whether cargo answered a version the gate lets through; `Some`
+    /// once it answered (or failed to).
+    usable: Option<bool>,
+    /// The answer itself, until taken.
+    result: Option<Result<Version>>,
 }
 
 impl VersionCheck {
     fn start(cargo: Cargo) -> VersionCheck {
-        let answer = std::sync::Arc::new((std::sync::Mutex::new(None), std::sync::Condvar::new()));
+        let answer = std::sync::Arc::new((
+            std::sync::Mutex::new(Answer::default()),
+            std::sync::Condvar::new(),
+        ));
         let shared = answer.clone();
         let thread = std::thread::spawn(move || {
             let result = cargo.version();
+            let usable = matches!(&result, Ok(version) if gate(version) != Gate::TooOld);
             let (slot, ready) = &*shared;
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            slot.usable = Some(usable);
+            slot.result = Some(result);
             ready.notify_all();
         });
         VersionCheck {
@@ -524,12 +536,12 @@ impl VersionCheck {
         }
     }
 
-    /// Waits for the answer; `f` looks at it while it is still there.
-    fn with_answer<T>(&self, f: impl FnOnce(&mut Option<Result<Version>>) -> T) -> T {
+    /// Waits for the answer; `f` looks at it.
+    fn with_answer<T>(&self, f: impl FnOnce(&mut Answer) -> T) -> T {
         let (slot, ready) = &*self.answer;
         let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
         // With a timeout: a thread that died before answering notifies no one.
-        while guard.is_none() && self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
+        while guard.usable.is_none() && self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
             guard = ready
                 .wait_timeout(guard, Duration::from_millis(100))
                 .unwrap_or_else(|e| e.into_inner())
@@ -542,14 +554,12 @@ impl VersionCheck {
     /// an early dry run waits for, since a cargo that does not answer
     /// `-V` would block the dry run too, with no limit.
     pub fn answered(&self) -> bool {
-        self.with_answer(
-            |answer| matches!(answer, Some(Ok(version)) if gate(version) != Gate::TooOld),
-        )
+        self.with_answer(|answer| answer.usable == Some(true))
     }
 
     /// The answer, once.
     pub fn take(&self) -> Result<Version> {
-        self.with_answer(|answer| answer.take())
+        self.with_answer(|answer| answer.result.take())
             .unwrap_or_else(|| Err(anyhow::anyhow!("`cargo -V` gave no answer")))
     }
 }
@@ -717,6 +727,19 @@ mod tests {
             args(&["--verbose", "--color", "auto"]),
             "publish --verbose --color auto"
         );
+    }
+
+    /// publish's early dry run may ask after the command took the answer
+    /// (a slow thread start under load): both see it.
+    #[test]
+    fn the_version_answer_serves_the_dry_run_and_the_command_in_either_order() {
+        let check = Cargo::from_env().version_in_background();
+        assert!(check.take().is_ok());
+        assert!(check.answered());
+        assert!(check.take().is_err());
+        let check = Cargo::from_env().version_in_background();
+        assert!(check.answered());
+        assert!(check.take().is_ok());
     }
 
     #[test]
