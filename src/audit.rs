@@ -304,9 +304,15 @@ fn registries(ctx: &Context, requested: Option<&str>) -> Result<Vec<(RegistryDef
 pub fn run(ctx: &Context, requested: Option<&str>, endpoint_flag: Option<&str>) -> Result<Report> {
     let shell = &ctx.shell;
     let metadata = ctx.cargo.workspace(None).map_err(|e| {
+        // A cargo stopped at its limit says so itself: no project is
+        // missing then.
+        if crate::cargo::stopped(&e) {
+            return e;
+        }
         UserError::new("cannot read the project's manifests")
             .hint("run `cnbcargo audit` in a cargo project or workspace")
             .caused_by(e)
+            .into()
     })?;
     let lock_path = metadata.workspace_root.join("Cargo.lock");
     let lock = read_lock(&lock_path)?;

@@ -1,9 +1,21 @@
 //! Finding and running cargo, and the version gate.
+//!
+//! cargo is run two ways. Questions (`cargo -V`, `locate-project`,
+//! `metadata --no-deps`) answer from files on this machine, their output
+//! captured: each gets a time limit (`question_limit`), past which cargo is
+//! stopped with everything it started, since a question that does not
+//! answer is a cargo blocked (a FIFO among its config files or manifests
+//! blocks it for ever) and nothing else would end it. Actions (`publish`
+//! and its `--dry-run`, which builds, `yank`, `login`, `logout`) show
+//! cargo's own output and get no limit: a build takes as long as it takes,
+//! cargo's `http.timeout` bounds their network, and the user sees them
+//! working and can stop them.
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use semver::Version;
@@ -22,6 +34,49 @@ pub const PROVIDERS_VERSION: (u64, u64) = (1, 74);
 pub const INSTALL_HINT: &str =
     "install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary";
 
+/// How long a question to cargo may take by default. None of them builds
+/// or downloads crates, but the first cargo run in a directory may wait
+/// for rustup to install the toolchain a `rust-toolchain.toml` names, or
+/// for another cargo's lock: generous, so that a slow machine is not
+/// mistaken for a blocked one.
+pub const QUESTION_LIMIT: Duration = Duration::from_secs(120);
+
+/// `CNBCARGO_CARGO_TIMEOUT` seconds when set to a sensible number (tests
+/// set a short one), else `QUESTION_LIMIT`.
+pub fn question_limit() -> Duration {
+    env::var_non_empty(env::CNBCARGO_CARGO_TIMEOUT)
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0 && *s < 86_400.0)
+        .map_or(QUESTION_LIMIT, Duration::from_secs_f64)
+}
+
+/// Why a question to cargo got no answer.
+#[derive(Debug)]
+enum Unanswered {
+    /// cargo could not be started at all.
+    NotStarted(UserError),
+    /// cargo did not finish within the limit, and was stopped.
+    Stopped(UserError),
+}
+
+impl Unanswered {
+    fn into_error(self) -> UserError {
+        match self {
+            Unanswered::NotStarted(e) | Unanswered::Stopped(e) => e,
+        }
+    }
+}
+
+/// The hint of every question stopped at its limit; `stopped` looks for it.
+const STOPPED_HINT: &str = "cargo blocks for ever on a file it reads that is not a plain file (a FIFO as `.cargo/config.toml` here or in a parent directory, in `$CARGO_HOME`, or as a `Cargo.toml`); if it was only slow (a toolchain being installed), run the command yourself once, or set `CNBCARGO_CARGO_TIMEOUT` to the seconds to wait";
+
+/// Whether `err` is a question to cargo stopped at its limit, for callers
+/// that put their own words around cargo's failures: this one has its own.
+pub fn stopped(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<UserError>()
+        .is_some_and(|e| e.hints().iter().any(|h| h == STOPPED_HINT))
+}
+
 #[derive(Debug, Clone)]
 pub struct Cargo {
     program: OsString,
@@ -32,6 +87,8 @@ pub struct Cargo {
     verbosity: Verbosity,
     /// `--color` for those, when cargo would not choose the same by itself.
     color: Option<bool>,
+    /// How long a question may take (`question_limit`).
+    limit: Duration,
 }
 
 impl Cargo {
@@ -43,14 +100,23 @@ impl Cargo {
                 from_env: true,
                 verbosity: Verbosity::Normal,
                 color: None,
+                limit: question_limit(),
             },
             None => Cargo {
                 program: OsString::from("cargo"),
                 from_env: false,
                 verbosity: Verbosity::Normal,
                 color: None,
+                limit: question_limit(),
             },
         }
+    }
+
+    /// The same cargo with another time limit for its questions (shell
+    /// completion, which must not keep the shell waiting).
+    pub fn with_limit(mut self, limit: Duration) -> Cargo {
+        self.limit = limit;
+        self
     }
 
     /// Passes the shell's verbosity and colour on to the cargo commands
@@ -111,14 +177,8 @@ impl Cargo {
     /// Runs `cargo -V` and parses its version.
     pub fn version(&self) -> Result<Version> {
         let output = self
-            .command()
-            .arg("-V")
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| {
-                UserError::new(format!("could not run `{} -V`: {e}", self.display()))
-                    .hint(INSTALL_HINT)
-            })?;
+            .ask(self.command().arg("-V"), &["-V"])
+            .map_err(Unanswered::into_error)?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
             return Err(UserError::new(format!(
@@ -146,26 +206,106 @@ impl Cargo {
 
     /// Starts `cargo -V` on a thread of its own, for commands that have
     /// other work to do before they first run cargo.
-    pub fn version_in_background(&self) -> std::thread::JoinHandle<Result<Version>> {
-        let cargo = self.clone();
-        std::thread::spawn(move || cargo.version())
+    pub fn version_in_background(&self) -> VersionCheck {
+        VersionCheck::start(self.clone())
     }
 
-    /// The workspace root of the project in `cwd`, as cargo sees it.
-    pub fn workspace_root(&self, cwd: &Path) -> Option<PathBuf> {
-        let output = self
-            .command()
-            .args(["locate-project", "--workspace", "--message-format", "plain"])
-            .current_dir(cwd)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .ok()?;
+    /// The workspace root of the project in `cwd`, as cargo sees it;
+    /// `None` when cargo finds no project there (or cannot be run: the
+    /// caller goes on without one). A cargo that does not answer is an error.
+    pub fn workspace_root(&self, cwd: &Path) -> Result<Option<PathBuf>> {
+        let args = ["locate-project", "--workspace", "--message-format", "plain"];
+        let output = match self.ask(self.command().args(args).current_dir(cwd), &args) {
+            Ok(output) => output,
+            Err(Unanswered::NotStarted(_)) => return Ok(None),
+            Err(Unanswered::Stopped(e)) => return Err(e.into()),
+        };
         if !output.status.success() {
-            return None;
+            return Ok(None);
         }
-        let manifest = PathBuf::from(String::from_utf8(output.stdout).ok()?.trim());
-        manifest.parent().map(Path::to_path_buf)
+        let Ok(stdout) = String::from_utf8(output.stdout) else {
+            return Ok(None);
+        };
+        Ok(PathBuf::from(stdout.trim()).parent().map(Path::to_path_buf))
+    }
+
+    /// Runs a question with its output captured and no input, in a process
+    /// group of its own: past the limit the whole group is killed (cargo,
+    /// and a rustup proxy's or build script's children with it), so that no
+    /// blocked cargo is left behind. `args` name the command in messages.
+    fn ask(&self, command: &mut Command, args: &[&str]) -> Result<Output, Unanswered> {
+        let what = format!("{} {}", self.display(), args.join(" "));
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        // Out of the terminal's process group, cargo no longer gets the
+        // user's Ctrl-C: on Linux it is killed when cnbcargo (the thread
+        // waiting for it) dies, so an interrupted cnbcargo leaves no cargo
+        // behind either (rustup's proxy execs cargo, which keeps this).
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl(2) is async-signal-safe and touches no memory.
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
+        }
+        let deadline = Instant::now() + self.limit;
+        let mut child = command.spawn().map_err(|e| {
+            Unanswered::NotStarted(
+                UserError::new(format!("could not run `{what}`: {e}")).hint(INSTALL_HINT),
+            )
+        })?;
+        let stdout = read_to_end_in_background(child.stdout.take());
+        let stderr = read_to_end_in_background(child.stderr.take());
+        let left = || deadline.saturating_duration_since(Instant::now());
+        // Polled, so that this thread keeps the child and can kill it; the
+        // pauses are short (1 ms growing to 5 ms), so a `cargo -V` that
+        // takes 20 ms is seen done within a few ms of it.
+        let mut pause = Duration::from_millis(1);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Some(status),
+                Ok(None) if !left().is_zero() => {
+                    std::thread::sleep(pause.min(left()));
+                    pause = (pause * 2).min(Duration::from_millis(5));
+                }
+                Ok(None) | Err(_) => break None,
+            }
+        };
+        // A child of cargo's may still hold the pipes after cargo exited:
+        // their ends are waited for within the same limit.
+        let answer = status.and_then(|status| {
+            let stdout = stdout.recv_timeout(left()).ok()?;
+            let stderr = stderr.recv_timeout(left()).ok()?;
+            Some(Output {
+                status,
+                stdout,
+                stderr,
+            })
+        });
+        match answer {
+            Some(output) => Ok(output),
+            None => {
+                stop(&mut child);
+                Err(Unanswered::Stopped(
+                    UserError::new(format!(
+                        "`{what}` did not answer within {}; it was stopped",
+                        seconds(self.limit)
+                    ))
+                    .hint(STOPPED_HINT),
+                ))
+            }
+        }
     }
 
     /// `cargo login --registry NAME` with the token on stdin, behind the
@@ -327,15 +467,15 @@ impl Cargo {
 
     /// The workspace, from `cargo metadata --no-deps`.
     pub fn workspace(&self, manifest_path: Option<&Path>) -> Result<crate::workspace::Metadata> {
+        let args = ["metadata", "--format-version", "1", "--no-deps"];
         let mut command = self.command();
-        command.args(["metadata", "--format-version", "1", "--no-deps"]);
+        command.args(args);
         if let Some(path) = manifest_path {
             command.arg("--manifest-path").arg(path);
         }
-        let output = command
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| format!("could not run `{}`", self.display()))?;
+        let output = self
+            .ask(&mut command, &args)
+            .map_err(Unanswered::into_error)?;
         if !output.status.success() {
             return Err(UserError::new(format!(
                 "`cargo metadata` failed ({}): {}",
@@ -352,6 +492,128 @@ impl Cargo {
     pub fn logout(&self, registry: &str, shell: &Shell) -> Result<()> {
         let args = ["logout", "--registry", registry].map(str::to_string);
         self.run_checked(&args, None, shell)
+    }
+}
+
+/// `cargo -V` running on its thread, its answer shared: a dry run started
+/// early waits for it (`answered`), the command takes it (`take`), in
+/// either order. Dropped, it still waits for the thread: the process must
+/// not end while that cargo runs, or a cargo that does not answer would be
+/// left behind instead of stopped at its limit.
+pub struct VersionCheck {
+    answer: std::sync::Arc<(std::sync::Mutex<Answer>, std::sync::Condvar)>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+#[derive(Default)]
+struct Answer {
+    /// Whether cargo answered a version the gate lets through; `Some`
+    /// once it answered (or failed to).
+    usable: Option<bool>,
+    /// The answer itself, until taken.
+    result: Option<Result<Version>>,
+}
+
+impl VersionCheck {
+    fn start(cargo: Cargo) -> VersionCheck {
+        let answer = std::sync::Arc::new((
+            std::sync::Mutex::new(Answer::default()),
+            std::sync::Condvar::new(),
+        ));
+        let shared = answer.clone();
+        let thread = std::thread::spawn(move || {
+            let result = cargo.version();
+            let usable = matches!(&result, Ok(version) if gate(version) != Gate::TooOld);
+            let (slot, ready) = &*shared;
+            let mut slot = slot.lock().unwrap_or_else(|e| e.into_inner());
+            slot.usable = Some(usable);
+            slot.result = Some(result);
+            ready.notify_all();
+        });
+        VersionCheck {
+            answer,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits for the answer; `f` looks at it.
+    fn with_answer<T>(&self, f: impl FnOnce(&mut Answer) -> T) -> T {
+        let (slot, ready) = &*self.answer;
+        let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+        // With a timeout: a thread that died before answering notifies no one.
+        while guard.usable.is_none() && self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
+            guard = ready
+                .wait_timeout(guard, Duration::from_millis(100))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        f(&mut guard)
+    }
+
+    /// Whether cargo answered with a version the gate lets through: what
+    /// an early dry run waits for, since a cargo that does not answer
+    /// `-V` would block the dry run too, with no limit.
+    pub fn answered(&self) -> bool {
+        self.with_answer(|answer| answer.usable == Some(true))
+    }
+
+    /// The answer, once.
+    pub fn take(&self) -> Result<Version> {
+        self.with_answer(|answer| answer.result.take())
+            .unwrap_or_else(|| Err(anyhow::anyhow!("`cargo -V` gave no answer")))
+    }
+}
+
+impl Drop for VersionCheck {
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Reads a child's pipe to its end on a thread of its own; the bytes come
+/// on the channel (none for a pipe that was not there, or failed).
+fn read_to_end_in_background(
+    pipe: Option<impl Read + Send + 'static>,
+) -> std::sync::mpsc::Receiver<Vec<u8>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        let _ = tx.send(bytes);
+    });
+    rx
+}
+
+/// Kills a question's cargo and whatever it started, then reaps it.
+fn stop(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    {
+        // The group cargo leads (`process_group(0)`): its id is cargo's pid,
+        // still ours while cargo is not reaped, and not reused while any
+        // process of the group lives.
+        if let Ok(group) = libc::pid_t::try_from(child.id()) {
+            // SAFETY: kill(2) takes plain integers; a group already gone
+            // gives ESRCH, which changes nothing here.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `120 s`, `0.5 s`.
+fn seconds(limit: Duration) -> String {
+    let secs = limit.as_secs_f64();
+    if secs.fract() == 0.0 {
+        format!("{secs:.0} s")
+    } else {
+        format!("{secs} s")
     }
 }
 
@@ -465,6 +727,19 @@ mod tests {
             args(&["--verbose", "--color", "auto"]),
             "publish --verbose --color auto"
         );
+    }
+
+    /// publish's early dry run may ask after the command took the answer
+    /// (a slow thread start under load): both see it.
+    #[test]
+    fn the_version_answer_serves_the_dry_run_and_the_command_in_either_order() {
+        let check = Cargo::from_env().version_in_background();
+        assert!(check.take().is_ok());
+        assert!(check.answered());
+        assert!(check.take().is_err());
+        let check = Cargo::from_env().version_in_background();
+        assert!(check.answered());
+        assert!(check.take().is_ok());
     }
 
     #[test]

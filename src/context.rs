@@ -105,7 +105,7 @@ impl Context {
         }
         Ok(self
             .cargo
-            .workspace_root(cwd)
+            .workspace_root(cwd)?
             .unwrap_or_else(|| cwd.to_path_buf()))
     }
 

@@ -43,6 +43,9 @@ pub const CNBCARGO_NO_KEYRING: &str = "CNBCARGO_NO_KEYRING";
 pub const CNBCARGO_KEYRING_SERVICE: &str = "CNBCARGO_KEYRING_SERVICE";
 /// Seconds before an HTTP request to the registry or the API gives up (default 30).
 pub const CNBCARGO_HTTP_TIMEOUT: &str = "CNBCARGO_HTTP_TIMEOUT";
+/// Seconds a question to cargo (`cargo -V`, `locate-project`, `metadata`)
+/// may take before cargo is stopped (default 120).
+pub const CNBCARGO_CARGO_TIMEOUT: &str = "CNBCARGO_CARGO_TIMEOUT";
 /// Where programs are found: cargo runs the `cnbcargo` credential
 /// provider from it.
 pub const PATH: &str = "PATH";
@@ -165,6 +168,10 @@ pub const VARS: &[Var] = &[
     Var {
         name: CNBCARGO_HTTP_TIMEOUT,
         effect: "seconds before a request to the registry or the API gives up (default: cargo's `http.timeout`, else 30); idempotent requests are retried `net.retry` times (default 3) on timeouts, connection errors, 429 and 5xx",
+    },
+    Var {
+        name: CNBCARGO_CARGO_TIMEOUT,
+        effect: "seconds a cargo run that only answers a question (`cargo -V`, `cargo locate-project`, `cargo metadata --no-deps`) may take before it is stopped, with everything it started, and the command fails naming it (default 120: a first run may wait for rustup to install a toolchain); cargo's builds, `publish`, `yank`, `login` and `logout` are never stopped; shell completion waits 3 s for `cargo metadata`",
     },
     Var {
         name: PATH,

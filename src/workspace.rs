@@ -80,6 +80,16 @@ impl Member {
     }
 }
 
+/// Refuses a package name crates.io and CNB would not take; `manifest`
+/// says where it was written.
+pub fn check_package_name(name: &str, manifest: &Path) -> Result<(), UserError> {
+    validate_crate_name(name).map_err(|e| {
+        UserError::new(format!("cannot publish `{name}` ({})", manifest.display()))
+            .hint("crates.io and CNB accept ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters")
+            .caused_by(e)
+    })
+}
+
 /// Which members the user asked for.
 #[derive(Debug, Default, Clone)]
 pub struct Selection {
@@ -93,15 +103,7 @@ impl Metadata {
         let metadata: Metadata = serde_json::from_slice(json)
             .map_err(|e| UserError::new(format!("cannot read `cargo metadata`'s output: {e}")))?;
         for member in &metadata.packages {
-            validate_crate_name(&member.name).map_err(|e| {
-                UserError::new(format!(
-                    "cannot publish `{}` ({})",
-                    member.name,
-                    member.manifest_path.display()
-                ))
-                .hint("crates.io and CNB accept ASCII letters, digits, `-` and `_`, starting with a letter, at most 64 characters")
-                .caused_by(e)
-            })?;
+            check_package_name(&member.name, &member.manifest_path)?;
         }
         Ok(metadata)
     }

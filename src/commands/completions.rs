@@ -63,6 +63,9 @@ pub const SHELLS: Shells<'static> = Shells(&[&Bash, &Elvish, &Fish, &Powershell,
 
 const BIN: &str = "cnbcargo";
 
+/// How long `-p` completion waits for `cargo metadata`.
+const COMPLETION_LIMIT: std::time::Duration = std::time::Duration::from_secs(3);
+
 pub fn run(args: &CompletionsArgs, ctx: &Context) -> Result<()> {
     ctx.shell.out(&registration(args.shell));
     Ok(())
@@ -96,12 +99,26 @@ fn registries_in(cwd: &Path, current: &str) -> Vec<CompletionCandidate> {
     let Ok(stack) = ConfigStack::discover(cwd, &home) else {
         return Vec::new();
     };
+    // A repository's config can name a registry anything, escapes and
+    // newlines included, and the shells print candidates as they are: only
+    // names cargo would accept are offered.
     stack
         .registries()
         .into_iter()
-        .filter(|r| r.name.starts_with(current))
+        .filter(|r| is_registry_name(&r.name) && r.name.starts_with(current))
         .map(|r| CompletionCandidate::new(&r.name).help(Some(r.index_shown().into())))
         .collect()
+}
+
+/// A name cargo accepts for a registry (its `validate_registry_name`): a
+/// Unicode XID start character or `_`, then XID characters or `-`. Such a
+/// name holds no control, space, quote or shell character.
+fn is_registry_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+        && chars.all(|c| c == '-' || unicode_ident::is_xid_continue(c))
 }
 
 /// `-p` and `--exclude`: the workspace's packages, as `cargo metadata`
@@ -111,19 +128,23 @@ pub fn packages(current: &OsStr) -> Vec<CompletionCandidate> {
         return Vec::new();
     };
     // A completion must not keep the shell waiting: past a few seconds
-    // (a cold cargo, a toolchain being installed) it offers nothing.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(Cargo::from_env().workspace(None));
-    });
-    let Ok(Ok(metadata)) = rx.recv_timeout(std::time::Duration::from_secs(3)) else {
+    // (a cold cargo, a toolchain being installed, a cargo blocked on a
+    // FIFO) it offers nothing, and the cargo is stopped, not left behind.
+    let cargo = Cargo::from_env().with_limit(COMPLETION_LIMIT);
+    let Ok(metadata) = cargo.workspace(None) else {
         return Vec::new();
     };
+    // `Metadata::parse` refused the whole answer if any name was not a
+    // crate name (ASCII letters, digits, `-`, `_`); the version's text is
+    // cleaned all the same, for a `cargo` that is not cargo.
     metadata
         .packages
         .iter()
         .filter(|p| p.name.starts_with(current))
-        .map(|p| CompletionCandidate::new(&p.name).help(Some(p.version.clone().into())))
+        .map(|p| {
+            CompletionCandidate::new(&p.name)
+                .help(Some(crate::shell::clean_line(&p.version).into()))
+        })
         .collect()
 }
 
@@ -222,6 +243,28 @@ mod tests {
         assert_eq!(found(""), ["cnb", "other"]);
         assert_eq!(found("o"), ["other"]);
         assert!(found("x").is_empty());
+    }
+
+    #[test]
+    fn only_names_cargo_accepts_for_a_registry_are_offered() {
+        for good in ["cnb", "cnb-cargo-repo", "_x", "a1", "müll", "Ünïcödé_1"] {
+            assert!(is_registry_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "1cnb",
+            "-x",
+            "evil\u{1b}]0;X\u{7}",
+            "a\nb",
+            "a b",
+            "a\tb",
+            "x\u{202e}y",
+            "a;b",
+            "a.b",
+            "a'b",
+        ] {
+            assert!(!is_registry_name(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -190,12 +190,19 @@ fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
             args.api.api_endpoint.as_deref(),
         ));
         // In a project, `cnbcargo audit`'s findings for this registry.
-        if ctx.cargo.workspace_root(cwd).is_some() {
-            checks.extend(audit_checks(
+        match ctx.cargo.workspace_root(cwd) {
+            Ok(Some(_)) => checks.extend(audit_checks(
                 ctx,
                 &registry,
                 args.api.api_endpoint.as_deref(),
-            ));
+            )),
+            Ok(None) => {}
+            // A cargo that did not say where the project is would not
+            // answer the audit's `cargo metadata` either.
+            Err(err) => {
+                let hint = UserError::first_hint(&err).unwrap_or_default();
+                checks.push(Check::fail("audit", format!("{err:#}")).hint(hint));
+            }
         }
     }
     Ok(checks)

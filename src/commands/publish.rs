@@ -129,6 +129,9 @@ impl Report {
 pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
     let cargo = &ctx.cargo;
+    // Before any cargo runs: cargo's own dry run panics on some names
+    // (a non-ASCII one, in its index path), and starts early below.
+    refuse_invalid_name_here(args, ctx)?;
     // `cargo -V` runs while the workspace and the registry are looked up;
     // the gate is applied before anything is checked or uploaded.
     let version = cargo.version_in_background();
@@ -159,25 +162,62 @@ pub fn run(args: &PublishArgs, ctx: &Context) -> Result<()> {
             let _ = ctx.http();
         });
         let early_check = early.as_ref().map(|target| {
-            shell.status(
-                "Checking",
-                "this package with `cargo publish --dry-run` before any upload",
-            );
             let flags = &flags;
+            let version = &version;
             scope.spawn(move || {
+                // Only a cargo that answered its version within the limit
+                // (and passes the gate) is trusted with the dry run, which
+                // has none: otherwise the gate's error is what the command
+                // reports, and this one is never shown.
+                if !version.answered() {
+                    return Err(UserError::new(
+                        "no early check: `cargo -V` gave no version the gate lets through",
+                    )
+                    .into());
+                }
+                shell.status(
+                    "Checking",
+                    "this package with `cargo publish --dry-run` before any upload",
+                );
                 cargo.publish_checks(&target.registry.name, &[], flags, target.cargo_env(), shell)
             })
         });
         publish_in_scope(
             args,
             ctx,
-            version,
+            &version,
             dry_run,
             &flags,
             early.as_ref(),
             early_check,
         )
     })
+}
+
+/// Refuses the package of the manifest in play (`--manifest-path`, else
+/// the current directory's) when its name is not one crates.io and CNB
+/// take, as `cargo metadata`'s answer would be refused later for every
+/// member. A manifest that cannot be read or has no such name is left to
+/// cargo, which says what is wrong with it.
+fn refuse_invalid_name_here(args: &PublishArgs, ctx: &Context) -> Result<()> {
+    let manifest = match &args.manifest_path {
+        Some(path) => path.clone(),
+        None => ctx.cwd()?.join("Cargo.toml"),
+    };
+    let Ok(Some(bytes)) = crate::fs::read_regular(&manifest) else {
+        return Ok(());
+    };
+    let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {
+        return Ok(());
+    };
+    if let Some(name) = doc
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(|n| n.as_str())
+    {
+        crate::workspace::check_package_name(name, &manifest)?;
+    }
+    Ok(())
 }
 
 /// The target for an early check, when the current directory holds a
@@ -210,7 +250,7 @@ type CheckHandle<'s> = std::thread::ScopedJoinHandle<'s, Result<()>>;
 fn publish_in_scope(
     args: &PublishArgs,
     ctx: &Context,
-    version: std::thread::JoinHandle<Result<semver::Version>>,
+    version: &crate::cargo::VersionCheck,
     dry_run: bool,
     flags: &[String],
     early: Option<&Target>,
@@ -279,9 +319,7 @@ fn publish_in_scope(
         }
         return Err(err.into());
     }
-    let gate = version
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+    let gate = version.take()?;
     let version = crate::cargo::apply_gate(gate, shell)?;
     let multi = (version.major, version.minor) >= MULTI_PACKAGE;
 

@@ -216,6 +216,97 @@ fn completion_offers_registry_names_and_workspace_packages() {
     );
 }
 
+/// A repository's config naming registries with terminal escapes and
+/// newlines: bash, fish and PowerShell are offered only the name cargo
+/// would accept, with no control character on the way.
+#[test]
+fn completion_offers_only_valid_registry_names() {
+    let env = TestEnv::new();
+    env.write(
+        "project/.cargo/config.toml",
+        "[registries.\"evil\\u001b]0;X\\u0007\"]\nindex = \"sparse+https://a.example/\"\n\
+         [registries.\"two\\nlines\"]\nindex = \"sparse+https://b.example/\"\n\
+         [registries.\"1st\"]\nindex = \"sparse+https://c.example/\"\n\
+         [registries.good-one]\nindex = \"sparse+https://d.example/\\u001b[31m\"\n",
+    );
+    for shell in ["bash", "fish", "powershell"] {
+        let out = run(env
+            .cnbcargo()
+            .env("CNBCARGO_COMPLETE", shell)
+            .env("_CLAP_COMPLETE_INDEX", "3")
+            .args(["--", "cnbcargo", "publish", "--registry", ""]));
+        assert_success(&out);
+        assert!(
+            !out.stdout
+                .iter()
+                .any(|b| b.is_ascii_control() && !b"\n\t".contains(b)),
+            "{shell}: {:?}",
+            stdout(&out)
+        );
+        let names: Vec<String> = stdout(&out)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
+        assert_eq!(names, ["good-one"], "{shell}: {:?}", stdout(&out));
+    }
+}
+
+/// `-p` candidates come from `cargo metadata`; a name there carrying
+/// escapes (a `cargo` that is not cargo) reaches no shell.
+#[test]
+fn completion_offers_no_escapes_from_cargo_metadata() {
+    let mut env = TestEnv::new();
+    let cargo = env.path().join("bin/cargo");
+    let answer = env.path().join("metadata.json");
+    write_script(&cargo, &format!("cat '{}'\n", answer.display()));
+    env.env("CARGO", &cargo);
+    let root = env.project().display().to_string();
+    let member = |name: &str, version: &str| {
+        format!(
+            "{{\"name\":\"{name}\",\"version\":\"{version}\",\"id\":\"{name}\",\"manifest_path\":\"{root}/{name}/Cargo.toml\"}}"
+        )
+    };
+    let complete = |shell: &str| {
+        let out = run(env
+            .cnbcargo()
+            .env("CNBCARGO_COMPLETE", shell)
+            .env("_CLAP_COMPLETE_INDEX", "3")
+            .args(["--", "cnbcargo", "publish", "-p", ""]));
+        assert_success(&out);
+        out
+    };
+    // The fake cargo's answer is read: a plain member is offered.
+    let good = member("good", "0.1.0");
+    std::fs::write(
+        &answer,
+        format!("{{\"packages\":[{good}],\"workspace_root\":\"{root}\"}}"),
+    )
+    .unwrap();
+    assert_eq!(stdout(&complete("bash")).trim(), "good");
+    let evil = member("evil\\u001b]0;X\\u0007\\nhint", "0.1.0\\u001b[31m");
+    std::fs::write(
+        &answer,
+        format!("{{\"packages\":[{good},{evil}],\"workspace_root\":\"{root}\"}}"),
+    )
+    .unwrap();
+    for shell in ["bash", "fish", "powershell"] {
+        let out = complete(shell);
+        assert!(
+            !out.stdout
+                .iter()
+                .any(|b| b.is_ascii_control() && !b"\n\t".contains(b)),
+            "{shell}: {:?}",
+            stdout(&out)
+        );
+        assert!(
+            !stdout(&out).contains("evil") && !stdout(&out).contains("hint"),
+            "{shell}: {:?}",
+            stdout(&out)
+        );
+    }
+}
+
 /// A completion variable that does not name a shell, or a `COMPLETE`
 /// meant for another program, leaves the command to run as usual.
 #[test]

@@ -304,6 +304,26 @@ fn non_ascii_package_name_is_refused_before_publishing() {
     assert!(registry.versions("krätze").is_empty());
 }
 
+/// cargo's own dry run panics on `käse` (its index path cuts the name
+/// inside `ä`): cnbcargo refuses the name before cargo is asked anything.
+#[test]
+fn a_name_cargo_panics_on_is_refused_before_cargo_runs() {
+    let (registry, env) = hosting("unused", &[]);
+    let lib = env.new_crate("kaese", "käse", "0.1.0", "");
+    let out = run_with_deadline(env.cnbcargo().arg("publish").current_dir(&lib));
+    assert_exit(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("backtrace"),
+        "{err}"
+    );
+    assert_stderr_has(&out, &["cannot publish `käse`", "not a valid crate name"]);
+    // Refused before the dry run: nothing was checked, nothing asked.
+    assert!(!err.contains("Checking"), "{err}");
+    assert!(registry.requests().is_empty(), "{:?}", registry.requests());
+    assert!(registry.versions("käse").is_empty());
+}
+
 #[test]
 fn path_like_package_name_is_refused_before_any_request() {
     let (registry, env) = hosting("unused", &[]);

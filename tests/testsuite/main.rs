@@ -25,4 +25,5 @@ mod paging;
 mod provider;
 mod publish;
 mod secrets;
+mod stalls;
 mod workspace;
