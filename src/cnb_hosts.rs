@@ -10,7 +10,8 @@
 //!   user): `api.example.com` trusts `*.example.com`;
 //! - the hosts of registries `cnbcargo init` wrote on this machine,
 //!   recorded in cnbcargo's own config directory, out of any repository's
-//!   reach.
+//!   reach: each host exactly, not its domain (a domain may have hosts a
+//!   stranger controls, pages or user content).
 //!
 //! Anything else gets no `CNB_TOKEN`: the provider answers "not found"
 //! (cargo moves on), cnbcargo's commands fall back to the other copies.
@@ -49,9 +50,11 @@ pub fn host_is_trusted(host: &str) -> bool {
     trusted_domains()
         .iter()
         .any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        || recorded().contains(&host)
 }
 
-/// The domains whose hosts may get `CNB_TOKEN`.
+/// The domains whose hosts may get `CNB_TOKEN`: CNB's own, and
+/// `CNB_API_ENDPOINT`'s.
 fn trusted_domains() -> Vec<String> {
     let mut domains: Vec<String> = CNB_DOMAINS.iter().map(|d| d.to_string()).collect();
     if let Some(host) = env::var_non_empty(env::CNB_API_ENDPOINT)
@@ -60,7 +63,6 @@ fn trusted_domains() -> Vec<String> {
     {
         domains.push(domain_of(&host, "api."));
     }
-    domains.extend(recorded().iter().map(|host| domain_of(host, "cargo.")));
     domains
 }
 
@@ -128,6 +130,6 @@ mod tests {
         assert_eq!(domain_of("API.Example.com", "api."), "example.com");
         assert_eq!(domain_of("api.com", "api."), "api.com");
         assert_eq!(domain_of("127.0.0.1", "api."), "127.0.0.1");
-        assert_eq!(domain_of("cargo.cnb.build", "cargo."), "cnb.build");
+        assert_eq!(domain_of("api.cnb.build", "api."), "cnb.build");
     }
 }

@@ -129,11 +129,12 @@ impl Context {
     }
 
     /// Fails at once, before any work, when cargo is set offline
-    /// (`net.offline`, `CARGO_NET_OFFLINE` or the command's `--offline`)
-    /// and the command cannot do without the network.
-    pub fn require_online(&self, command: &str, flag: bool) -> Result<()> {
-        let origin = if flag {
-            Some("`--offline`".to_string())
+    /// (`net.offline`, `CARGO_NET_OFFLINE`, or `flag`: the command's
+    /// `--offline` or `--frozen`) and the command cannot do without the
+    /// network.
+    pub fn require_online(&self, command: &str, flag: Option<&str>) -> Result<()> {
+        let origin = if let Some(flag) = flag {
+            Some(format!("`{flag}`"))
         } else {
             self.net()?
                 .offline()

@@ -77,13 +77,23 @@ fn run(cli: &Cli, ctx: &Context) -> anyhow::Result<()> {
     // when cargo is set offline; the others (init, ci, doctor's offline
     // checks...) go on.
     let needs_network = match &cli.command {
-        Command::Login(args) => Some(("login", !args.no_verify_token, false)),
-        Command::Publish(args) => Some(("publish", true, args.cargo.offline || args.cargo.frozen)),
-        Command::Delete(_) => Some(("delete", true, false)),
-        Command::Migrate(_) => Some(("migrate", true, false)),
-        Command::Yank(_) => Some(("yank", true, false)),
-        Command::List(_) => Some(("list", true, false)),
-        Command::Audit(_) => Some(("audit", true, false)),
+        Command::Login(args) => Some(("login", !args.no_verify_token, None)),
+        Command::Publish(args) => Some((
+            "publish",
+            true,
+            if args.cargo.offline {
+                Some("--offline")
+            } else if args.cargo.frozen {
+                Some("--frozen")
+            } else {
+                None
+            },
+        )),
+        Command::Delete(_) => Some(("delete", true, None)),
+        Command::Migrate(_) => Some(("migrate", true, None)),
+        Command::Yank(_) => Some(("yank", true, None)),
+        Command::List(_) => Some(("list", true, None)),
+        Command::Audit(_) => Some(("audit", true, None)),
         _ => None,
     };
     if let Some((name, true, flag)) = needs_network {

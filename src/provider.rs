@@ -83,7 +83,7 @@ pub fn serve() {
 /// answered without quoting any of it.
 fn answer(line: &[u8]) -> Result<CredentialResponse, Error> {
     let Ok(text) = std::str::from_utf8(line) else {
-        return Err("cnbcargo could not read cargo's request (not UTF-8)".into());
+        return Err("`cnbcargo` could not read cargo's request (not UTF-8)".into());
     };
     match serde_json::from_str::<CredentialRequest<'_>>(text) {
         Ok(request) if request.v == 1 => {
@@ -93,13 +93,12 @@ fn answer(line: &[u8]) -> Result<CredentialResponse, Error> {
         // Valid JSON that the borrowing types cannot take holds an escaped
         // character: in practice the token, which CNB never makes so.
         Err(_) if serde_json::from_str::<serde_json::Value>(text).is_ok() => Err(format!(
-            "cnbcargo could not read cargo's request: a value in it, most likely the token, {}; {}",
-            credentials::ESCAPED_PROBLEM,
+            "`cnbcargo` could not read cargo's request: a value in it, most likely the token, holds a character JSON escapes (`\\`, `\"` or a control character), which CNB tokens never hold; {}",
             credentials::TOKEN_SHAPE
         )
         .into()),
         Err(_) => {
-            Err("cnbcargo could not read cargo's request (not the credential protocol)".into())
+            Err("`cnbcargo` could not read cargo's request (not the credential protocol)".into())
         }
     }
 }

@@ -929,13 +929,16 @@ fn proxies(net: &Network) -> anyhow::Result<Vec<reqwest::Proxy>> {
     }
     let no_proxy = reqwest::NoProxy::from_string(&bypass);
     if let Some(proxy) = &net.proxy {
+        if proxy.value.is_empty() {
+            return Ok(Vec::new());
+        }
         let parsed = reqwest::Proxy::all(&proxy.value).map_err(|_| {
             UserError::new(format!(
                 "`http.proxy` ({}) is not a proxy URL: `{}`",
                 proxy.origin,
                 shell::clean_line(&redact_text(&proxy.value))
             ))
-            .hint("write it as `host:port` or `http://host:port`, as cargo takes it")
+            .hint("write it as `host:port`, `http://host:port` or `socks5h://host:port`, as cargo takes it")
         })?;
         return Ok(vec![parsed.no_proxy(no_proxy)]);
     }

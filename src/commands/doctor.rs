@@ -587,11 +587,15 @@ fn check_env_names() -> Check {
 fn check_network(net: &settings::network::Network, ctx: &Context) -> Vec<Check> {
     let mut set = Vec::new();
     if let Some(proxy) = &net.proxy {
-        set.push(format!(
-            "`http.proxy` = `{}` ({})",
-            crate::client::redact_text(&proxy.value),
-            proxy.origin
-        ));
+        set.push(if proxy.value.is_empty() {
+            format!("`http.proxy` is empty: no proxy ({})", proxy.origin)
+        } else {
+            format!(
+                "`http.proxy` = `{}` ({})",
+                crate::client::redact_text(&proxy.value),
+                proxy.origin
+            )
+        });
     }
     if let Some(timeout) = &net.timeout {
         set.push(format!(

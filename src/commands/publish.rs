@@ -204,7 +204,8 @@ fn refuse_invalid_name_here(args: &PublishArgs, ctx: &Context) -> Result<()> {
         Some(path) => path.clone(),
         None => ctx.cwd()?.join("Cargo.toml"),
     };
-    let Ok(Some(bytes)) = crate::fs::read_regular(&manifest) else {
+    // A manifest is a few KiB; a larger one is left for cargo to refuse.
+    let Ok(Some(bytes)) = crate::fs::read_regular_limited(&manifest, 4 << 20) else {
         return Ok(());
     };
     let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {
@@ -231,7 +232,8 @@ fn early_check_target(args: &PublishArgs, ctx: &Context) -> Result<Option<Target
         return Ok(None);
     }
     let manifest = ctx.cwd()?.join("Cargo.toml");
-    let Ok(Some(bytes)) = crate::fs::read_regular(&manifest) else {
+    // A manifest is a few KiB; a larger one is left for cargo to refuse.
+    let Ok(Some(bytes)) = crate::fs::read_regular_limited(&manifest, 4 << 20) else {
         return Ok(None);
     };
     let Ok(doc) = String::from_utf8_lossy(&bytes).parse::<toml_edit::DocumentMut>() else {

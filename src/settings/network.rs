@@ -19,6 +19,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_RETRIES: u32 = 3;
 /// Past this, a setting is a mistake rather than a slow link.
 const MAX_TIMEOUT_SECS: f64 = 86_400.0;
+/// cargo takes any `u32`; more retries than this only wait longer.
 const MAX_RETRIES: u32 = 100;
 
 /// A value and where it came from, for messages and `doctor`.
@@ -33,7 +34,8 @@ pub struct Network {
     /// A PEM file of CA certificates trusted on top of the system's.
     pub cainfo: Option<Sourced<PathBuf>>,
     /// cargo's proxy for every request (`http.proxy`), a URL; it wins over
-    /// `https_proxy` and the like.
+    /// `https_proxy` and the like. Empty: no proxy at all (libcurl's
+    /// meaning), the variables included.
     pub proxy: Option<Sourced<String>>,
     /// The whole-request timeout; `None` for the default.
     pub timeout: Option<Sourced<Duration>>,
@@ -107,33 +109,31 @@ pub fn network(stack: &ConfigStack, cwd: &Path) -> Result<Network> {
         let Raw::Text(text) = raw else {
             return Err(invalid("http.proxy", &origin, "a proxy URL"));
         };
-        // cargo leaves an empty `http.proxy` as "no proxy of its own".
-        if !text.trim().is_empty() {
-            net.proxy = Some(Sourced {
-                value: proxy_url(text.trim()),
-                origin,
-            });
-        }
+        let text = text.trim();
+        // Empty, for libcurl and so for cargo: go direct, whatever
+        // `https_proxy` says.
+        let value = if text.is_empty() {
+            String::new()
+        } else {
+            proxy_url(text)
+        };
+        net.proxy = Some(Sourced { value, origin });
     }
 
     if let Some((raw, origin)) = lookup(stack, env::CARGO_HTTP_TIMEOUT, &["http", "timeout"]) {
         let seconds = match raw {
-            Raw::Integer(i) => Some(i as f64),
-            Raw::Text(text) => text.trim().parse::<u64>().ok().map(|s| s as f64),
+            Raw::Integer(i) => u64::try_from(i).ok(),
+            Raw::Text(text) => text.trim().parse::<u64>().ok(),
             _ => None,
         }
-        .filter(|s| *s > 0.0 && *s <= MAX_TIMEOUT_SECS)
-        .ok_or_else(|| {
-            invalid(
-                "http.timeout",
-                &origin,
-                "a whole number of seconds, more than 0",
-            )
-        })?;
-        net.timeout = Some(Sourced {
-            value: Duration::from_secs_f64(seconds),
-            origin,
-        });
+        .ok_or_else(|| invalid("http.timeout", &origin, "a whole number of seconds"))?;
+        // 0 leaves curl's own defaults for cargo: the default here.
+        if seconds > 0 {
+            net.timeout = Some(Sourced {
+                value: Duration::from_secs_f64((seconds as f64).min(MAX_TIMEOUT_SECS)),
+                origin,
+            });
+        }
     }
 
     if let Some((raw, origin)) = lookup(stack, env::CARGO_NET_RETRY, &["net", "retry"]) {
@@ -142,10 +142,9 @@ pub fn network(stack: &ConfigStack, cwd: &Path) -> Result<Network> {
             Raw::Text(text) => text.trim().parse::<u32>().ok(),
             _ => None,
         }
-        .filter(|r| *r <= MAX_RETRIES)
-        .ok_or_else(|| invalid("net.retry", &origin, "a whole number from 0 to 100"))?;
+        .ok_or_else(|| invalid("net.retry", &origin, "a whole number, 0 or more"))?;
         net.retries = Some(Sourced {
-            value: retries,
+            value: retries.min(MAX_RETRIES),
             origin,
         });
     }
@@ -237,8 +236,13 @@ mod tests {
         assert_eq!(net.timeout(), DEFAULT_TIMEOUT);
         assert_eq!(net.retries(), DEFAULT_RETRIES);
         assert!(net.offline().is_none());
+        let (_dir, stack) = stack_with("[http]\ntimeout = 0\nproxy = \"\"\n[net]\nretry = 4000\n");
+        let net = network(&stack, Path::new("/")).unwrap();
+        assert_eq!(net.timeout(), DEFAULT_TIMEOUT);
+        assert_eq!(net.retries(), MAX_RETRIES);
+        assert_eq!(net.proxy.unwrap().value, "");
         for bad in [
-            "[http]\ntimeout = 0\n",
+            "[http]\ntimeout = -1\n",
             "[http]\ntimeout = \"soon\"\n",
             "[net]\nretry = -1\n",
             "[net]\noffline = \"yes\"\n",

@@ -216,7 +216,8 @@ fn a_cainfo_that_is_not_a_certificate_is_a_clear_error() {
 /// fall-through guard reach crates.io's real address through it.
 #[test]
 fn audit_and_delete_reach_crates_io_through_an_inspecting_proxy() {
-    let proxy_ca = TestCa::for_names(&["index.crates.io"]);
+    // `crates-io.invalid` never resolves: only a proxy can reach it.
+    let proxy_ca = TestCa::for_names(&["index.crates.io", "crates-io.invalid"]);
     let crates_io = TestRegistry::builder()
         .auth_required(false)
         .at_root()
@@ -314,10 +315,34 @@ fn audit_and_delete_reach_crates_io_through_an_inspecting_proxy() {
         .args(["delete", "shadow@1.0.0", "--yes"]);
     let out = run_with_deadline(&mut untrusted);
     assert_failure(&out, 2);
+    let err = stderr(&out);
+    assert!(err.contains("crates.io could not be asked"), "{err}");
+    // ...and it says why: the proxy's certificate, for crates.io's host.
     assert!(
-        stderr(&out).contains("crates.io could not be asked"),
-        "{}",
-        stderr(&out)
+        err.contains(
+            "TLS failed: its certificate is issued by an authority this machine does not trust"
+        ),
+        "{err}"
+    );
+
+    // An empty `http.proxy` means no proxy at all for cargo (libcurl):
+    // `https_proxy` is not used either. A host only the proxy can reach
+    // tells the two apart.
+    let via = |config_text: &str| {
+        std::fs::write(&config, config_text).unwrap();
+        let before = crates_io.requests().len();
+        let mut cmd = env.cnbcargo();
+        cmd.env("https_proxy", &proxy)
+            .env("CNBCARGO_CRATES_IO_INDEX", "https://crates-io.invalid/")
+            .args(["delete", "shadow@1.0.0", "--yes"]);
+        let out = run_with_deadline(&mut cmd);
+        assert_failure(&out, 2);
+        crates_io.requests().len() > before
+    };
+    assert!(via(&text), "https_proxy was not used");
+    assert!(
+        !via(&format!("{text}\n[http]\nproxy = \"\"\n")),
+        "an empty `http.proxy` still went through `https_proxy`"
     );
 }
 
@@ -419,15 +444,17 @@ fn offline_commands_that_need_the_network_stop_at_once() {
             "{err}"
         );
     }
-    let out = run_with_deadline(env.cnbcargo().args(["publish", "--offline"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains(
-            "error: `cnbcargo publish` needs the network, and cargo is set offline by `--offline`"
-        ),
-        "{}",
-        stderr(&out)
-    );
+    for flag in ["--offline", "--frozen"] {
+        let out = run_with_deadline(env.cnbcargo().args(["publish", flag]));
+        assert_failure(&out, 1);
+        assert!(
+            stderr(&out).contains(&format!(
+                "error: `cnbcargo publish` needs the network, and cargo is set offline by `{flag}`"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
     assert!(registry.requests().is_empty());
     assert_eq!(names(&registry, "kept"), ["1.0.0"]);
 

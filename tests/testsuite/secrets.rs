@@ -33,7 +33,7 @@ fn cargo_login_through_the_provider_never_prints_an_escaped_token() {
         let text = format!("{}{}", stdout(&out), stderr(&out));
         assert_no_fragment(&text, token);
         assert!(
-            text.contains("cnbcargo could not read cargo's request: a value in it, most likely the token, contains `\\` or `\"`, which CNB tokens never hold"),
+            text.contains("`cnbcargo` could not read cargo's request: a value in it, most likely the token, holds a character JSON escapes (`\\`, `\"` or a control character), which CNB tokens never hold"),
             "{text}"
         );
     }
@@ -62,7 +62,7 @@ fn the_provider_answers_an_unreadable_request_without_quoting_it() {
     let lines: Vec<&str> = answers.lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert_eq!(lines[0], r#"{"v":[1]}"#);
-    assert!(lines[1].starts_with(r#"{"Err":{"kind":"other","message":"cnbcargo could not read cargo's request: a value in it"#), "{text}");
+    assert!(lines[1].starts_with(r#"{"Err":{"kind":"other","message":"`cnbcargo` could not read cargo's request: a value in it"#), "{text}");
     assert!(lines[2].contains("not the credential protocol"), "{text}");
 }
 
