@@ -23,6 +23,20 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether two copies hold the same token, told without printing or
+    /// branching on either: their SHA-256 digests are compared in
+    /// constant time, so neither the values nor where they first differ
+    /// leak through timing.
+    pub fn same_as(&self, other: &Secret) -> bool {
+        use sha2::{Digest, Sha256};
+        let a = Sha256::digest(self.0.as_bytes());
+        let b = Sha256::digest(other.0.as_bytes());
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -307,6 +321,14 @@ mod tests {
             "{err}"
         );
         assert!(check("abc\u{e9}").unwrap_err().contains("not ASCII"));
+    }
+
+    #[test]
+    fn copies_compare_by_value() {
+        let a = Secret::new("tok-a".to_string());
+        assert!(a.same_as(&Secret::new("tok-a".to_string())));
+        assert!(!a.same_as(&Secret::new("tok-b".to_string())));
+        assert!(!a.same_as(&Secret::new("tok-a2".to_string())));
     }
 
     #[test]

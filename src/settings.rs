@@ -179,8 +179,19 @@ impl std::fmt::Display for TokenSource {
     }
 }
 
-/// `CNB_TOKEN`, else the keyring copy, else cargo's own token for the
-/// registry (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`).
+/// The token cnbcargo sends for a registry: the one cargo itself would
+/// send, so that cnbcargo and cargo never act with different tokens.
+///
+/// - cnbcargo is the registry's credential provider: what the provider
+///   gives cargo (`CNB_TOKEN`, else the OS keyring); cargo ignores its own
+///   store then.
+/// - Otherwise cargo's own token wins where cargo has one
+///   (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`): that is
+///   what `cargo publish` or `cargo yank` send, whoever runs them.
+/// - Where cargo has none, `CNB_TOKEN`, else the OS keyring copy; the
+///   cargo that cnbcargo runs gets it through `CARGO_REGISTRIES_<NAME>_TOKEN`
+///   (`Target::cargo_env`), so it sends the same.
+///
 /// `Ok(None)` when there is none; a token that is not one is an error
 /// naming where it came from.
 pub fn token(
@@ -189,18 +200,75 @@ pub fn token(
     via_provider: bool,
     shell: &Shell,
 ) -> Result<Option<(Secret, TokenSource)>> {
-    if let Some(found) = provider_token(&registry.index, |why| {
-        shell.debug(format!("keyring not read: {why}"))
-    })? {
+    let unreadable = |why| shell.debug(format!("keyring not read: {why}"));
+    if via_provider {
+        return provider_token(&registry.index, unreadable);
+    }
+    if let Some(found) = cargo_token(registry, cargo_home, shell)? {
         return Ok(Some(found));
     }
-    // With cnbcargo as the registry's provider cargo ignores its own
-    // store: a token only there would let cnbcargo's checks pass and
-    // cargo's upload fail.
-    if via_provider {
-        return Ok(None);
+    provider_token(&registry.index, unreadable)
+}
+
+/// A copy of the registry's token that cnbcargo's own sources hold but
+/// that is not used, because cargo's own token wins.
+#[derive(Debug)]
+pub struct UnusedCopy {
+    pub source: TokenSource,
+    pub state: CopyState,
+}
+
+/// How an unused copy compares with the token used (by digest).
+#[derive(Debug, PartialEq, Eq)]
+pub enum CopyState {
+    Same,
+    Other,
+    /// Not a token at all: why (never the value).
+    Invalid(String),
+}
+
+/// The copies in `CNB_TOKEN` and the OS keyring that cargo's own token
+/// `used` (from `source`) overrides: none unless `source` is cargo's own.
+/// A keyring that cannot be read is left out (`-vv` says why).
+pub fn unused_copies(
+    registry: &RegistryDef,
+    used: &Secret,
+    source: &TokenSource,
+    shell: &Shell,
+) -> Vec<UnusedCopy> {
+    let mut copies = Vec::new();
+    if !source.is_cargos_own() {
+        return copies;
     }
-    cargo_token(registry, cargo_home, shell)
+    let state = |token: &Secret| {
+        if token.same_as(used) {
+            CopyState::Same
+        } else {
+            CopyState::Other
+        }
+    };
+    match credentials::cnb_token_env() {
+        Ok(Some(token)) => copies.push(UnusedCopy {
+            source: TokenSource::CnbTokenEnv,
+            state: state(&token),
+        }),
+        Ok(None) => {}
+        Err(e) => copies.push(UnusedCopy {
+            source: TokenSource::CnbTokenEnv,
+            state: CopyState::Invalid(e.to_string()),
+        }),
+    }
+    if keyring_store::enabled(false) {
+        match keyring_store::load(&keyring_store::account(&registry.index)) {
+            Ok(Some(token)) => copies.push(UnusedCopy {
+                source: TokenSource::Keyring,
+                state: state(&token),
+            }),
+            Ok(None) => {}
+            Err(why) => shell.debug(format!("keyring not read: {why}")),
+        }
+    }
+    copies
 }
 
 /// The token of cnbcargo's own sources for the registry at `index` (as

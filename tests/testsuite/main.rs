@@ -21,4 +21,5 @@ mod login;
 mod migrate;
 mod provider;
 mod publish;
+mod tokens;
 mod workspace;
