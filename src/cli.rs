@@ -218,9 +218,10 @@ pub struct InitArgs {
 /// is asked of the registry. A token the registry refuses is an error and
 /// nothing is stored; a token that may not publish is stored with a
 /// warning. Then it goes to `cargo login --registry NAME` on its standard
-/// input (never the command line), with a copy in the OS keyring for
-/// cnbcargo's own API calls. The token comes from `--token-stdin`, else
-/// `CNB_TOKEN`, else piped standard input, else a hidden prompt.
+/// input (never the command line): cargo's copy is the one cnbcargo uses
+/// too, and a copy an earlier login kept in the OS keyring is removed.
+/// The token comes from `--token-stdin`, else `CNB_TOKEN`, else piped
+/// standard input, else a hidden prompt.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo login                          # prompts for the token\n  \
@@ -234,7 +235,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub token_stdin: bool,
 
-    /// Do not keep a copy of the token in the OS keyring
+    /// Do not keep a copy of the token in the OS keyring (kept only where
+    /// cnbcargo cannot read cargo's own store)
     #[arg(long)]
     pub no_keyring: bool,
 
