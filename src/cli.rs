@@ -183,10 +183,19 @@ pub enum Command {
     cnbcargo init acme/crates\n  \
     cnbcargo init acme/crates --credential-provider cnbcargo\n  \
     cnbcargo init --dry-run https://cargo.cnb.cool/acme/crates/-/packages/\n  \
-    cnbcargo init --global --name cnb acme/team/crates")]
+    cnbcargo init --global --name cnb acme/team/crates\n  \
+    cnbcargo init acme/crates --domain cnb.build")]
 pub struct InitArgs {
     /// The index URL CNB shows, or the registry path `group[/subgroup...]/registry`
+    /// (expanded to `https://cargo.cnb.cool/<path>/-/packages/`, a derived
+    /// address: the registry's page on CNB shows the real one)
     pub target: Option<String>,
+
+    /// The CNB domain a registry path expands under, for CNB on another
+    /// domain: `https://cargo.<DOMAIN>/<path>/-/packages/` (default
+    /// `cnb.cool`)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
 
     /// The name cargo knows the registry by
     #[arg(long, default_value = DEFAULT_REGISTRY_NAME)]

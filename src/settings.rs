@@ -474,7 +474,35 @@ mod tests {
             err.contains("`CNB_API_ENDPOINT`") && err.contains("in clear"),
             "{err}"
         );
+        // Any CNB domain: `cargo.<domain>` → `api.<domain>`, port dropped.
+        for (index, api) in [
+            ("acme/crates", "https://api.cnb.cool/"),
+            (
+                "https://cargo.cnb.build/acme/crates/-/packages/",
+                "https://api.cnb.build/",
+            ),
+            (
+                "https://CARGO.cnb.build:8443/a/b/-/packages/",
+                "https://api.cnb.build/",
+            ),
+        ] {
+            let index = IndexUrl::parse_target(index).unwrap();
+            assert!(api_endpoint_known(None, &index));
+            let (url, source) = api_endpoint_from(None, None, &index).unwrap();
+            assert_eq!((url.as_str(), source), (api, EndpointSource::Derived));
+        }
+        // Not on `cargo.<domain>`: nothing is guessed, the way is said,
+        // and an override still serves.
         let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
+        assert_eq!(
+            api_endpoint_from(None, Some("https://api.example.com".into()), &other)
+                .unwrap()
+                .0
+                .as_str(),
+            "https://api.example.com/"
+        );
+        let bare = IndexUrl::parse_target("https://cargo./x/").unwrap();
+        assert!(api_endpoint_from(None, None, &bare).is_err());
         let err = api_endpoint_from(None, None, &other).unwrap_err();
         assert!(
             UserError::first_hint(&err)
