@@ -109,7 +109,17 @@ fn one_copy(
 ) -> Result<()> {
     let shell = &ctx.shell;
     let account = keyring_store::account(&registry.index);
-    match settings::cargo_token(registry, ctx.cargo_home()?, shell)? {
+    // cargo has stored the token by now: a copy it reads that is not a
+    // token (its variable, say) is said, and does not undo the login; the
+    // keyring is then left as it is.
+    let cargo_copy = match settings::cargo_token(registry, ctx.cargo_home()?, shell) {
+        Ok(copy) => copy,
+        Err(e) => {
+            shell.warn(format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    match cargo_copy {
         Some((stored, source)) => {
             if !stored.same_as(token) {
                 // cargo's variable wins over the file it just wrote.

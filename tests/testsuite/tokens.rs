@@ -207,6 +207,22 @@ fn cnb_token_gives_way_to_cargos_own_token() {
         stderr(&var_yank)
     );
 
+    // `login` stores A, which cargo will not send while its variable is set: said.
+    let relogin = run_with_stdin(
+        with_var.cnbcargo().arg("login"),
+        format!("{A}\n").as_bytes(),
+    );
+    assert_success(&relogin);
+    let err = stderr(&relogin);
+    assert!(
+        err.contains("warning: cargo sends another token for `cnb-cargo-repo`, from `CARGO_REGISTRIES_CNB_CARGO_REPO_TOKEN`: the one just stored is not used"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hint: unset `CARGO_REGISTRIES_CNB_CARGO_REPO_TOKEN`"),
+        "{err}"
+    );
+
     // cargo has none: `CNB_TOKEN` is used, and the cargo cnbcargo runs
     // gets it (A may not yank: the registry's 403 shows cargo sent A).
     assert_success(&run(env.cargo().args([
@@ -231,5 +247,5 @@ fn cnb_token_gives_way_to_cargos_own_token() {
         .expect("an unyank request");
     assert_eq!(unyank_request.header("authorization"), Some(A));
     assert_eq!(unyank_request.status, 403);
-    assert_no_token(&[&yank, &doctor, &var_yank, &unyank]);
+    assert_no_token(&[&yank, &doctor, &var_yank, &relogin, &unyank]);
 }
