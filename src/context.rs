@@ -27,6 +27,9 @@ pub struct Context {
     cargo_home: OnceLock<PathBuf>,
     config: OnceLock<ConfigStack>,
     http: OnceLock<Http>,
+    /// Registries whose token choice was told: `publish` resolves its
+    /// target twice, and says it once.
+    told: std::sync::Mutex<Vec<String>>,
 }
 
 /// A registry with everything needed to talk to it.
@@ -60,6 +63,7 @@ impl Context {
             cargo_home: OnceLock::new(),
             config: OnceLock::new(),
             http: OnceLock::new(),
+            told: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -142,6 +146,13 @@ impl Context {
     fn tell_token(&self, target: &Target) {
         let shell = &self.shell;
         let name = &target.registry.name;
+        {
+            let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
+            if told.contains(name) {
+                return;
+            }
+            told.push(name.clone());
+        }
         let source = &target.token_source;
         match target.cargo_env() {
             _ if target.via_provider => shell.verbose(format!(
@@ -164,7 +175,16 @@ impl Context {
                     "{} holds another token for `{name}` than cargo's",
                     copy.source
                 ),
-                CopyState::Invalid(why) => why,
+                CopyState::Invalid(why) => {
+                    shell.warn(format!(
+                        "{why}; it is not used: cnbcargo sends cargo's own ({source}), as cargo does"
+                    ));
+                    shell.hint(format!(
+                        "set `{}` to the token CNB shows, or unset it",
+                        env::CNB_TOKEN
+                    ));
+                    continue;
+                }
             };
             shell.warn(format!(
                 "{what}, which is not used: cnbcargo sends cargo's own ({source}), as cargo does"

@@ -743,7 +743,10 @@ fn check_unused_copies(
                 "token.env",
                 format!("{why}; cargo and cnbcargo send cargo's own token ({source})"),
             )
-            .hint(env_hint()),
+            .hint(format!(
+                "set `{}` to the token CNB shows, or unset it",
+                env::CNB_TOKEN
+            )),
         });
     }
     checks
