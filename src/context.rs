@@ -27,9 +27,9 @@ pub struct Context {
     cargo_home: OnceLock<PathBuf>,
     config: OnceLock<ConfigStack>,
     http: OnceLock<Http>,
-    /// Registries whose token choice was told: `publish` resolves its
+    /// The registry whose token choice was told: `publish` resolves its
     /// target twice, and says it once.
-    told: std::sync::Mutex<Vec<String>>,
+    told: OnceLock<String>,
 }
 
 /// A registry with everything needed to talk to it.
@@ -63,7 +63,7 @@ impl Context {
             cargo_home: OnceLock::new(),
             config: OnceLock::new(),
             http: OnceLock::new(),
-            told: std::sync::Mutex::new(Vec::new()),
+            told: OnceLock::new(),
         }
     }
 
@@ -146,13 +146,10 @@ impl Context {
     fn tell_token(&self, target: &Target) {
         let shell = &self.shell;
         let name = &target.registry.name;
-        {
-            let mut told = self.told.lock().unwrap_or_else(|e| e.into_inner());
-            if told.contains(name) {
-                return;
-            }
-            told.push(name.clone());
+        if self.told.get() == Some(name) {
+            return;
         }
+        let _ = self.told.set(name.clone());
         let source = &target.token_source;
         match target.cargo_env() {
             _ if target.via_provider => shell.verbose(format!(
