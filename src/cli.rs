@@ -183,10 +183,19 @@ pub enum Command {
     cnbcargo init acme/crates\n  \
     cnbcargo init acme/crates --credential-provider cnbcargo\n  \
     cnbcargo init --dry-run https://cargo.cnb.cool/acme/crates/-/packages/\n  \
-    cnbcargo init --global --name cnb acme/team/crates")]
+    cnbcargo init --global --name cnb acme/team/crates\n  \
+    cnbcargo init acme/crates --domain cnb.build")]
 pub struct InitArgs {
     /// The index URL CNB shows, or the registry path `group[/subgroup...]/registry`
+    /// (expanded to `https://cargo.cnb.cool/<path>/-/packages/`, a derived
+    /// address: the registry's page on CNB shows the real one)
     pub target: Option<String>,
+
+    /// The CNB domain a registry path expands under, for CNB on another
+    /// domain: `https://cargo.<DOMAIN>/<path>/-/packages/` (default
+    /// `cnb.cool`)
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
 
     /// The name cargo knows the registry by
     #[arg(long, default_value = DEFAULT_REGISTRY_NAME)]
@@ -218,9 +227,10 @@ pub struct InitArgs {
 /// is asked of the registry. A token the registry refuses is an error and
 /// nothing is stored; a token that may not publish is stored with a
 /// warning. Then it goes to `cargo login --registry NAME` on its standard
-/// input (never the command line), with a copy in the OS keyring for
-/// cnbcargo's own API calls. The token comes from `--token-stdin`, else
-/// `CNB_TOKEN`, else piped standard input, else a hidden prompt.
+/// input (never the command line): cargo's copy is the one cnbcargo uses
+/// too, and a copy an earlier login kept in the OS keyring is removed.
+/// The token comes from `--token-stdin`, else `CNB_TOKEN`, else piped
+/// standard input, else a hidden prompt.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo login                          # prompts for the token\n  \
@@ -234,7 +244,8 @@ pub struct LoginArgs {
     #[arg(long)]
     pub token_stdin: bool,
 
-    /// Do not keep a copy of the token in the OS keyring
+    /// Do not keep a copy of the token in the OS keyring (kept only where
+    /// cnbcargo cannot read cargo's own store)
     #[arg(long)]
     pub no_keyring: bool,
 

@@ -18,7 +18,7 @@ use crate::env;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
 use crate::settings::network::Network;
-use crate::settings::{self, TokenSource};
+use crate::settings::{self, CopyState, TokenSource};
 use crate::shell::Shell;
 
 pub struct Context {
@@ -29,6 +29,9 @@ pub struct Context {
     config: OnceLock<ConfigStack>,
     net: OnceLock<Network>,
     http: OnceLock<Http>,
+    /// The registry whose token choice was told: `publish` resolves its
+    /// target twice, and says it once.
+    told: OnceLock<String>,
 }
 
 /// A registry with everything needed to talk to it.
@@ -63,6 +66,7 @@ impl Context {
             config: OnceLock::new(),
             net: OnceLock::new(),
             http: OnceLock::new(),
+            told: OnceLock::new(),
         }
     }
 
@@ -162,15 +166,75 @@ impl Context {
         let via_provider = self.via_provider(&registry)?;
         let (token, token_source) =
             settings::require_token(&registry, self.cargo_home()?, via_provider, &self.shell)?;
-        self.shell
-            .verbose(format!("using the token from {token_source}"));
-        Ok(Target {
+        let target = Target {
             registry,
             index,
             token,
             token_source,
             via_provider,
-        })
+        };
+        self.tell_token(&target);
+        Ok(target)
+    }
+
+    /// Which copy of the token the command uses (`-v`, never the value),
+    /// and a warning for a copy that holds another token and is not used.
+    fn tell_token(&self, target: &Target) {
+        let shell = &self.shell;
+        let name = &target.registry.name;
+        if self.told.get() == Some(name) {
+            return;
+        }
+        let _ = self.told.set(name.clone());
+        let source = &target.token_source;
+        match target.cargo_env() {
+            _ if target.via_provider => shell.verbose(format!(
+                "using the token from {source}, as the `cnbcargo` credential provider gives it to cargo"
+            )),
+            None => shell.verbose(format!(
+                "using cargo's own token for `{name}`, from {source}"
+            )),
+            Some((var, _)) => shell.verbose(format!(
+                "using the token from {source}: cargo has none of its own for `{name}`, and the cargo cnbcargo runs gets it through `{var}`"
+            )),
+        }
+        for copy in settings::unused_copies(&target.registry, &target.token, source, shell) {
+            let what = match copy.state {
+                CopyState::Same => {
+                    shell.verbose(format!("{} holds the same token", copy.source));
+                    continue;
+                }
+                CopyState::Other => format!(
+                    "{} holds another token for `{name}` than cargo's",
+                    copy.source
+                ),
+                CopyState::Invalid(why) => {
+                    shell.warn(format!(
+                        "{why}; it is not used: cnbcargo sends cargo's own ({source}), as cargo does"
+                    ));
+                    shell.hint(format!(
+                        "set `{}` to the token CNB shows, or unset it",
+                        env::CNB_TOKEN
+                    ));
+                    continue;
+                }
+            };
+            shell.warn(format!(
+                "{what}, which is not used: cnbcargo sends cargo's own ({source}), as cargo does"
+            ));
+            shell.hint(match (&copy.source, source) {
+                (TokenSource::CnbTokenEnv, TokenSource::CargoEnv(var)) => {
+                    format!("unset `{var}` to use `{}`", env::CNB_TOKEN)
+                }
+                (TokenSource::CnbTokenEnv, _) => format!(
+                    "to use `{}`, run `cnbcargo login --registry {name}` (it gives cargo that token); else unset it",
+                    env::CNB_TOKEN
+                ),
+                _ => format!(
+                    "run `cnbcargo login --registry {name}` with the token to use: cargo gets it and the keyring copy goes"
+                ),
+            });
+        }
     }
 
     /// Whether cnbcargo is the registry's own credential provider.

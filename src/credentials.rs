@@ -23,6 +23,20 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether two copies hold the same token, told without printing or
+    /// branching on either: their SHA-256 digests are compared in
+    /// constant time, so neither the values nor where they first differ
+    /// leak through timing.
+    pub fn same_as(&self, other: &Secret) -> bool {
+        use sha2::{Digest, Sha256};
+        let a = Sha256::digest(self.0.as_bytes());
+        let b = Sha256::digest(other.0.as_bytes());
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -108,6 +122,7 @@ pub fn validate_token(
 pub fn read_login_token(
     token_stdin: bool,
     registry: &str,
+    cnb_token_allowed: bool,
     before_prompt: impl FnOnce(),
 ) -> Result<(Secret, LoginTokenSource)> {
     let from_stdin = || -> Result<(Secret, LoginTokenSource)> {
@@ -124,7 +139,12 @@ pub fn read_login_token(
     if token_stdin && !terminal {
         return from_stdin();
     }
-    if !token_stdin && let Some(token) = cnb_token_env()? {
+    // `CNB_TOKEN` only for a CNB host (`cnb_hosts`): a look-alike
+    // registry a repository defines must not get it through `login`.
+    if !token_stdin
+        && cnb_token_allowed
+        && let Some(token) = cnb_token_env()?
+    {
         return Ok((token, LoginTokenSource::CnbTokenEnv));
     }
     if !terminal {
@@ -315,6 +335,14 @@ mod tests {
             "{err}"
         );
         assert!(check("abc\u{e9}").unwrap_err().contains("not ASCII"));
+    }
+
+    #[test]
+    fn copies_compare_by_value() {
+        let a = Secret::new("tok-a".to_string());
+        assert!(a.same_as(&Secret::new("tok-a".to_string())));
+        assert!(!a.same_as(&Secret::new("tok-b".to_string())));
+        assert!(!a.same_as(&Secret::new("tok-a2".to_string())));
     }
 
     #[test]

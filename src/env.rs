@@ -111,7 +111,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: "CARGO_REGISTRIES_<NAME>_TOKEN",
-        effect: "cargo's token for a registry; cnbcargo reads it for API calls, and sets it for the cargo it runs when the token came from `CNB_TOKEN` or the keyring",
+        effect: "cargo's token for a registry, before `credentials.toml`; cnbcargo sends it too, as cargo does, and sets it for the cargo it runs when cargo has no token of its own (from `CNB_TOKEN` or the keyring)",
     },
     Var {
         name: CARGO_TERM_COLOR,
@@ -119,7 +119,7 @@ pub const VARS: &[Var] = &[
     },
     Var {
         name: CNB_TOKEN,
-        effect: "the token for `login` when `--token-stdin` is not given, and the first choice for API calls (`publish`, `delete`, `yank`, `list`); the `cnbcargo` credential provider gives it to cargo (no `login` needed); checked like a typed token (one word of printable ASCII)",
+        effect: "the token for `login` when `--token-stdin` is not given; for `publish`, `delete`, `yank` and `list` where cargo has no token of its own for the registry (cargo's wins, with a warning when they differ), handed to the cargo cnbcargo runs; the `cnbcargo` credential provider gives it to cargo first (no `login` needed); checked like a typed token (one word of printable ASCII)",
     },
     Var {
         name: CNB_API_ENDPOINT,

@@ -10,9 +10,11 @@ use crate::client::{is_loopback, redact, redact_text};
 use crate::error::UserError;
 use crate::shell::clean_line;
 
-/// CNB's cargo host. Only used to expand a bare `group/registry` path; any
-/// other host is reached by passing the full URL.
-pub const CNB_CARGO_HOST: &str = "cargo.cnb.cool";
+/// CNB's main domain. A bare `group/registry` path expands to an index on
+/// `cargo.<domain>`, the pattern of CNB's other artifact hosts: CNB's docs
+/// name no cargo host, so the result is derived, and `init` says so. Any
+/// other host is reached by passing the full URL (or `--domain`).
+pub const CNB_DOMAIN: &str = "cnb.cool";
 
 /// A sparse registry index URL, always `http(s)://.../` with a trailing slash.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,7 +25,34 @@ pub struct IndexUrl {
 impl IndexUrl {
     /// Parses a TARGET: a full index URL (optionally `sparse+`) or a CNB
     /// registry path `group[/subgroup...]/registry`.
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "`init` passes its `--domain`: `parse_target_in`")
+    )]
     pub fn parse_target(target: &str) -> Result<IndexUrl, UserError> {
+        IndexUrl::parse_target_in(target, None)
+    }
+
+    /// Whether a TARGET is a registry path, which `parse_target` expands
+    /// to a derived URL, rather than a URL.
+    pub fn is_shorthand(target: &str) -> bool {
+        let target = target.trim();
+        !target.is_empty() && !target.starts_with("sparse+") && !target.contains("://")
+    }
+
+    /// `parse_target`, with a registry path expanded under the CNB domain
+    /// `domain` (`cargo.<domain>`; default `cnb.cool`). A domain with a
+    /// full URL is a usage error: the URL already names its host.
+    pub fn parse_target_in(target: &str, domain: Option<&str>) -> Result<IndexUrl, UserError> {
+        if let Some(domain) = domain
+            && !IndexUrl::is_shorthand(target)
+        {
+            return Err(UserError::usage(format!(
+                "`--domain {}` applies to a `group/registry` path, not to a URL",
+                clean_line(domain)
+            ))
+            .hint("pass either the full index URL, or the path with `--domain`"));
+        }
         let target = target.trim();
         if target.is_empty() {
             return Err(UserError::usage("the registry target is empty")
@@ -38,7 +67,34 @@ impl IndexUrl {
                 "a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`",
             ));
         }
-        IndexUrl::from_path(target)
+        IndexUrl::from_path(target, domain.unwrap_or(CNB_DOMAIN))
+    }
+
+    /// The host a path expands to under `domain`: `cargo.<domain>`.
+    fn cargo_host(domain: &str) -> Result<String, UserError> {
+        let shown = clean_line(domain);
+        let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+        let valid = !domain.is_empty()
+            && domain.split('.').all(|label| {
+                !label.is_empty()
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+                    && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !valid {
+            return Err(UserError::usage(format!("`{shown}` is not a domain name"))
+                .hint("pass CNB's domain alone, e.g. `--domain cnb.build`"));
+        }
+        if domain.starts_with("cargo.") {
+            return Err(UserError::usage(format!(
+                "`--domain {shown}` names the cargo host, not CNB's domain"
+            ))
+            .hint(format!(
+                "pass `--domain {}` (the index is on `cargo.<domain>`)",
+                domain.trim_start_matches("cargo.")
+            )));
+        }
+        Ok(format!("cargo.{domain}"))
     }
 
     fn parse_url(text: &str) -> Result<IndexUrl, UserError> {
@@ -86,7 +142,7 @@ impl IndexUrl {
         Ok(IndexUrl { url })
     }
 
-    fn from_path(path: &str) -> Result<IndexUrl, UserError> {
+    fn from_path(path: &str, domain: &str) -> Result<IndexUrl, UserError> {
         let trimmed = path.trim_matches('/');
         let segments: Vec<&str> = trimmed.split('/').collect();
         let first = segments.first().copied().unwrap_or_default();
@@ -116,7 +172,8 @@ impl IndexUrl {
                 .hint("names hold letters, digits, `-`, `_` and `.`; pass the full index URL if CNB shows another form"));
             }
         }
-        let url = Url::parse(&format!("https://{CNB_CARGO_HOST}/{trimmed}/-/packages/"))
+        let host = IndexUrl::cargo_host(domain)?;
+        let url = Url::parse(&format!("https://{host}/{trimmed}/-/packages/"))
             .map_err(|e| UserError::new(format!("`{path}` is not a registry path: {e}")))?;
         Ok(IndexUrl { url })
     }
@@ -315,6 +372,44 @@ mod tests {
         assert!(err("https://").contains("not a valid URL"));
         assert!(err("").contains("empty"));
         assert!(err("sparse+acme/x").contains("not a URL"));
+    }
+
+    #[test]
+    fn a_path_expands_under_the_domain_given() {
+        let at = |target: &str, domain: Option<&str>| {
+            IndexUrl::parse_target_in(target, domain).map(|u| u.config_value())
+        };
+        assert_eq!(
+            at("acme/crates", Some("cnb.build")).unwrap(),
+            "sparse+https://cargo.cnb.build/acme/crates/-/packages/"
+        );
+        assert_eq!(
+            at("acme/crates", Some("CNB.Build.")).unwrap(),
+            "sparse+https://cargo.cnb.build/acme/crates/-/packages/"
+        );
+        for bad in [
+            "",
+            "https://cnb.build",
+            "cnb.build/x",
+            "-cnb.build",
+            "cnb..build",
+        ] {
+            let err = at("acme/crates", Some(bad)).unwrap_err();
+            assert!(err.to_string().contains("not a domain"), "{bad}: {err}");
+        }
+        let err = at("acme/crates", Some("cargo.cnb.build")).unwrap_err();
+        assert_eq!(
+            err.hints()[0],
+            "pass `--domain cnb.build` (the index is on `cargo.<domain>`)"
+        );
+        let err = at(
+            "https://cargo.cnb.build/acme/crates/-/packages/",
+            Some("cnb.build"),
+        );
+        assert!(err.unwrap_err().to_string().contains("not to a URL"));
+        assert!(IndexUrl::is_shorthand(" acme/crates "));
+        assert!(!IndexUrl::is_shorthand("sparse+https://x/"));
+        assert!(!IndexUrl::is_shorthand("https://x/"));
     }
 
     #[test]

@@ -181,8 +181,19 @@ impl std::fmt::Display for TokenSource {
     }
 }
 
-/// `CNB_TOKEN`, else the keyring copy, else cargo's own token for the
-/// registry (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`).
+/// The token cnbcargo sends for a registry: the one cargo itself would
+/// send, so that cnbcargo and cargo never act with different tokens.
+///
+/// - cnbcargo is the registry's credential provider: what the provider
+///   gives cargo (`CNB_TOKEN`, else the OS keyring); cargo ignores its own
+///   store then.
+/// - Otherwise cargo's own token wins where cargo has one
+///   (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`): that is
+///   what `cargo publish` or `cargo yank` send, whoever runs them.
+/// - Where cargo has none, `CNB_TOKEN`, else the OS keyring copy; the
+///   cargo that cnbcargo runs gets it through `CARGO_REGISTRIES_<NAME>_TOKEN`
+///   (`Target::cargo_env`), so it sends the same.
+///
 /// `Ok(None)` when there is none; a token that is not one is an error
 /// naming where it came from.
 pub fn token(
@@ -191,18 +202,76 @@ pub fn token(
     via_provider: bool,
     shell: &Shell,
 ) -> Result<Option<(Secret, TokenSource)>> {
-    if let Some(found) = provider_token(&registry.index, |why| {
-        shell.debug(format!("keyring not read: {why}"))
-    })? {
+    let unreadable = |why| shell.debug(format!("keyring not read: {why}"));
+    if via_provider {
+        return provider_token(&registry.index, unreadable);
+    }
+    if let Some(found) = cargo_token(registry, cargo_home, shell)? {
         return Ok(Some(found));
     }
-    // With cnbcargo as the registry's provider cargo ignores its own
-    // store: a token only there would let cnbcargo's checks pass and
-    // cargo's upload fail.
-    if via_provider {
-        return Ok(None);
+    provider_token(&registry.index, unreadable)
+}
+
+/// A copy of the registry's token that cnbcargo's own sources hold but
+/// that is not used, because cargo's own token wins.
+#[derive(Debug)]
+pub struct UnusedCopy {
+    pub source: TokenSource,
+    pub state: CopyState,
+}
+
+/// How an unused copy compares with the token used (by digest).
+#[derive(Debug, PartialEq, Eq)]
+pub enum CopyState {
+    Same,
+    Other,
+    /// Not a token at all: why (never the value).
+    Invalid(String),
+}
+
+/// The copies in `CNB_TOKEN` and the OS keyring that cargo's own token
+/// `used` (from `source`) overrides: none unless `source` is cargo's own.
+/// A keyring that cannot be read is left out (`-vv` says why).
+pub fn unused_copies(
+    registry: &RegistryDef,
+    used: &Secret,
+    source: &TokenSource,
+    shell: &Shell,
+) -> Vec<UnusedCopy> {
+    let mut copies = Vec::new();
+    if !source.is_cargos_own() {
+        return copies;
     }
-    cargo_token(registry, cargo_home, shell)
+    let state = |token: &Secret| {
+        if token.same_as(used) {
+            CopyState::Same
+        } else {
+            CopyState::Other
+        }
+    };
+    // A `CNB_TOKEN` kept from this host is no copy of its token.
+    match credentials::cnb_token_env().map(|t| t.filter(|_| cnb_token_applies(&registry.index))) {
+        Ok(Some(token)) => copies.push(UnusedCopy {
+            source: TokenSource::CnbTokenEnv,
+            state: state(&token),
+        }),
+        Ok(None) => {}
+        Err(e) => copies.push(UnusedCopy {
+            source: TokenSource::CnbTokenEnv,
+            state: CopyState::Invalid(e.to_string()),
+        }),
+    }
+    if keyring_store::enabled(false) {
+        match keyring_store::load(&keyring_store::account(&registry.index)) {
+            Ok(Some(token)) => copies.push(UnusedCopy {
+                source: TokenSource::Keyring,
+                state: state(&token),
+            }),
+            Ok(None) => {}
+            Err(why) => shell.debug(format!("keyring not read: {why}")),
+        }
+    }
+    copies
 }
 
 /// The token of cnbcargo's own sources for the registry at `index` (as
@@ -438,7 +507,35 @@ mod tests {
             err.contains("`CNB_API_ENDPOINT`") && err.contains("in clear"),
             "{err}"
         );
+        // Any CNB domain: `cargo.<domain>` → `api.<domain>`, port dropped.
+        for (index, api) in [
+            ("acme/crates", "https://api.cnb.cool/"),
+            (
+                "https://cargo.cnb.build/acme/crates/-/packages/",
+                "https://api.cnb.build/",
+            ),
+            (
+                "https://CARGO.cnb.build:8443/a/b/-/packages/",
+                "https://api.cnb.build/",
+            ),
+        ] {
+            let index = IndexUrl::parse_target(index).unwrap();
+            assert!(api_endpoint_known(None, &index));
+            let (url, source) = api_endpoint_from(None, None, &index).unwrap();
+            assert_eq!((url.as_str(), source), (api, EndpointSource::Derived));
+        }
+        // Not on `cargo.<domain>`: nothing is guessed, the way is said,
+        // and an override still serves.
         let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
+        assert_eq!(
+            api_endpoint_from(None, Some("https://api.example.com".into()), &other)
+                .unwrap()
+                .0
+                .as_str(),
+            "https://api.example.com/"
+        );
+        let bare = IndexUrl::parse_target("https://cargo./x/").unwrap();
+        assert!(api_endpoint_from(None, None, &bare).is_err());
         let err = api_endpoint_from(None, None, &other).unwrap_err();
         assert!(
             UserError::first_hint(&err)

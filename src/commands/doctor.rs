@@ -16,7 +16,7 @@ use crate::env;
 use crate::error::UserError;
 use crate::provider;
 use crate::registry_url::IndexUrl;
-use crate::settings::{self, TokenSource};
+use crate::settings::{self, CopyState, TokenSource};
 use crate::shell::{Shell, clean_line};
 
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -733,7 +733,8 @@ fn check_tokens(
     } else {
         match settings::cargo_token(registry, home, shell) {
             Ok(Some((token, source))) => {
-                checks.push(Check::pass("token.cargo", "cargo has a token").source(source));
+                checks.push(Check::pass("token.cargo", "cargo has a token").source(&source));
+                checks.extend(check_unused_copies(registry, &token, &source, shell));
                 Some(token)
             }
             Ok(None) => {
@@ -754,11 +755,15 @@ fn check_tokens(
     };
     let api_token = match settings::token(registry, home, via_provider, shell) {
         Ok(Some((token, source))) => {
-            let note = match &source {
-                TokenSource::CnbTokenEnv | TokenSource::Keyring => {
-                    "cnbcargo's API calls have a token"
-                }
-                _ => "cnbcargo's API calls use cargo's token",
+            let note = if via_provider {
+                "cnbcargo uses the token its provider gives cargo".to_string()
+            } else if source.is_cargos_own() {
+                "cnbcargo uses cargo's own token".to_string()
+            } else {
+                format!(
+                    "cnbcargo uses this token and gives it to the cargo it runs (through `{}`): cargo has none of its own",
+                    env::registry_var(&registry.name, "TOKEN")
+                )
             };
             checks.push(Check::pass("token.api", note).source(source));
             Some(token)
@@ -776,6 +781,65 @@ fn check_tokens(
         }
     };
     (cargo_token, api_token)
+}
+
+/// The copies of the token that cargo's own overrides: one in the OS
+/// keyring that differs fails (it is what a rotation with plain `cargo
+/// login` leaves behind, and it would be used again if cargo's went), one
+/// in `CNB_TOKEN` that differs warns. Neither value is shown.
+fn check_unused_copies(
+    registry: &RegistryDef,
+    cargo_token: &crate::credentials::Secret,
+    source: &TokenSource,
+    shell: &Shell,
+) -> Vec<Check> {
+    let name = &registry.name;
+    let mut checks = Vec::new();
+    for copy in settings::unused_copies(registry, cargo_token, source, shell) {
+        let env_hint = || match source {
+            TokenSource::CargoEnv(var) => format!("unset `{var}` to use `{}`", env::CNB_TOKEN),
+            _ => format!(
+                "to use `{}`, run `cnbcargo login --registry {name}` (it gives cargo that token); else unset it",
+                env::CNB_TOKEN
+            ),
+        };
+        checks.push(match (&copy.source, copy.state) {
+            (TokenSource::Keyring, CopyState::Same) => Check::pass(
+                "token.keyring",
+                "the OS keyring's copy is the same token as cargo's",
+            ),
+            (TokenSource::Keyring, _) => Check::fail(
+                "token.keyring",
+                format!(
+                    "the OS keyring holds another token for `{name}` than cargo's ({source}): cargo and cnbcargo send cargo's, and the keyring's comes back if cargo's goes"
+                ),
+            )
+            .hint(format!(
+                "run `cnbcargo login --registry {name}` with the token to use: cargo gets it and the keyring copy goes (or `cnbcargo logout --registry {name}`, then `cnbcargo login`)"
+            )),
+            (_, CopyState::Same) => Check::pass(
+                "token.env",
+                format!("`{}` holds the same token as cargo's", env::CNB_TOKEN),
+            ),
+            (_, CopyState::Other) => Check::warn(
+                "token.env",
+                format!(
+                    "`{}` holds another token than cargo's ({source}), which cargo and cnbcargo send instead",
+                    env::CNB_TOKEN
+                ),
+            )
+            .hint(env_hint()),
+            (_, CopyState::Invalid(why)) => Check::warn(
+                "token.env",
+                format!("{why}; cargo and cnbcargo send cargo's own token ({source})"),
+            )
+            .hint(format!(
+                "set `{}` to the token CNB shows, or unset it",
+                env::CNB_TOKEN
+            )),
+        });
+    }
+    checks
 }
 
 /// The network checks, through the same client and the same paths the

@@ -15,9 +15,10 @@ use crate::shell::Shell;
 pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;
     validate_registry_name(&args.name)?;
+    let domain = args.domain.as_deref();
     let index = match &args.target {
-        Some(target) => IndexUrl::parse_target(target)?,
-        None => ask_target(shell)?,
+        Some(target) => parse_target(target, domain, shell)?,
+        None => ask_target(domain, shell)?,
     };
     let path = config_path(args.global, ctx)?;
     shell.verbose(format!("editing `{}`", path.display()));
@@ -45,6 +46,29 @@ pub fn run(args: &InitArgs, ctx: &Context) -> Result<()> {
         move_plaintext_token(ctx, &name, &index)?;
     }
     Ok(())
+}
+
+/// The TARGET as an index URL. A registry path becomes a URL that is
+/// derived, not read from CNB (whose docs name no cargo host): said, with
+/// where the real one is.
+fn parse_target(target: &str, domain: Option<&str>, shell: &Shell) -> Result<IndexUrl> {
+    let index = IndexUrl::parse_target_in(target, domain)?;
+    if IndexUrl::is_shorthand(target) {
+        shell.note(format!(
+            "`{}` was expanded to `{}`, an address derived from the path, not read from CNB",
+            target.trim(),
+            index.http_url()
+        ));
+        let other_domain = if domain.is_none() {
+            " (for CNB on another domain, add `--domain`, e.g. `--domain cnb.build`)"
+        } else {
+            ""
+        };
+        shell.hint(format!(
+            "the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead{other_domain}"
+        ));
+    }
+    Ok(index)
 }
 
 /// A registry switched to the `cnbcargo` provider: cargo no longer reads
@@ -241,7 +265,7 @@ fn validate_registry_name(name: &str) -> Result<(), UserError> {
 
 /// Asks for the registry on a terminal, again after an answer that is not
 /// one (saying why); end of input gives up.
-fn ask_target(shell: &Shell) -> Result<IndexUrl> {
+fn ask_target(domain: Option<&str>, shell: &Shell) -> Result<IndexUrl> {
     let missing = || {
         UserError::usage("missing the registry to configure").hint(
             "pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry",
@@ -266,9 +290,9 @@ fn ask_target(shell: &Shell) -> Result<IndexUrl> {
         if answer.is_empty() {
             continue;
         }
-        match IndexUrl::parse_target(answer) {
+        match parse_target(answer, domain, shell) {
             Ok(index) => return Ok(index),
-            Err(err) => shell.error(&err.into()),
+            Err(err) => shell.error(&err),
         }
     }
 }

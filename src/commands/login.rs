@@ -22,16 +22,22 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     // another machine, whatever kind of index it is.
     settings::check_index_may_carry_token(&registry)?;
     let index = IndexUrl::from_config(&registry.index).ok();
-    let (token, source) = credentials::read_login_token(args.token_stdin, &registry.name, || {
-        let page = index.as_ref().and_then(token_check::token_page);
-        let place = page.map_or("in your CNB account's settings".to_string(), |p| {
-            format!("at {p}")
-        });
-        shell.note(format!(
-            "create a token {place}, with {}",
-            token_check::SCOPES
-        ));
-    })?;
+    let withheld = settings::cnb_token_withheld(&registry.index);
+    if let Some((note, hint)) = &withheld {
+        shell.warn(format!("{note}; {hint}"));
+    }
+    let allowed = withheld.is_none();
+    let (token, source) =
+        credentials::read_login_token(args.token_stdin, &registry.name, allowed, || {
+            let page = index.as_ref().and_then(token_check::token_page);
+            let place = page.map_or("in your CNB account's settings".to_string(), |p| {
+                format!("at {p}")
+            });
+            shell.note(format!(
+                "create a token {place}, with {}",
+                token_check::SCOPES
+            ));
+        })?;
     shell.verbose(format!("read the token from {source}"));
 
     if args.no_verify_token {
@@ -87,21 +93,85 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
 
     // The version gate runs inside, alongside cargo.
     cargo.login(&registry.name, &token, shell)?;
-
-    if keyring_store::enabled(args.no_keyring) {
-        match keyring_store::store(&keyring_store::account(&registry.index), &token) {
-            Ok(()) => shell.verbose("kept a copy of the token in the OS keyring"),
-            Err(why) => shell.note(format!(
-                "the token was not kept in the OS keyring: {why}; cnbcargo's API commands will read `CNB_TOKEN` or cargo's credentials instead"
-            )),
-        }
-    } else {
-        shell.verbose("not keeping a copy in the OS keyring (turned off)");
-    }
+    one_copy(args, ctx, &registry, &token)?;
     shell.status(
         "Logged in",
         format!("to `{}` ({})", registry.name, registry.index_shown()),
     );
+    Ok(())
+}
+
+/// After `cargo login`: one copy of the token. Where cnbcargo reads the
+/// token cargo stored (`credentials.toml`), that copy is the only one,
+/// and a keyring copy from an earlier login goes: a second copy is one
+/// that a later `cargo login` (a rotation) leaves behind. Only where
+/// cargo keeps it out of cnbcargo's reach (another credential provider)
+/// does the keyring keep a copy for cnbcargo's own calls.
+fn one_copy(
+    args: &LoginArgs,
+    ctx: &Context,
+    registry: &crate::cargo_config::RegistryDef,
+    token: &Secret,
+) -> Result<()> {
+    let shell = &ctx.shell;
+    let account = keyring_store::account(&registry.index);
+    // cargo has stored the token by now: a copy it reads that is not a
+    // token (its variable, say) is said, and does not undo the login; the
+    // keyring is then left as it is.
+    let cargo_copy = match settings::cargo_token(registry, ctx.cargo_home()?, shell) {
+        Ok(copy) => copy,
+        Err(e) => {
+            shell.warn(format!("{e:#}"));
+            return Ok(());
+        }
+    };
+    match cargo_copy {
+        Some((stored, source)) => {
+            if !stored.same_as(token) {
+                // cargo's variable wins over the file it just wrote.
+                shell.warn(format!(
+                    "cargo sends another token for `{}`, from {source}: the one just stored is not used, by cargo or cnbcargo",
+                    registry.name
+                ));
+                shell.hint(match &source {
+                    settings::TokenSource::CargoEnv(var) => format!("unset `{var}`"),
+                    _ => format!("remove the token of `{}` from {source}", registry.name),
+                });
+            } else {
+                shell.verbose(format!(
+                    "cargo keeps the token in {source}, where cnbcargo reads it: no copy in the OS keyring"
+                ));
+            }
+            // Any keyring copy is from an earlier login: gone, so that it
+            // cannot drift from cargo's. The keyring turned off by the
+            // environment is not touched at all.
+            if keyring_store::enabled(false) {
+                match keyring_store::delete(&account) {
+                    Ok(true) => shell.status(
+                        "Removed",
+                        format!(
+                            "the older copy of the token of `{}` from the OS keyring (cargo's {source} is the one copy)",
+                            registry.name
+                        ),
+                    ),
+                    Ok(false) => {}
+                    Err(why) => shell.debug(format!("keyring not reached: {why}")),
+                }
+            }
+        }
+        None if keyring_store::enabled(args.no_keyring) => {
+            match keyring_store::store(&account, token) {
+                Ok(()) => shell.verbose(
+                    "cargo keeps the token where cnbcargo cannot read it: kept a copy in the OS keyring for cnbcargo's API calls",
+                ),
+                Err(why) => shell.note(format!(
+                    "the token was not kept in the OS keyring: {why}; cnbcargo's API commands will need `{}`",
+                    env::CNB_TOKEN
+                )),
+            }
+        }
+        None => shell.verbose("not keeping a copy in the OS keyring (turned off)"),
+    }
     Ok(())
 }
 

@@ -70,3 +70,47 @@ pub fn gone(account: &str, service: &str) -> bool {
         has(account, service) == Some(false)
     })
 }
+
+/// A keyring entry a test put there itself (as an earlier cnbcargo's
+/// `login` left it), removed again when dropped, whatever the test's
+/// outcome.
+pub struct Planted {
+    account: String,
+    service: String,
+}
+
+/// Writes `token` under `keyring-rs:ACCOUNT@SERVICE` in the session
+/// keyring, where cnbcargo's `keyring_store` reads it. Only after
+/// `usable()` said yes.
+#[cfg(target_os = "linux")]
+pub fn plant(account: &str, service: &str, token: &str) -> Planted {
+    use linux_keyutils::{KeyRing, KeyRingIdentifier};
+    let ring =
+        KeyRing::from_special_id(KeyRingIdentifier::Session, false).expect("session keyring");
+    ring.add_key(&format!("keyring-rs:{account}@{service}"), token.as_bytes())
+        .expect("add a keyring entry");
+    Planted {
+        account: account.to_string(),
+        service: service.to_string(),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn plant(_account: &str, _service: &str, _token: &str) -> Planted {
+    unreachable!("`usable()` is false off Linux")
+}
+
+impl Drop for Planted {
+    fn drop(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            use linux_keyutils::{KeyRing, KeyRingIdentifier};
+            let description = format!("keyring-rs:{}@{}", self.account, self.service);
+            if let Ok(ring) = KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+                && let Ok(key) = ring.search(&description)
+            {
+                let _ = key.invalidate();
+            }
+        }
+    }
+}

@@ -213,6 +213,8 @@ fn delete_without_scope_is_403_with_hint() {
 fn api_401_and_404_paths() {
     let registry = registry_with("auth", &["0.1.0"]);
     let mut env = logged_in_env(&registry, "tok");
+    // `CNB_TOKEN` is used where cargo has no token of its own.
+    std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
     env.env("CNB_TOKEN", "wrong-token");
     let out = run(env.cnbcargo().args(["list", "auth"]));
     assert_failure(&out, 1);

@@ -70,12 +70,14 @@ fn healthy_setup_passes_every_check() {
             .unwrap()
             .contains("config.toml:")
     );
+    // cargo's own copy is the one used; `CNB_TOKEN` holds the same.
     assert!(
         check(&report, "token.api")["source"]
             .as_str()
             .unwrap()
-            .contains("CNB_TOKEN")
+            .contains("credentials.toml")
     );
+    assert_eq!(status(&report, "token.env"), "pass");
     assert!(
         !stdout(&out).contains("\"tok\""),
         "the token is never shown"
@@ -324,6 +326,8 @@ fn quiet_doctor_prints_only_failures() {
     assert_eq!(stderr(&out), "");
 
     let mut env = env;
+    // `CNB_TOKEN` is used where cargo has no token of its own.
+    std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
     env.env("CNB_TOKEN", "not-a-token-it-knows");
     let out = run(env.cnbcargo().args(["-q", "doctor"]));
     assert_failure(&out, 1);

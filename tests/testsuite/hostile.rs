@@ -648,6 +648,16 @@ fn assert_bad_token_refused(out: &Output) {
 fn control_character_in_cnb_token_is_refused_by_list() {
     let (_registry, mut env) = hosting("badtok", &["0.1.0"]);
     env.env("CNB_TOKEN", BAD_TOKEN);
+    // cargo's own token is the one used: the bad variable is only named.
+    let out = cnbcargo(&env, &["list"]);
+    assert_success(&out);
+    assert_stderr_has(
+        &out,
+        &["warning: the token from the `CNB_TOKEN`", "not used"],
+    );
+    assert!(!stderr(&out).contains("tokhead"), "{}", stderr(&out));
+    // Where cargo has none, it would be used: refused.
+    std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
     let out = cnbcargo(&env, &["list"]);
     assert_bad_token_refused(&out);
 }

@@ -24,6 +24,65 @@ fn fresh_project_gets_cnb_block() {
     assert!(err.contains("hint: run `cnbcargo login"), "{err}");
 }
 
+/// The `group/registry` shorthand's URL is derived (CNB's docs name no
+/// cargo host): `init` says so and where the real one is; a full URL gets
+/// no such note; `--domain` expands under another CNB domain (whose API
+/// endpoint `api.<domain>` is derived: `settings`' unit test).
+#[test]
+fn the_shorthand_says_its_url_is_derived() {
+    let env = TestEnv::new();
+    let out = init(&env, &["acme/crates"]);
+    assert_success(&out);
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().take(2).collect();
+    assert_eq!(
+        lines,
+        [
+            "note: `acme/crates` was expanded to `https://cargo.cnb.cool/acme/crates/-/packages/`, an address derived from the path, not read from CNB",
+            "hint: the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead (for CNB on another domain, add `--domain`, e.g. `--domain cnb.build`)",
+        ],
+        "{err}"
+    );
+
+    let env = TestEnv::new();
+    let out = init(&env, &["https://cargo.cnb.cool/acme/crates/-/packages/"]);
+    assert_success(&out);
+    assert!(!stderr(&out).contains("derived"), "{}", stderr(&out));
+
+    let env = TestEnv::new();
+    let out = init(&env, &["acme/crates", "--domain", "cnb.build"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).starts_with(
+            "note: `acme/crates` was expanded to `https://cargo.cnb.build/acme/crates/-/packages/`, an address derived from the path, not read from CNB\n\
+             hint: the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        env.read("project/.cargo/config.toml")
+            .contains("index = \"sparse+https://cargo.cnb.build/acme/crates/-/packages/\""),
+        "{}",
+        env.read("project/.cargo/config.toml")
+    );
+    // `--domain` with a URL, or naming the cargo host: usage errors.
+    for args in [
+        &[
+            "https://cargo.cnb.build/acme/crates/-/packages/",
+            "--domain",
+            "cnb.build",
+        ][..],
+        &["acme/crates", "--domain", "cargo.cnb.build"],
+    ] {
+        let env = TestEnv::new();
+        let out = init(&env, args);
+        assert_failure(&out, 2);
+        assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+        assert!(!env.project().join(".cargo").exists());
+    }
+}
+
 #[test]
 fn dry_run_prints_diff_and_writes_nothing() {
     let env = TestEnv::new();

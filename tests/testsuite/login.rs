@@ -190,63 +190,57 @@ fn logout_removes_the_token() {
     );
 }
 
-/// The keyring copy, in the kernel keyring here, under a service name of
-/// this test's own that logout removes again.
+/// Where cnbcargo reads the token cargo stored (`credentials.toml`),
+/// that is the one copy: `login` keeps none in the OS keyring and removes
+/// one an earlier login left there (two copies drift apart at the next
+/// plain `cargo login`), `--no-keyring` or not. In the kernel keyring
+/// here, under a service name of this test's own.
 #[test]
-fn keyring_copy_is_kept_and_removed() {
-    let registry = TestRegistry::builder()
-        .token("tok-keyring")
-        .token("tok-nokeyring")
-        .start();
+fn login_keeps_one_copy_and_removes_an_older_keyring_copy() {
+    let registry = TestRegistry::builder().token("tok-keyring").start();
     let mut env = configured_env(&registry);
-    let service = format!("cnbcargo-test-{}-{}", std::process::id(), registry.port());
-    env.env("CNBCARGO_NO_KEYRING", "")
-        .env("CNBCARGO_KEYRING_SERVICE", &service);
-    let account = registry.index_url();
-
-    let out = run_with_stdin(env.cnbcargo().args(["login", "-v"]), b"tok-keyring\n");
-    assert_success(&out);
-    let err = stderr(&out);
-    if err.contains("not kept in the OS keyring") {
-        // A machine without a usable keyring gets a note, not a failure.
-        assert!(!crate::support::keyring::has(&account, &service).unwrap_or(false));
+    let service = crate::support::keyring::own_service(&mut env, &registry, "login");
+    if !crate::support::keyring::usable() {
         return;
     }
+    let account = registry.index_url();
+    let _older = crate::support::keyring::plant(&account, &service, "tok-older");
+    assert_eq!(crate::support::keyring::has(&account, &service), Some(true));
+
+    let out = run_with_stdin(
+        env.cnbcargo().args(["login", "-v"]),
+        b"tok-keyring
+",
+    );
+    assert_success(&out);
+    let err = stderr(&out);
     assert!(
-        err.contains("kept a copy of the token in the OS keyring"),
+        err.contains("Removed the older copy of the token of `cnb-cargo-repo` from the OS keyring"),
         "{err}"
     );
-    if let Some(listed) = crate::support::keyring::has(&account, &service) {
-        assert!(listed, "no kernel keyring entry for {account}@{service}");
+    assert!(err.contains("no copy in the OS keyring"), "{err}");
+    assert!(
+        crate::support::keyring::gone(&account, &service),
+        "login left the older keyring copy"
+    );
+    assert!(credentials(&env).contains("tok-keyring"));
+
+    for args in [&["login", "-v"][..], &["login", "-v", "--no-keyring"]] {
+        let out = run_with_stdin(
+            env.cnbcargo().args(args),
+            b"tok-keyring
+",
+        );
+        assert_success(&out);
+        assert!(!stderr(&out).contains("Removed"), "{}", stderr(&out));
+        assert_eq!(
+            crate::support::keyring::has(&account, &service),
+            Some(false)
+        );
     }
     let out = run(env.cnbcargo().args(["logout", "-v"]));
     assert_success(&out);
-    assert!(
-        stderr(&out).contains("Removed the token from the OS keyring"),
-        "{}",
-        stderr(&out)
-    );
-    // The kernel collects an invalidated key shortly after, not at once.
-    let gone = (0..40).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        crate::support::keyring::has(&account, &service) != Some(true)
-    });
-    assert!(gone, "logout left the keyring entry");
-
-    // `--no-keyring` keeps it out.
-    let out = run_with_stdin(
-        env.cnbcargo().args(["login", "-v", "--no-keyring"]),
-        b"tok-nokeyring\n",
-    );
-    assert_success(&out);
-    assert!(
-        stderr(&out).contains("not keeping a copy"),
-        "{}",
-        stderr(&out)
-    );
-    if let Some(listed) = crate::support::keyring::has(&account, &service) {
-        assert!(!listed);
-    }
+    assert!(!credentials(&env).contains("tok-keyring"));
 }
 
 /// `configured_env` with CNB's API known (`CNB_API_ENDPOINT`), as in a

@@ -26,4 +26,5 @@ mod provider;
 mod publish;
 mod secrets;
 mod stalls;
+mod tokens;
 mod workspace;

@@ -160,6 +160,24 @@ fn cnb_token_never_goes_to_a_look_alike_registry() {
             .all(|r| r.header("authorization").is_none())
     );
 
+    // Nor does `login` take it for that registry (nothing on stdin here).
+    let out = run(env
+        .cnbcargo()
+        .args(["login", "--registry", "lookalike"])
+        .current_dir(&app));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("warning: `CNB_TOKEN` is set, but not sent to `127.0.0.1`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.cargo_home().join("credentials.toml").exists());
+    assert!(
+        evil.requests()
+            .iter()
+            .all(|r| r.header("authorization").is_none())
+    );
+
     // The user's own choice: `cnbcargo init` records the host.
     assert_success(&run(env
         .cnbcargo()
