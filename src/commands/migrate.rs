@@ -106,6 +106,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
                 skipped: report.count(Action::Skipped),
                 failed: report.count(Action::Failed),
                 planned: report.count(Action::Planned),
+                ignored: report.count(Action::Ignored),
                 versions: &report.versions,
                 placeholders: &report.placeholders,
             })?
@@ -123,6 +124,8 @@ struct JsonReport<'a> {
     skipped: usize,
     failed: usize,
     planned: usize,
+    /// cnbcargo's own placeholder versions found in the source: never copied.
+    ignored: usize,
     versions: &'a [VersionReport],
     placeholders: &'a [migrate::PlaceholderReport],
 }
@@ -332,12 +335,16 @@ impl Progress for Printer<'_> {
                 format!("{label}, there already, as in the source"),
             ),
             Action::Planned => self.shell.status("Would copy", &label),
+            Action::Ignored => self.shell.status(
+                "Skipped",
+                format!("{label}: cnbcargo's placeholder version, never copied"),
+            ),
             Action::Failed => self.shell.warn(format!(
                 "{label} was not copied: {}",
                 v.error.as_deref().unwrap_or("it failed")
             )),
         });
-        if !matches!(v.action, Action::Skipped | Action::Yanked)
+        if !matches!(v.action, Action::Skipped | Action::Yanked | Action::Ignored)
             && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())
         {
             bar.inc(1);
@@ -377,10 +384,14 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
         ));
         return Ok(());
     }
+    let ignored = match report.count(Action::Ignored) {
+        0 => String::new(),
+        n => format!(", {n} placeholder(s) skipped"),
+    };
     shell.status(
         "Migrated",
         format!(
-            "{copied} copied, {there} already there{yanked_now}, {failed} failed, into `{registry}`"
+            "{copied} copied, {there} already there{yanked_now}, {failed} failed{ignored}, into `{registry}`"
         ),
     );
     for p in &report.placeholders {

@@ -51,6 +51,9 @@ pub enum Action {
     Failed,
     /// `--dry-run`: would be copied.
     Planned,
+    /// Never copied: cnbcargo's own placeholder version, a leftover in the
+    /// source (copied, the next run would delete it as its own leftover).
+    Ignored,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,6 +132,8 @@ enum Todo {
     Present(Option<FullEntry>),
     /// Not a version that can be copied (the reason).
     Refused(String),
+    /// cnbcargo's placeholder: not a real version, never copied.
+    Ignored,
 }
 
 struct Item {
@@ -210,6 +215,7 @@ pub fn run(
         for item in &plan.items {
             let outcome = match &item.todo {
                 Todo::Copy => continue,
+                Todo::Ignored => VersionReport::new(&item.entry, Action::Ignored),
                 Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
                 Todo::Present(listed) => {
                     present(dest, &item.entry, listed.as_ref(), dry_run, shell)
@@ -499,6 +505,10 @@ fn look_up(
                 Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
             }
             Ok(v) if !matches(&wanted.versions, v) => continue,
+            // A source that held a placeholder (another tool's leftover, or
+            // a registry cnbcargo published to): copied, it would be taken
+            // for this run's leftover and deleted on the next.
+            Ok(_) if entry.vers == PLACEHOLDER_VERSION => Todo::Ignored,
             Ok(_) => Todo::Copy,
         };
         let entry = match todo {
