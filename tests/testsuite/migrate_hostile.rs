@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::support::registry::{crate_tarball, sha256_hex, upstream_entry};
+
 use crate::support::*;
 
 const SRC_TOKEN: &str = "tok-hostile-source";
@@ -85,4 +87,121 @@ fn a_placeholder_version_in_the_source_is_never_copied() {
             );
         }
     }
+}
+
+/// Runs `cmd` within `LIMIT`; its output, and the peak resident memory of
+/// its process in KiB: `VmHWM`, read from /proc while it runs (the value
+/// only grows; the peaks measured come well before the exit). Not the
+/// `ru_maxrss` of `wait4`: on Linux that counts the spawning process's
+/// own peak, this test process's, into the child's.
+#[cfg(target_os = "linux")]
+fn run_measured(cmd: &mut std::process::Command) -> (std::process::Output, u64) {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    };
+    let out = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let err = drain(child.stderr.take().map(|p| Box::new(p) as _));
+    let status_path = format!("/proc/{}/status", child.id());
+    let started = std::time::Instant::now();
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_path)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("still running after {LIMIT:?}; killed");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let output = std::process::Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    (output, peak)
+}
+
+/// A `.crate` whose manifest names `README.md`, with `count` more
+/// top-level `README-N` files of 1 MiB of zeros (a few KiB compressed).
+fn readme_bomb(name: &str, vers: &str, count: usize) -> Vec<u8> {
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"{vers}\"\nedition = \"2021\"\nreadme = \"README.md\"\n"
+    );
+    let zeros = vec![0u8; 1 << 20];
+    let names: Vec<String> = (0..count).map(|i| format!("README-{i:04}")).collect();
+    let mut files: Vec<(&str, &[u8])> = vec![("Cargo.toml", manifest.as_bytes())];
+    files.extend(names.iter().map(|n| (n.as_str(), zeros.as_slice())));
+    files.push(("README.md", b"# the real one\n"));
+    crate_tarball(name, vers, &files)
+}
+
+/// Item 3: a `.crate` full of 1 MiB READMEs is unpacked holding one of
+/// them, from an index and from a directory alike: peak memory stays
+/// under 64 MiB plus the crate file (every README held took 140 MiB).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_crate_full_of_readmes_is_unpacked_in_bounded_memory() {
+    let (source, dest, env) = registries();
+    let bytes = readme_bomb("bomb", "1.0.0", 140);
+    let crate_kib = bytes.len() as u64 / 1024;
+    let mut entry = upstream_entry("bomb", "1.0.0");
+    entry["cksum"] = Value::from(sha256_hex(&bytes));
+    source.add_crate(entry, bytes.clone());
+    let bound = 64 * 1024 + crate_kib;
+
+    let (out, peak) =
+        run_measured(
+            env.cnbcargo()
+                .args(["migrate", "--from", &source.index_url(), "bomb"]),
+        );
+    assert_success(&out);
+    eprintln!("index source: peak {peak} KiB (bound {bound} KiB)");
+    assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
+    assert_eq!(dest.uploads(), ["bomb@1.0.0"]);
+    let meta = crate::migrate::dest_publish_metadata(&dest, "bomb");
+    assert_eq!(meta["readme"], "# the real one\n");
+    assert_eq!(meta["readme_file"], "README.md");
+
+    // A directory source unpacks each file when it is opened.
+    let dir = env.path().join("bombs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("bomb-2.0.0.crate"),
+        readme_bomb("bomb", "2.0.0", 140),
+    )
+    .unwrap();
+    let (out, peak) = run_measured(
+        env.cnbcargo()
+            .arg("migrate")
+            .arg("--from")
+            .arg(&dir)
+            .arg("bomb"),
+    );
+    assert_success(&out);
+    eprintln!("directory source: peak {peak} KiB (bound {bound} KiB)");
+    assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
+    assert_eq!(dest.versions("bomb").len(), 2);
 }
