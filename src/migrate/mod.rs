@@ -426,7 +426,7 @@ fn refuse_missing_dependencies(
             .deps
             .iter()
             .filter(|d| d.kind.as_deref() != Some("dev"))
-            .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+            .filter(|d| source.is_own_dependency(d.registry.as_deref()))
             .map(|d| d.package.clone().unwrap_or_else(|| d.name.clone()))
             .filter(|n| !copied.contains(&n.to_ascii_lowercase()))
             .collect()
@@ -602,7 +602,7 @@ fn levels(plans: &[NamePlan], source: &Source<'_>) -> Vec<Vec<usize>> {
                 .iter()
                 .flat_map(|i| &i.entry.deps)
                 .filter(|d| d.kind.as_deref() != Some("dev"))
-                .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+                .filter(|d| source.is_own_dependency(d.registry.as_deref()))
                 .filter_map(|d| {
                     let real = d.package.as_deref().unwrap_or(&d.name);
                     index.get(&real.to_ascii_lowercase()).copied()

@@ -42,7 +42,9 @@ pub struct IndexSource<'h> {
     http: &'h Http,
     index: SparseIndex<'h>,
     dl: String,
-    api: Option<Url>,
+    /// `config.json`'s `api`, checked only when `--all` reads it: named
+    /// crates need no API, and a URL never contacted cannot leak a token.
+    api: Option<String>,
     /// Sent with downloads as cargo does: when the index requires it.
     download_token: Option<Secret>,
     token: Option<Secret>,
@@ -90,15 +92,11 @@ impl<'h> Source<'h> {
             }
             Err(e) => return Err(explain(e, action, Op::Read)),
         };
-        let api = match config.api {
-            Some(text) => Some(client::check_endpoint(&text, "the source's `api` URL")?),
-            None => None,
-        };
         Ok(Source::Index(Box::new(IndexSource {
             http,
             index,
             dl: config.dl,
-            api,
+            api: config.api,
             download_token: token.clone().filter(|_| config.auth_required),
             token,
         })))
@@ -156,20 +154,33 @@ impl<'h> Source<'h> {
         }
     }
 
+    /// Whether a dependency with this index `registry` is on a crate of
+    /// the source itself: what `migrate` must copy first, or find in the
+    /// destination. In crates.io's own index (or a mirror of it) no
+    /// `registry` means crates.io, elsewhere the registry itself (and, for
+    /// a directory, the registry being migrated: see `manifest::Unpacked::entry`).
+    pub fn is_own_dependency(&self, registry: Option<&str>) -> bool {
+        match registry {
+            None => !self.is_crates_io(),
+            Some(r) => self.is_self(r),
+        }
+    }
+
     /// A dependency's `registry` as the destination's publish metadata
-    /// carries it: the source's own crates (and any naming the destination)
-    /// are the destination's now (`None`); crates.io stays crates.io, and
-    /// so does any other registry. In crates.io's own index (or a mirror
-    /// of it) no `registry` means crates.io.
+    /// carries it: the source's own crates (`is_own_dependency`, and any
+    /// naming the destination) are the destination's now (`None`);
+    /// crates.io stays crates.io, and so does any other registry.
     pub fn registry_for_destination(
         &self,
         registry: Option<&str>,
         destination: &IndexUrl,
     ) -> Option<String> {
+        if self.is_own_dependency(registry) {
+            return None;
+        }
         match registry {
-            None if self.is_crates_io() => Some(manifest::CRATES_IO_INDEX.to_string()),
-            None => None,
-            Some(r) if self.is_self(r) => None,
+            // Only a crates.io source gets here: its own crates are crates.io's.
+            None => Some(manifest::CRATES_IO_INDEX.to_string()),
             Some(r) if IndexUrl::normalize(r).as_ref() == Some(destination) => None,
             Some(r) => Some(r.to_string()),
         }
@@ -376,12 +387,13 @@ impl IndexSource<'_> {
         struct Meta {
             total: u64,
         }
-        let api = self.api.as_ref().ok_or_else(|| {
+        let api = self.api.as_deref().ok_or_else(|| {
             UserError::new(
                 "the source's `config.json` names no `api`, so it cannot list its crates",
             )
             .hint("name the crates, or pass `--lock Cargo.lock`")
         })?;
+        let api = &api_url(api, self.token.is_some())?;
         let mut names = std::collections::BTreeSet::new();
         for page in 1..=MAX_SEARCH_PAGES {
             let url = client::url_with_segments(
@@ -443,6 +455,22 @@ impl IndexSource<'_> {
         ))
         .hint("name the crates to copy instead of `--all`")
         .into())
+    }
+}
+
+/// The source's `api` URL, checked as every endpoint is; plain `http://`
+/// to another machine only when no token goes with the requests (an
+/// anonymous internal registry is common, and its index is plain http too).
+fn api_url(text: &str, with_token: bool) -> Result<Url, UserError> {
+    const WHAT: &str = "the source's `api` URL";
+    match Url::parse(text) {
+        Ok(url) if !with_token && url.scheme() == "http" => {
+            // Every other check, on the same URL spoken over https.
+            let mut secure = url.clone();
+            let _ = secure.set_scheme("https");
+            client::check_endpoint(secure.as_str(), WHAT).map(|_| url)
+        }
+        _ => client::check_endpoint(text, WHAT),
     }
 }
 
@@ -531,5 +559,53 @@ impl std::io::Write for HashWriter<'_> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_source<'h>(http: &'h Http, url: &str) -> Source<'h> {
+        let url = IndexUrl::from_config(url).unwrap();
+        Source::Index(Box::new(IndexSource {
+            http,
+            index: SparseIndex::new(http, url, None),
+            dl: String::new(),
+            api: None,
+            download_token: None,
+            token: None,
+        }))
+    }
+
+    /// What `migrate` must copy first (or find in the destination) and
+    /// what its copies point at in the destination agree, for crates.io's
+    /// index (no `registry`: crates.io) as for another registry's (no
+    /// `registry`: the registry itself).
+    #[test]
+    fn own_dependencies_are_those_that_point_at_the_destination() {
+        let http = Http::new(&crate::settings::network::Network::default()).unwrap();
+        let dest = IndexUrl::from_config("sparse+https://cargo.cnb.cool/a/b/-/packages/").unwrap();
+        let crates_io = index_source(&http, "sparse+https://index.crates.io/");
+        let other = index_source(&http, "sparse+https://old.example/index/");
+        for (source, registry, own) in [
+            (&crates_io, None, false),
+            (&crates_io, Some(manifest::CRATES_IO_INDEX), false),
+            (&crates_io, Some("sparse+https://elsewhere.example/"), false),
+            (&other, None, true),
+            (&other, Some("sparse+https://old.example/index/"), true),
+            (&other, Some(manifest::CRATES_IO_INDEX), false),
+        ] {
+            assert_eq!(source.is_own_dependency(registry), own, "{registry:?}");
+            assert_eq!(
+                source.registry_for_destination(registry, &dest).is_none(),
+                own,
+                "{registry:?}"
+            );
+        }
+        assert_eq!(
+            crates_io.registry_for_destination(None, &dest).as_deref(),
+            Some(manifest::CRATES_IO_INDEX)
+        );
     }
 }

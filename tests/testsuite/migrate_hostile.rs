@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::registry::{crate_tarball, sha256_hex, upstream_entry};
+use crate::support::registry::{FaultKind, crate_tarball, sha256_hex, upstream_entry};
 
 use crate::support::*;
 
@@ -240,4 +240,44 @@ fn a_dependency_name_cannot_forge_a_line() {
         );
     }
     assert!(dest.uploads().is_empty());
+}
+
+/// Item 8: an anonymous source whose `api` is plain http on another
+/// machine: named crates need no API and no token travels, so it is not
+/// refused; with a token, `--all` (which would send it there) is.
+#[test]
+fn a_plain_http_api_is_refused_only_where_a_token_would_travel() {
+    let source = TestRegistry::builder()
+        .slug("old/anonymous")
+        .auth_required(false)
+        .start();
+    source.add_real_crate("anon", "1.0.0", b"x");
+    let dest = TestRegistry::builder().token(DST_TOKEN).start();
+    let env = logged_in_env(&dest, DST_TOKEN);
+    let config = |source: &TestRegistry| {
+        let dl = format!("{}api/v1/crates", source.http_index());
+        serde_json::json!({"dl": dl, "api": "http://registry.example.invalid/"}).to_string()
+    };
+    let url = source.index_url();
+
+    source.fault_next("/config.json", 1, FaultKind::Body(config(&source)));
+    let out = migrate(&env, &["--from", &url, "anon"]);
+    assert_success(&out);
+    assert_eq!(dest.uploads(), ["anon@1.0.0"]);
+
+    // With a token, listing every crate would send it in clear: refused,
+    // and nothing is asked of the plain-http host.
+    source.fault_next("/config.json", 1, FaultKind::Body(config(&source)));
+    let out = run_within(
+        env.cnbcargo()
+            .env("CNBCARGO_FROM_TOKEN", SRC_TOKEN)
+            .args(["migrate", "--from", &url, "--all"]),
+        LIMIT,
+    );
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("plain `http://` would send the token in clear"),
+        "{}",
+        stderr(&out)
+    );
 }
