@@ -206,22 +206,33 @@ fn open_source<'c>(
     Source::index(ctx.http()?, index, token, shell)
 }
 
+/// A source token, checked like a login token; an empty one is told where
+/// the source's token comes from (not `CNB_TOKEN`, the destination's).
+fn source_secret(raw: Zeroizing<String>, from: &dyn std::fmt::Display) -> Result<Secret> {
+    if raw.trim_end_matches(['\n', '\r']).is_empty() {
+        return Err(UserError::new(format!("the source's token from {from} is empty"))
+            .hint(format!(
+                "pipe the source registry's token in (`cnbcargo migrate --from-token-stdin ... < token.txt`) or set `{}`",
+                env::CNBCARGO_FROM_TOKEN
+            ))
+            .into());
+    }
+    Ok(credentials::validate_token(raw, from)?)
+}
+
 /// `--from-token-stdin`, else `CNBCARGO_FROM_TOKEN`; checked like a login token.
 fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
     if from_stdin {
         if std::io::stdin().is_terminal() {
             let raw = rpassword::prompt_password("token for the source registry (input hidden): ")
                 .map_err(|e| UserError::new(format!("failed to read the token: {e}")))?;
-            return Ok(Some(credentials::validate_token(
-                Zeroizing::new(raw),
-                &"the prompt",
-            )?));
+            return Ok(Some(source_secret(Zeroizing::new(raw), &"the prompt")?));
         }
         let mut raw = Zeroizing::new(String::new());
         std::io::stdin().read_to_string(&mut raw).map_err(|e| {
             UserError::new(format!("failed to read the token from standard input: {e}"))
         })?;
-        return Ok(Some(credentials::validate_token(raw, &"standard input")?));
+        return Ok(Some(source_secret(raw, &"standard input")?));
     }
     match env::var_os(env::CNBCARGO_FROM_TOKEN) {
         None => Ok(None),
@@ -439,8 +450,16 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
             1 => format!(", and the placeholder {}", placeholders[0]),
             _ => format!(", and the placeholders {}", placeholders.join(", ")),
         };
+        // A conflicting version is one the registry had too.
+        let (had, conflicts) = match report.conflicts() {
+            0 => (there, String::new()),
+            n => (
+                there + n,
+                format!(" ({n} of them with other bytes than the source's, left as they are)"),
+            ),
+        };
         return Err(UserError::new(format!(
-            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run{placeholders}"
+            "{failed} version(s) did not get through; `{registry}` now holds the {had} it had{conflicts} and the {uploaded} uploaded by this run{placeholders}"
         ))
         .hint(format!(
             "fix what the warnings above say and run the same command again, `{}`: versions already in the registry are skipped",

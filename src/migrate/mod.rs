@@ -67,6 +67,10 @@ pub struct VersionReport {
     /// or the check after the upload failed): a rerun finishes it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub uploaded: bool,
+    /// A failed version the destination holds with other bytes than the
+    /// source's (left as it is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub conflict: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -79,6 +83,7 @@ impl VersionReport {
             action,
             yanked: entry.yanked,
             uploaded: false,
+            conflict: false,
             error: None,
         }
     }
@@ -108,6 +113,11 @@ pub struct Report {
 impl Report {
     pub fn count(&self, action: Action) -> usize {
         self.versions.iter().filter(|v| v.action == action).count()
+    }
+
+    /// Versions the destination holds with other bytes than the source's.
+    pub fn conflicts(&self) -> usize {
+        self.versions.iter().filter(|v| v.conflict).count()
     }
 
     /// Versions this run put in the destination.
@@ -200,6 +210,7 @@ pub fn run(
                     action: Action::Failed,
                     yanked: false,
                     uploaded: false,
+                    conflict: false,
                     error: Some(format!("{err:#}")),
                 };
                 progress.done(&failed);
@@ -382,16 +393,19 @@ fn present(
         return VersionReport::new(entry, Action::Skipped);
     };
     if !listed.cksum.eq_ignore_ascii_case(&entry.cksum) {
-        return VersionReport::failed(
-            entry,
-            false,
-            format!(
-                "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
-                dest.name,
-                crate::shell::clean_line(&listed.cksum),
-                entry.cksum
-            ),
-        );
+        return VersionReport {
+            conflict: true,
+            ..VersionReport::failed(
+                entry,
+                false,
+                format!(
+                    "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
+                    dest.name,
+                    crate::shell::clean_line(&listed.cksum),
+                    entry.cksum
+                ),
+            )
+        };
     }
     if entry.yanked && !listed.yanked {
         if dry_run {
@@ -505,6 +519,7 @@ fn look_up(
                 Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
             }
             Ok(v) if !matches(&wanted.versions, v) => continue,
+            Ok(_) if let Some(why) = source.refusal(&entry) => Todo::Refused(why),
             // A source that held a placeholder (another tool's leftover, or
             // a registry cnbcargo published to): copied, it would be taken
             // for this run's leftover and deleted on the next.

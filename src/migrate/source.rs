@@ -58,6 +58,9 @@ pub struct DirSource {
 struct DirCrate {
     path: PathBuf,
     entry: FullEntry,
+    /// Why it is not copied: other files hold the same version with
+    /// other bytes, and which one is right cannot be told.
+    refused: Option<String>,
 }
 
 impl<'h> Source<'h> {
@@ -124,8 +127,51 @@ impl<'h> Source<'h> {
                 unpacked.entry(hex(&hasher.finalize()))
             };
             let entry = read().map_err(|why| UserError::new(format!("`{shown}`: {why}")))?;
-            crates.push(DirCrate { path, entry });
+            crate::spec::validate_crate_name(&entry.name).map_err(|_| {
+                UserError::new(format!(
+                    "`{shown}`: its `Cargo.toml` names `{}`, which is not a crate name",
+                    crate::shell::clean_line(&entry.name)
+                ))
+            })?;
+            // One version in several files: the same bytes are one crate;
+            // other bytes are refused, every file named, since which one
+            // is the version cannot be told.
+            let same = |c: &DirCrate| {
+                c.entry.name.eq_ignore_ascii_case(&entry.name) && c.entry.vers == entry.vers
+            };
+            match crates.iter().position(same) {
+                None => crates.push(DirCrate {
+                    path,
+                    entry,
+                    refused: None,
+                }),
+                Some(_)
+                    if crates
+                        .iter()
+                        .filter(|c| same(c))
+                        .all(|c| c.entry.cksum == entry.cksum) => {}
+                Some(first) => {
+                    let mut paths: Vec<String> = crates
+                        .iter()
+                        .filter(|c| same(c))
+                        .map(|c| format!("`{}`", c.path.display()))
+                        .collect();
+                    paths.push(format!("`{shown}`"));
+                    paths.dedup();
+                    crates[first].refused = Some(format!(
+                        "{} hold it with different bytes: all refused, since which one is the version cannot be told; keep one of them in the directory",
+                        paths.join(" and ")
+                    ));
+                    crates.push(DirCrate {
+                        path,
+                        entry,
+                        refused: Some(String::new()),
+                    });
+                }
+            }
         }
+        // One entry per version: the first file's, carrying the refusal.
+        crates.retain(|c| c.refused.as_deref() != Some(""));
         if crates.is_empty() {
             return Err(
                 UserError::new(format!("`{}` holds no `.crate` files", root.display())).into(),
@@ -195,6 +241,18 @@ impl<'h> Source<'h> {
                 .host_str()
                 .is_some_and(|h| h == "index.crates.io"),
             Source::Dir(_) => false,
+        }
+    }
+
+    /// Why a version the source lists cannot be copied at all, if so.
+    pub fn refusal(&self, entry: &FullEntry) -> Option<String> {
+        match self {
+            Source::Dir(d) => d
+                .crates
+                .iter()
+                .find(|c| c.entry.name == entry.name && c.entry.vers == entry.vers)
+                .and_then(|c| c.refused.clone()),
+            Source::Index(_) => None,
         }
     }
 
@@ -427,7 +485,16 @@ impl IndexSource<'_> {
             }
             let before = names.len();
             for named in parsed.crates {
-                crate::spec::validate_crate_name(&named.name)?;
+                // The source's fault, not a usage error: exit 1, naming it.
+                if crate::spec::validate_crate_name(&named.name).is_err() {
+                    return Err(UserError::new(format!(
+                        "the source's search API (`{}`) lists `{}`, which is not a crate name: refused",
+                        client::redact(&url),
+                        crate::shell::clean_line(&named.name)
+                    ))
+                    .hint("name the crates to copy instead of `--all`")
+                    .into());
+                }
                 names.insert(named.name);
             }
             let total = parsed.meta.map(|m| m.total);

@@ -281,3 +281,152 @@ fn a_plain_http_api_is_refused_only_where_a_token_would_travel() {
         stderr(&out)
     );
 }
+
+/// Item 12: an empty `--from-token-stdin` points at the source's token
+/// variable, not `CNB_TOKEN` (the destination's).
+#[test]
+fn an_empty_source_token_hints_at_the_source_variable() {
+    let (source, dest, env) = registries();
+    let out = run_with_stdin(
+        env.cnbcargo().env_remove("CNBCARGO_FROM_TOKEN").args([
+            "migrate",
+            "--from",
+            &source.index_url(),
+            "--from-token-stdin",
+            "x",
+        ]),
+        b"\n",
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the source's token from standard input is empty"),
+        "{err}"
+    );
+    let hint = err
+        .lines()
+        .find(|l| l.starts_with("hint:"))
+        .unwrap_or_else(|| panic!("{err}"));
+    assert!(hint.contains("`CNBCARGO_FROM_TOKEN`"), "{err}");
+    assert!(!err.contains("CNB_TOKEN`"), "{err}");
+    assert!(source.requests().is_empty() && dest.requests().is_empty());
+}
+
+/// Item 12: a name from the source's search API that is no crate name is
+/// the source's fault (exit 1, the source named), not bad usage (2).
+#[test]
+fn a_bad_name_from_the_search_api_names_the_source() {
+    let (source, dest, env) = registries();
+    source.fault_next(
+        "/api/v1/crates?",
+        1,
+        FaultKind::Body(r#"{"crates":[{"name":"bad name\u001b[2J"}],"meta":{"total":1}}"#.into()),
+    );
+    let url = source.index_url();
+    let out = migrate(&env, &["--from", &url, "--all"]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the source's search API (`http://127.0.0.1:")
+            && err.contains("lists `bad name`, which is not a crate name: refused"),
+        "{err}"
+    );
+    assert!(dest.uploads().is_empty());
+}
+
+/// Item 12: two files of one version with other bytes in a directory
+/// source: both refused, both named; the rest is copied.
+#[test]
+fn two_files_of_one_version_are_both_refused() {
+    let (_source, dest, env) = registries();
+    let dir = env.path().join("twins");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = "[package]\nname = \"twin\"\nversion = \"1.0.0\"\nedition = \"2021\"\n";
+    for (file, payload) in [("a.crate", &b"one"[..]), ("b.crate", b"two")] {
+        let bytes = crate_tarball(
+            "twin",
+            "1.0.0",
+            &[("Cargo.toml", manifest.as_bytes()), ("data.bin", payload)],
+        );
+        std::fs::write(dir.join(file), bytes).unwrap();
+    }
+    let other = "[package]\nname = \"single\"\nversion = \"1.0.0\"\nedition = \"2021\"\n";
+    std::fs::write(
+        dir.join("single.crate"),
+        crate_tarball("single", "1.0.0", &[("Cargo.toml", other.as_bytes())]),
+    )
+    .unwrap();
+    let out = run_within(
+        env.cnbcargo()
+            .arg("migrate")
+            .arg("--from")
+            .arg(&dir)
+            .arg("--all"),
+        LIMIT,
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    let a = dir.join("a.crate").display().to_string();
+    let b = dir.join("b.crate").display().to_string();
+    assert!(
+        err.contains(&format!(
+            "`twin@1.0.0` was not copied: `{a}` and `{b}` hold it with different bytes: all refused"
+        )),
+        "{err}"
+    );
+    assert!(!err.contains("checksum"), "{err}");
+    assert_eq!(dest.uploads(), ["single@1.0.0"]);
+}
+
+/// Item 12: a `Cargo.toml` over the cap is said to be too large, in one
+/// short line, not megabytes of TOML error.
+#[test]
+fn an_oversized_manifest_is_called_too_large() {
+    let (_source, dest, env) = registries();
+    let dir = env.path().join("huge");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest = format!(
+        "[package]\nname = \"huge\"\nversion = \"1.0.0\"\ndescription = \"{}\n",
+        "x".repeat(5 << 20)
+    );
+    std::fs::write(
+        dir.join("huge-1.0.0.crate"),
+        crate_tarball("huge", "1.0.0", &[("Cargo.toml", manifest.as_bytes())]),
+    )
+    .unwrap();
+    let out = run_within(
+        env.cnbcargo()
+            .arg("migrate")
+            .arg("--from")
+            .arg(&dir)
+            .arg("huge"),
+        LIMIT,
+    );
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(
+        err.contains("the `.crate`'s `Cargo.toml` is larger than 4 MiB: refused"),
+        "{}",
+        tail(&err)
+    );
+    assert!(err.len() < 2000, "{} bytes: {}", err.len(), tail(&err));
+    assert!(dest.uploads().is_empty());
+}
+
+/// Item 12: when the destination holds a version with other bytes, the
+/// summary says it holds it (a conflict), not that it held nothing.
+#[test]
+fn the_summary_counts_a_conflicting_version() {
+    let (source, dest, env) = registries();
+    source.add_real_crate("clash", "1.0.0", b"source bytes");
+    dest.add_real_crate("clash", "1.0.0", b"other bytes");
+    let out = migrate(&env, &["--from", &source.index_url(), "clash"]);
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("already holds it with other bytes"), "{err}");
+    assert!(
+        err.contains("now holds the 1 it had (1 of them with other bytes than the source's, left as they are) and the 0 uploaded by this run"),
+        "{err}"
+    );
+    assert!(dest.uploads().is_empty());
+}
