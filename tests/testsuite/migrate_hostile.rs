@@ -430,3 +430,47 @@ fn the_summary_counts_a_conflicting_version() {
     );
     assert!(dest.uploads().is_empty());
 }
+
+/// Item 9: an index file that never ends, every line a valid entry, is
+/// cut off at the cap with an error, memory bounded (32 MiB) whichever
+/// reader reads it: `list` (versions only) and `migrate` (every field).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_endless_index_file_is_read_in_bounded_memory() {
+    let (source, dest, env) = registries();
+    source.add_real_crate("endless", "1.0.0", b"x");
+    dest.add_version("endless", "1.0.0");
+    let line = |vers: &str| {
+        format!(
+            "{{\"name\":\"endless\",\"vers\":\"{vers}\",\"deps\":[],\"cksum\":\"{}\",\"features\":{{}},\"yanked\":false}}\n",
+            "0".repeat(64)
+        )
+    };
+    let bound = 32 * 1024;
+
+    dest.fault_next("/en/dl/endless", 1, FaultKind::EndlessLines(line("1.0.0")));
+    let (out, peak) = run_measured(env.cnbcargo().args(["list", "endless"]));
+    eprintln!("list: peak {peak} KiB");
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains("is larger than"), "{}", stderr(&out));
+    assert!(peak < bound, "list: peak {peak} KiB over {bound} KiB");
+
+    // The shortest lines make the most entries.
+    source.fault_next(
+        "/en/dl/endless",
+        1,
+        FaultKind::EndlessLines(
+            r#"{"name":"endless","vers":"1.0.0","cksum":""}"#.to_string() + "\n",
+        ),
+    );
+    let (out, peak) =
+        run_measured(
+            env.cnbcargo()
+                .args(["migrate", "--from", &source.index_url(), "endless"]),
+        );
+    eprintln!("migrate: peak {peak} KiB");
+    assert_failure(&out, 1);
+    assert!(stderr(&out).contains("is larger than"), "{}", stderr(&out));
+    assert!(peak < bound, "migrate: peak {peak} KiB over {bound} KiB");
+    assert!(dest.uploads().is_empty());
+}
