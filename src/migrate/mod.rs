@@ -4,6 +4,7 @@
 //! rebuilt from the source's index entry; yanks are replayed; versions
 //! already there are skipped, so a rerun resumes.
 
+pub mod budget;
 pub mod manifest;
 pub mod source;
 
@@ -197,6 +198,8 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let mut report = Report::default();
+    let budget = budget::Budget::new(budget::CRATE_BYTES);
+    budget::return_large_frees();
     // What each side has, name by name, side by side.
     let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w, shell));
     let mut plans = Vec::new();
@@ -322,7 +325,7 @@ pub fn run(
             } else if let Some(why) = blocked.get(&entry.name) {
                 VersionReport::failed(entry, false, why.clone())
             } else {
-                copy(source, dest, entry, shell)
+                copy(source, dest, entry, &budget, shell)
             };
             if outcome.action != Action::Copied {
                 progress.done(&outcome);
@@ -650,12 +653,15 @@ fn copy(
     source: &Source<'_>,
     dest: &Destination<'_>,
     entry: &FullEntry,
+    budget: &budget::Budget,
     shell: &Shell,
 ) -> VersionReport {
     let mut crate_file = Vec::new();
-    if let Err(why) = source.fetch(entry, &mut crate_file, shell) {
-        return VersionReport::failed(entry, false, why);
-    }
+    // Held until the upload is done: the crate's bytes are in memory.
+    let _taken = match source.fetch(entry, &mut crate_file, budget, shell) {
+        Ok(taken) => taken,
+        Err(why) => return VersionReport::failed(entry, false, why),
+    };
     let unpacked = match manifest::unpack(crate_file.as_slice()) {
         Ok(unpacked) => unpacked,
         Err(why) => return VersionReport::failed(entry, false, why),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::budget::{Budget, Taken};
 use super::manifest;
 use crate::client::sparse::{ConfigAnswer, FullEntry, SparseIndex, file_path};
 use crate::client::{self, Auth, Call, Error, Http, Limit, Op, explain};
@@ -290,15 +291,17 @@ impl<'h> Source<'h> {
     }
 
     /// Appends the `.crate` of `entry` to `buffer`, refusing bytes whose
-    /// sha256 is not the index's `cksum`.
-    pub fn fetch(
+    /// sha256 is not the index's `cksum`. Its size is taken from `budget`
+    /// before it is read, for as long as the caller holds what is returned.
+    pub fn fetch<'b>(
         &self,
         entry: &FullEntry,
         buffer: &mut Vec<u8>,
+        budget: &'b Budget,
         shell: &Shell,
-    ) -> Result<(), String> {
+    ) -> Result<Taken<'b>, String> {
         let mut hasher = Sha256::new();
-        match self {
+        let taken = match self {
             Source::Dir(d) => {
                 let found = d
                     .crates
@@ -307,14 +310,17 @@ impl<'h> Source<'h> {
                     .ok_or("no such file in the directory")?;
                 let file = std::fs::File::open(&found.path)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
-                if let Ok(meta) = file.metadata() {
-                    reserve(buffer, meta.len());
+                let len = file.metadata().ok().map(|meta| meta.len());
+                let taken = budget.take(len);
+                if let Some(len) = len {
+                    reserve(buffer, len);
                 }
                 read_capped(file, buffer, &mut hasher)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
+                taken
             }
-            Source::Index(s) => s.download(entry, buffer, &mut hasher, shell)?,
-        }
+            Source::Index(s) => s.download(entry, buffer, &mut hasher, budget, shell)?,
+        };
         let actual = hex(&hasher.finalize());
         if !actual.eq_ignore_ascii_case(&entry.cksum) {
             return Err(format!(
@@ -322,7 +328,7 @@ impl<'h> Source<'h> {
                 crate::shell::clean_line(&entry.cksum)
             ));
         }
-        Ok(())
+        Ok(taken)
     }
 }
 
@@ -359,17 +365,12 @@ impl IndexSource<'_> {
         download_url_check(&text, self.download_token.is_some())
     }
 
-    fn download(
-        &self,
-        entry: &FullEntry,
-        buffer: &mut Vec<u8>,
-        hasher: &mut Sha256,
-        shell: &Shell,
-    ) -> Result<(), String> {
+    /// The answer with the `.crate`'s bytes, redirects followed.
+    fn open(&self, entry: &FullEntry, shell: &Shell) -> Result<(Url, client::Answer<'_>), String> {
         let mut url = self.download_url(entry)?;
         let mut auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
         let mut hops = 0;
-        let answer = loop {
+        loop {
             let answer = self
                 .http
                 .send(Call::get(url.clone(), auth), shell)
@@ -400,19 +401,53 @@ impl IndexSource<'_> {
                 _ if !answer.status().is_success() => {
                     return Err(answer.into_error().to_string());
                 }
-                _ => break answer,
+                _ => {
+                    if answer
+                        .content_length()
+                        .is_some_and(|len| len > CRATE_FILE.bytes)
+                    {
+                        return Err(Error::TooLarge {
+                            url: client::redact(&url),
+                            limit: CRATE_FILE,
+                        }
+                        .to_string());
+                    }
+                    return Ok((url, answer));
+                }
+            }
+        }
+    }
+
+    fn download<'b>(
+        &self,
+        entry: &FullEntry,
+        buffer: &mut Vec<u8>,
+        hasher: &mut Sha256,
+        budget: &'b Budget,
+        shell: &Shell,
+    ) -> Result<Taken<'b>, String> {
+        let (mut url, mut answer) = self.open(entry, shell)?;
+        // Its size is known from here: taken from the budget at once when
+        // there is room; else the connection is not left idle (its time
+        // limit runs) while other jobs finish: it is dropped, and the
+        // download asked again once there is room.
+        let taken = match budget.try_take(answer.content_length()) {
+            Some(taken) => taken,
+            None => {
+                let len = answer.content_length();
+                drop(answer);
+                let taken = budget.take(len);
+                (url, answer) = self.open(entry, shell)?;
+                match answer.content_length() {
+                    // Another size this time: taken again as it is.
+                    again if again != len => {
+                        drop(taken);
+                        budget.take(again)
+                    }
+                    _ => taken,
+                }
             }
         };
-        if answer
-            .content_length()
-            .is_some_and(|len| len > CRATE_FILE.bytes)
-        {
-            return Err(Error::TooLarge {
-                url: client::redact(&url),
-                limit: CRATE_FILE,
-            }
-            .to_string());
-        }
         if let Some(len) = answer.content_length() {
             reserve(buffer, len);
         }
@@ -424,7 +459,8 @@ impl IndexSource<'_> {
             }
             .to_string(),
             _ => format!("the download from `{shown}` broke off: {e}"),
-        })
+        })?;
+        Ok(taken)
     }
 
     /// `GET /api/v1/crates?q=&per_page=&page=`, page after page until

@@ -193,6 +193,9 @@ fn a_crate_full_of_readmes_is_unpacked_in_bounded_memory() {
         readme_bomb("bomb", "2.0.0", 140),
     )
     .unwrap();
+    // The same files from a directory, into a registry of their own.
+    let other = TestRegistry::builder().token(DST_TOKEN).start();
+    let env = logged_in_env(&other, DST_TOKEN);
     let (out, peak) = run_measured(
         env.cnbcargo()
             .arg("migrate")
@@ -473,4 +476,86 @@ fn an_endless_index_file_is_read_in_bounded_memory() {
     assert!(stderr(&out).contains("is larger than"), "{}", stderr(&out));
     assert!(peak < bound, "migrate: peak {peak} KiB over {bound} KiB");
     assert!(dest.uploads().is_empty());
+}
+
+/// A `.crate` of `len` bytes that do not compress (gzip level 0).
+fn incompressible_crate(name: &str, vers: &str, len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15u64 ^ len as u64 ^ name.len() as u64;
+    let mut payload = Vec::with_capacity(len);
+    while payload.len() < len {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        payload.extend_from_slice(&state.to_le_bytes());
+    }
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"{vers}\"\nedition = \"2021\"\n");
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::none(),
+    ));
+    for (path, contents) in [("Cargo.toml", manifest.as_bytes()), ("data.bin", &payload)] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("{name}-{vers}/{path}"), contents)
+            .unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// Item 3: eight jobs copying eight large crates do not hold all eight:
+/// peak memory stays under 64 MiB plus the largest crate, from an index
+/// and from a directory.
+#[cfg(target_os = "linux")]
+#[test]
+fn parallel_copies_of_large_crates_share_a_memory_budget() {
+    let (source, dest, env) = registries();
+    let dir = env.path().join("large");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut largest = 0;
+    for i in 0..8 {
+        let name = format!("large-{i}");
+        let bytes = incompressible_crate(&name, "1.0.0", 12 << 20);
+        largest = largest.max(bytes.len() as u64);
+        std::fs::write(dir.join(format!("{name}-1.0.0.crate")), &bytes).unwrap();
+        let mut entry = upstream_entry(&name, "1.0.0");
+        entry["cksum"] = Value::from(sha256_hex(&bytes));
+        source.add_crate(entry, bytes);
+    }
+    let bound = 64 * 1024 + largest / 1024;
+    let (out, peak) = run_measured(env.cnbcargo().args([
+        "migrate",
+        "--from",
+        &source.index_url(),
+        "--all",
+        "--jobs",
+        "8",
+    ]));
+    eprintln!("index source: peak {peak} KiB (bound {bound} KiB)");
+    assert_success(&out);
+    assert_eq!(dest.uploads().len(), 8);
+    assert!(
+        peak < bound,
+        "index source: peak {peak} KiB over {bound} KiB"
+    );
+
+    // The same files from a directory, into a registry of their own.
+    let other = TestRegistry::builder().token(DST_TOKEN).start();
+    let env = logged_in_env(&other, DST_TOKEN);
+    let (out, peak) = run_measured(
+        env.cnbcargo()
+            .arg("migrate")
+            .arg("--from")
+            .arg(&dir)
+            .args(["--all", "--jobs", "8"]),
+    );
+    eprintln!("directory source: peak {peak} KiB (bound {bound} KiB)");
+    assert_success(&out);
+    assert_eq!(other.uploads().len(), 8);
+    assert!(
+        peak < bound,
+        "directory source: peak {peak} KiB over {bound} KiB"
+    );
 }
