@@ -16,6 +16,15 @@ use crate::client::sparse::{FeatureMap, FullEntry, IndexDep};
 /// features, some hundreds): one over the cap is refused, not cut.
 const MAX_MANIFEST: u64 = 4 << 20;
 const MAX_README: u64 = 1 << 20;
+/// The most keys, values and table headers a manifest may hold, as
+/// counted by `items`. Parsed, each takes a few hundred bytes (a 4 MiB
+/// array of small numbers took 600 MB); the largest real manifests
+/// (`web-sys`, `windows`, with a thousand features or two) hold a few
+/// thousand.
+const MAX_MANIFEST_ITEMS: usize = 30_000;
+/// One manifest is parsed at a time, whatever the jobs: each parse is
+/// bounded by `MAX_MANIFEST_ITEMS`, and takes a millisecond.
+static PARSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// The most a `.crate` may unpack to, all files together: cargo's own
 /// limit (it refuses to unpack a bigger one), so no crate a consumer could
 /// build is refused, and a gzip bomb costs bounded time.
@@ -99,7 +108,15 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             }
             let text = String::from_utf8(bytes)
                 .map_err(|_| "the `.crate`'s `Cargo.toml` is not UTF-8 text".to_string())?;
-            let parsed: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            if items(&text) > MAX_MANIFEST_ITEMS {
+                return Err(format!(
+                    "the `.crate`'s `Cargo.toml` holds more than {MAX_MANIFEST_ITEMS} keys and values: refused"
+                ));
+            }
+            let parsing = PARSING.lock().unwrap_or_else(|e| e.into_inner());
+            let parsed = text.parse::<DocumentMut>();
+            drop(parsing);
+            let parsed: DocumentMut = parsed.map_err(|e: toml_edit::TomlError| {
                 // The parser's message quotes the offending line: cleaned
                 // and cut, it stays one line of the source's text.
                 format!(
@@ -155,6 +172,14 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
         readme,
         manifest,
     })
+}
+
+/// An upper bound of the items a TOML text parses to: every key, value,
+/// table and array element is next to one of these.
+fn items(text: &str) -> usize {
+    text.bytes()
+        .filter(|b| matches!(b, b'=' | b',' | b'[' | b'{' | b'.' | b'\n'))
+        .count()
 }
 
 fn first_chars(text: &str, n: usize) -> String {
@@ -605,6 +630,18 @@ extra = ["dep:inner", "renamed/std"]
         assert_eq!(
             err,
             "the `.crate`'s `Cargo.toml` is larger than 4 MiB: refused"
+        );
+        // Under the size cap, but millions of values (600 MB parsed).
+        let mut many = MANIFEST.to_string();
+        many.push_str("[package.metadata]\nk = [");
+        many.push_str(&"1,".repeat(1 << 20));
+        many.push_str("]\n");
+        let err = unpack(tarred(&[("Cargo.toml", many.as_bytes())]).as_slice())
+            .err()
+            .unwrap();
+        assert_eq!(
+            err,
+            "the `.crate`'s `Cargo.toml` holds more than 30000 keys and values: refused"
         );
         // A TOML error quotes one line, cleaned, at most a few hundred
         // characters.

@@ -559,3 +559,34 @@ fn parallel_copies_of_large_crates_share_a_memory_budget() {
         "directory source: peak {peak} KiB over {bound} KiB"
     );
 }
+
+/// Item 3: a `Cargo.toml` under the size cap that parses to hundreds of
+/// megabytes (a million array elements) is refused before it is parsed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_manifest_of_a_million_values_is_refused_in_bounded_memory() {
+    let (source, dest, env) = registries();
+    let manifest = format!(
+        "[package]\nname = \"dense\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n[package.metadata]\nk = [{}]\n",
+        "1,".repeat(1 << 20)
+    );
+    let bytes = crate_tarball("dense", "1.0.0", &[("Cargo.toml", manifest.as_bytes())]);
+    let bound = 64 * 1024 + bytes.len() as u64 / 1024;
+    let mut entry = upstream_entry("dense", "1.0.0");
+    entry["cksum"] = Value::from(sha256_hex(&bytes));
+    source.add_crate(entry, bytes);
+    let (out, peak) =
+        run_measured(
+            env.cnbcargo()
+                .args(["migrate", "--from", &source.index_url(), "dense"]),
+        );
+    eprintln!("peak {peak} KiB (bound {bound} KiB)");
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).contains("holds more than 30000 keys and values: refused"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
+    assert!(dest.uploads().is_empty());
+}
