@@ -142,13 +142,13 @@ impl Shell {
         }
     }
 
-    /// Shown with `-v` and above.
+    /// Shown with `-v` and above, on one line (see `labelled`).
     pub fn verbose(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Verbose {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[verbose]"),
-                clean(message.as_ref())
+                clean_line(message.as_ref())
             ));
         }
     }
@@ -159,7 +159,7 @@ impl Shell {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[debug]"),
-                clean(message.as_ref())
+                clean_line(message.as_ref())
             ));
         }
     }
