@@ -571,7 +571,12 @@ fn api_url(text: &str, with_token: bool) -> Result<Url, UserError> {
             // Every other check, on the same URL spoken over https.
             let mut secure = url.clone();
             let _ = secure.set_scheme("https");
-            client::check_endpoint(secure.as_str(), WHAT).map(|_| url)
+            match client::check_endpoint(secure.as_str(), WHAT) {
+                Ok(_) => Ok(url),
+                // The same check fails on the URL as written, and its
+                // message then shows that one.
+                Err(_) => client::check_endpoint(text, WHAT),
+            }
         }
         _ => client::check_endpoint(text, WHAT),
     }
@@ -679,6 +684,22 @@ mod tests {
             download_token: None,
             token: None,
         }))
+    }
+
+    #[test]
+    fn a_plain_http_api_is_refused_only_with_a_token() {
+        let url = "http://registry.example/";
+        assert_eq!(api_url(url, false).unwrap().as_str(), url);
+        let err = api_url(url, true).unwrap_err().to_string();
+        assert!(
+            err.contains("plain `http://` would send the token"),
+            "{err}"
+        );
+        // Every other check stands, its message showing the URL as written.
+        let err = api_url("http://registry.example/?q", false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`http://registry.example/?q`"), "{err}");
     }
 
     /// What `migrate` must copy first (or find in the destination) and
