@@ -513,6 +513,7 @@ fn look_up(
     let mut items: Vec<Item> = Vec::new();
     for entry in all {
         let version = semver::Version::parse(&entry.vers);
+        let refusal = source.refusal(&entry);
         let todo = match &version {
             Err(_) => Todo::Refused(format!(
                 "`{}` is not a semver version",
@@ -522,7 +523,7 @@ fn look_up(
                 Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
             }
             Ok(v) if !matches(&wanted.versions, v) => continue,
-            Ok(_) if let Some(why) = source.refusal(&entry) => Todo::Refused(why),
+            Ok(_) if refusal.is_some() => Todo::Refused(refusal.unwrap_or_default()),
             // A source that held a placeholder (another tool's leftover, or
             // a registry cnbcargo published to): copied, it would be taken
             // for this run's leftover and deleted on the next.
