@@ -124,6 +124,11 @@ fn pair(label: &str, ours: &str, theirs: &str, a: Vec<Duration>, b: Vec<Duration
 
 fn main() {
     // `CNBCARGO_BENCH_ONLY=migrate cargo bench --bench figures`: that part alone.
+    // `CNBCARGO_BENCH_ONLY=bombs`: issue 18's memory bombs alone.
+    if std::env::var("CNBCARGO_BENCH_ONLY").as_deref() == Ok("bombs") {
+        bomb_figures();
+        return;
+    }
     if std::env::var("CNBCARGO_BENCH_ONLY").as_deref() == Ok("migrate") {
         let mut peaks = Vec::new();
         migrate_figures(&mut peaks);
@@ -398,6 +403,7 @@ fn main() {
 
     migrate_figures(&mut peaks);
     hostile_figures();
+    bomb_figures();
 
     println!("\npeak memory (max RSS): cnbcargo itself / largest process incl. the cargo it runs");
     let mib = |kib: Option<u64>| {
@@ -618,4 +624,100 @@ fn five_crate_workspace(env: &TestEnv, names: &[String]) -> PathBuf {
         env.write(&format!("project/ws/{name}/src/lib.rs"), "pub fn f() {}\n");
     }
     env.project().join("ws")
+}
+
+/// A `.crate` whose manifest names `README.md`, with `count` top-level
+/// `README-N` files of 1 MiB of zeros, tarred straight into the gzip
+/// stream (3,000 of them are 3 GiB unpacked, ~3 MB packed).
+fn readme_bomb(name: &str, vers: &str, count: usize) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let mut tar = tar::Builder::new(gz);
+    let manifest = format!(
+        "[package]\nname = \"{name}\"\nversion = \"{vers}\"\nedition = \"2021\"\nreadme = \"README.md\"\n"
+    );
+    let zeros = vec![0u8; 1 << 20];
+    let mut add = |path: &str, contents: &[u8]| {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, format!("{name}-{vers}/{path}"), contents)
+            .unwrap();
+    };
+    add("Cargo.toml", manifest.as_bytes());
+    for i in 0..count {
+        add(&format!("README-{i:04}"), &zeros);
+    }
+    add("README.md", b"# bomb\n");
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+/// Issue 18's memory bombs, cnbcargo's own peak memory: `migrate` of a
+/// `.crate` holding 3,000 top-level READMEs of 1 MiB of zeros (refused
+/// now: it unpacks to more than cargo's 512 MiB) and of one holding 140
+/// (copied, holding one README); an index file of valid lines without
+/// end, read by `list` (versions) and by `migrate` (every field).
+fn bomb_figures() {
+    println!("\nmemory bombs (cnbcargo's own peak memory)");
+    for (label, bin) in binaries() {
+        for count in [140, 3000] {
+            let source = TestRegistry::builder().slug("old/bombs").token("s").start();
+            let dest = TestRegistry::builder().token("d").start();
+            let bytes = readme_bomb("bomb", "1.0.0", count);
+            let mut entry = support::registry_mod::upstream_entry("bomb", "1.0.0");
+            entry["cksum"] = support::registry_mod::sha256_hex(&bytes).into();
+            let packed = bytes.len();
+            source.add_crate(entry, bytes);
+            let mut env = logged_in_env(&dest, "d");
+            env.env("CNBCARGO_FROM_TOKEN", "s");
+            let mut cmd = env.command(&bin);
+            cmd.args(["migrate", "--from", &source.index_url(), "bomb"]);
+            let started = Instant::now();
+            let peak = own_peak_kib(&mut cmd);
+            println!(
+                "  {label:<6} migrate, {count:>4} READMEs of 1 MiB ({:.1} MB packed): peak {:>8} KiB, {:>8.1} ms, copied: {}",
+                packed as f64 / 1e6,
+                peak.map_or("?".into(), |k| k.to_string()),
+                ms(started.elapsed()),
+                !dest.uploads().is_empty()
+            );
+        }
+        let line = format!(
+            "{{\"name\":\"endless\",\"vers\":\"1.0.0\",\"deps\":[],\"cksum\":\"{}\",\"features\":{{}},\"yanked\":false}}\n",
+            "0".repeat(64)
+        );
+        for (what, short) in [("list", false), ("migrate", true)] {
+            let source = TestRegistry::builder()
+                .slug("old/endless")
+                .token("s")
+                .start();
+            source.add_real_crate("endless", "1.0.0", b"x");
+            let dest = TestRegistry::builder().token("d").start();
+            dest.add_version("endless", "1.0.0");
+            let mut env = logged_in_env(&dest, "d");
+            env.env("CNBCARGO_FROM_TOKEN", "s");
+            let mut cmd = env.command(&bin);
+            let fault = if short {
+                support::registry_mod::FaultKind::EndlessLines(
+                    "{\"name\":\"endless\",\"vers\":\"1.0.0\",\"cksum\":\"\"}\n".to_string(),
+                )
+            } else {
+                support::registry_mod::FaultKind::EndlessLines(line.clone())
+            };
+            if short {
+                source.fault_next("/en/dl/endless", 1, fault);
+                cmd.args(["migrate", "--from", &source.index_url(), "endless"]);
+            } else {
+                dest.fault_next("/en/dl/endless", 1, fault);
+                cmd.args(["list", "endless"]);
+            }
+            let started = Instant::now();
+            let peak = own_peak_kib(&mut cmd);
+            println!(
+                "  {label:<6} {what:<7} of an endless index file: peak {:>8} KiB, {:>8.1} ms",
+                peak.map_or("?".into(), |k| k.to_string()),
+                ms(started.elapsed())
+            );
+        }
+    }
 }

@@ -89,14 +89,20 @@ impl Shell {
         debug_assert!(verb.len() <= 12, "status verb `{verb}` is over 12 columns");
         if self.verbosity > Verbosity::Quiet {
             let verb = self.paint(GREEN, &format!("{verb:>12}"));
-            self.emit(&format!("{verb} {}", clean(message.as_ref())));
+            self.emit(&format!("{verb} {}", clean_line(message.as_ref())));
         }
     }
 
-    /// `label: message`, unless quiet.
+    /// `label: message`, unless quiet. One line, whatever the message
+    /// holds: a server's or a file's text (a crate or dependency name, an
+    /// error body) must not start a line of its own, e.g. a forged `hint:`.
     fn labelled(&self, style: &str, label: &str, message: &str) {
         if self.verbosity > Verbosity::Quiet {
-            self.emit(&format!("{}: {}", self.paint(style, label), clean(message)));
+            self.emit(&format!(
+                "{}: {}",
+                self.paint(style, label),
+                clean_line(message)
+            ));
         }
     }
 
@@ -136,13 +142,13 @@ impl Shell {
         }
     }
 
-    /// Shown with `-v` and above.
+    /// Shown with `-v` and above, on one line (see `labelled`).
     pub fn verbose(&self, message: impl AsRef<str>) {
         if self.verbosity >= Verbosity::Verbose {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[verbose]"),
-                clean(message.as_ref())
+                clean_line(message.as_ref())
             ));
         }
     }
@@ -153,7 +159,7 @@ impl Shell {
             self.emit(&format!(
                 "{} {}",
                 self.paint(CYAN, "[debug]"),
-                clean(message.as_ref())
+                clean_line(message.as_ref())
             ));
         }
     }
@@ -161,7 +167,9 @@ impl Shell {
     /// Prints an error and its causes; errors are shown even when quiet.
     pub fn error(&self, err: &anyhow::Error) {
         let label = self.paint(RED, "error");
-        self.emit(&format!("{label}: {}", clean(&err.to_string())));
+        // The message and hints on one line each (see `labelled`); the
+        // causes, indented, keep their lines.
+        self.emit(&format!("{label}: {}", clean_line(&err.to_string())));
         let causes: Vec<String> = err
             .chain()
             .skip(1)
@@ -185,7 +193,7 @@ impl Shell {
             self.emit("");
             for hint in hints {
                 let label = self.paint(CYAN, "hint");
-                self.emit(&format!("{label}: {}", clean(hint)));
+                self.emit(&format!("{label}: {}", clean_line(hint)));
             }
         }
     }

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, decode_error, redact,
+    Auth, Call, Error, Http, INDEX_CONFIG, INDEX_FILE, INDEX_LINE, Limit, decode_error, redact,
     server_text,
 };
 use crate::credentials::Secret;
@@ -20,6 +20,19 @@ use crate::shell::Shell;
 use crate::spec::validate_crate_name;
 
 const HEADERS: &[(&str, &str)] = &[("cargo-protocol", "version=1")];
+
+/// The most memory the entries read from one index file may take (as
+/// `Weigh` counts it). The file's cap (`INDEX_FILE`) bounds the bytes
+/// read, not what they parse to: 64 MiB of short valid lines made 400 MiB
+/// of entries. 12 MiB holds ~150,000 versions as `list` reads them, and
+/// every field of crates.io's large files (`windows`, `aws-sdk-*`); only
+/// the few with thousands of features a version (`web-sys`, `icondata`)
+/// are over it when every field is read, as `migrate` does. With it, a
+/// command reading an endless index stays under 32 MiB.
+pub const INDEX_ENTRIES: Limit = Limit {
+    bytes: 12 << 20,
+    what: "the entries of a crate's index file, parsed",
+};
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct IndexEntry {
@@ -90,6 +103,73 @@ pub struct IndexDep {
 
 fn default_true() -> bool {
     true
+}
+
+/// Roughly the memory a parsed entry holds: its own size, each heap
+/// block with the allocator's overhead, and room for the `Vec` it is in
+/// to double. An estimate on the high side, so `INDEX_ENTRIES` is a bound.
+pub trait Weigh {
+    fn weight(&self) -> usize;
+}
+
+/// A `String`'s heap block (none when empty).
+fn heap(text: &str) -> usize {
+    if text.is_empty() {
+        0
+    } else {
+        text.len().next_multiple_of(16) + 16
+    }
+}
+
+fn strings_weight(list: &[String]) -> usize {
+    list.iter()
+        .map(|s| std::mem::size_of::<String>() + heap(s))
+        .sum::<usize>()
+        + if list.is_empty() { 0 } else { 16 }
+}
+
+fn features_weight(map: &FeatureMap) -> usize {
+    // A B-tree's key and value, and its share of a node.
+    let per_item = std::mem::size_of::<String>() + std::mem::size_of::<Vec<String>>() + 16;
+    map.iter()
+        .map(|(k, v)| per_item + heap(k) + strings_weight(v))
+        .sum()
+}
+
+impl Weigh for IndexEntry {
+    fn weight(&self) -> usize {
+        2 * std::mem::size_of::<Self>() + heap(&self.vers)
+    }
+}
+
+impl Weigh for FullEntry {
+    fn weight(&self) -> usize {
+        let text = |t: &Option<String>| t.as_deref().map_or(0, heap);
+        let deps: usize = self
+            .deps
+            .iter()
+            .map(|d| {
+                std::mem::size_of::<IndexDep>()
+                    + heap(&d.name)
+                    + heap(&d.req)
+                    + strings_weight(&d.features)
+                    + text(&d.target)
+                    + text(&d.kind)
+                    + text(&d.registry)
+                    + text(&d.package)
+            })
+            .sum();
+        2 * std::mem::size_of::<Self>()
+            + heap(&self.name)
+            + heap(&self.vers)
+            + heap(&self.cksum)
+            + deps
+            + if self.deps.is_empty() { 0 } else { 16 }
+            + features_weight(&self.features)
+            + self.features2.as_ref().map_or(0, features_weight)
+            + text(&self.links)
+            + text(&self.rust_version)
+    }
 }
 
 /// The parts of `config.json` cnbcargo uses.
@@ -199,7 +279,11 @@ impl<'h> SparseIndex<'h> {
     }
 
     /// The index file of `name`, one `T` per line.
-    fn entries<T: DeserializeOwned>(&self, name: &str, shell: &Shell) -> Result<Vec<T>, Error> {
+    fn entries<T: DeserializeOwned + Weigh>(
+        &self,
+        name: &str,
+        shell: &Shell,
+    ) -> Result<Vec<T>, Error> {
         let path = file_path(name).map_err(|e| Error::Decode {
             url: redact(self.index.http_url()),
             reason: e.to_string(),
@@ -230,6 +314,7 @@ impl<'h> SparseIndex<'h> {
         let mut entries = Vec::new();
         let mut line = Vec::new();
         let mut total = 0u64;
+        let mut held = 0usize;
         for number in 1.. {
             line.clear();
             let read = (&mut reader)
@@ -256,6 +341,10 @@ impl<'h> SparseIndex<'h> {
                     self.token.as_ref(),
                 )
             })?;
+            held += entry.weight();
+            if held as u64 > INDEX_ENTRIES.bytes {
+                return Err(too_large(INDEX_ENTRIES));
+            }
             entries.push(entry);
         }
         Ok(entries)

@@ -106,6 +106,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
                 skipped: report.count(Action::Skipped),
                 failed: report.count(Action::Failed),
                 planned: report.count(Action::Planned),
+                ignored: report.count(Action::Ignored),
                 versions: &report.versions,
                 placeholders: &report.placeholders,
             })?
@@ -123,6 +124,8 @@ struct JsonReport<'a> {
     skipped: usize,
     failed: usize,
     planned: usize,
+    /// cnbcargo's own placeholder versions found in the source: never copied.
+    ignored: usize,
     versions: &'a [VersionReport],
     placeholders: &'a [migrate::PlaceholderReport],
 }
@@ -203,22 +206,33 @@ fn open_source<'c>(
     Source::index(ctx.http()?, index, token, shell)
 }
 
+/// A source token, checked like a login token; an empty one is told where
+/// the source's token comes from (not `CNB_TOKEN`, the destination's).
+fn source_secret(raw: Zeroizing<String>, from: &dyn std::fmt::Display) -> Result<Secret> {
+    if raw.trim_end_matches(['\n', '\r']).is_empty() {
+        return Err(UserError::new(format!("the source's token from {from} is empty"))
+            .hint(format!(
+                "pipe the source registry's token in (`cnbcargo migrate --from-token-stdin ... < token.txt`) or set `{}`",
+                env::CNBCARGO_FROM_TOKEN
+            ))
+            .into());
+    }
+    Ok(credentials::validate_token(raw, from)?)
+}
+
 /// `--from-token-stdin`, else `CNBCARGO_FROM_TOKEN`; checked like a login token.
 fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
     if from_stdin {
         if std::io::stdin().is_terminal() {
             let raw = rpassword::prompt_password("token for the source registry (input hidden): ")
                 .map_err(|e| UserError::new(format!("failed to read the token: {e}")))?;
-            return Ok(Some(credentials::validate_token(
-                Zeroizing::new(raw),
-                &"the prompt",
-            )?));
+            return Ok(Some(source_secret(Zeroizing::new(raw), &"the prompt")?));
         }
         let mut raw = Zeroizing::new(String::new());
         std::io::stdin().read_to_string(&mut raw).map_err(|e| {
             UserError::new(format!("failed to read the token from standard input: {e}"))
         })?;
-        return Ok(Some(credentials::validate_token(raw, &"standard input")?));
+        return Ok(Some(source_secret(raw, &"standard input")?));
     }
     match env::var_os(env::CNBCARGO_FROM_TOKEN) {
         None => Ok(None),
@@ -332,12 +346,16 @@ impl Progress for Printer<'_> {
                 format!("{label}, there already, as in the source"),
             ),
             Action::Planned => self.shell.status("Would copy", &label),
+            Action::Ignored => self.shell.status(
+                "Skipped",
+                format!("{label}: cnbcargo's placeholder version, never copied"),
+            ),
             Action::Failed => self.shell.warn(format!(
                 "{label} was not copied: {}",
                 v.error.as_deref().unwrap_or("it failed")
             )),
         });
-        if !matches!(v.action, Action::Skipped | Action::Yanked)
+        if !matches!(v.action, Action::Skipped | Action::Yanked | Action::Ignored)
             && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())
         {
             bar.inc(1);
@@ -377,10 +395,14 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
         ));
         return Ok(());
     }
+    let ignored = match report.count(Action::Ignored) {
+        0 => String::new(),
+        n => format!(", {n} placeholder(s) skipped"),
+    };
     shell.status(
         "Migrated",
         format!(
-            "{copied} copied, {there} already there{yanked_now}, {failed} failed, into `{registry}`"
+            "{copied} copied, {there} already there{yanked_now}, {failed} failed{ignored}, into `{registry}`"
         ),
     );
     for p in &report.placeholders {
@@ -428,8 +450,16 @@ fn summarize(report: &migrate::Report, registry: &str, dry_run: bool, shell: &Sh
             1 => format!(", and the placeholder {}", placeholders[0]),
             _ => format!(", and the placeholders {}", placeholders.join(", ")),
         };
+        // A conflicting version is one the registry had too.
+        let (had, conflicts) = match report.conflicts() {
+            0 => (there, String::new()),
+            n => (
+                there + n,
+                format!(" ({n} of them with other bytes than the source's, left as they are)"),
+            ),
+        };
         return Err(UserError::new(format!(
-            "{failed} version(s) did not get through; `{registry}` now holds the {there} it had and the {uploaded} uploaded by this run{placeholders}"
+            "{failed} version(s) did not get through; `{registry}` now holds the {had} it had{conflicts} and the {uploaded} uploaded by this run{placeholders}"
         ))
         .hint(format!(
             "fix what the warnings above say and run the same command again, `{}`: versions already in the registry are skipped",

@@ -11,9 +11,24 @@ use toml_edit::{DocumentMut, Item, TableLike};
 
 use crate::client::sparse::{FeatureMap, FullEntry, IndexDep};
 
-/// The most of a manifest or README read from a `.crate`.
+/// The largest manifest or README read from a `.crate`. A normalised
+/// `Cargo.toml` is a few KiB (the largest on crates.io, with thousands of
+/// features, some hundreds): one over the cap is refused, not cut.
 const MAX_MANIFEST: u64 = 4 << 20;
 const MAX_README: u64 = 1 << 20;
+/// The most keys, values and table headers a manifest may hold, as
+/// counted by `items`. Parsed, each takes a few hundred bytes (a 4 MiB
+/// array of small numbers took 600 MB); the largest real manifests
+/// (`web-sys`, `windows`, with a thousand features or two) hold a few
+/// thousand.
+const MAX_MANIFEST_ITEMS: usize = 30_000;
+/// One manifest is parsed at a time, whatever the jobs: each parse is
+/// bounded by `MAX_MANIFEST_ITEMS`, and takes a millisecond.
+static PARSING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// The most a `.crate` may unpack to, all files together: cargo's own
+/// limit (it refuses to unpack a bigger one), so no crate a consumer could
+/// build is refused, and a gzip bomb costs bounded time.
+pub const MAX_UNPACKED: u64 = 512 << 20;
 
 /// crates.io's index, as cargo names it in other registries' entries.
 pub const CRATES_IO_INDEX: &str = "https://github.com/rust-lang/crates.io-index";
@@ -32,19 +47,42 @@ pub struct Unpacked {
     pub readme_path: Option<String>,
 }
 
-/// Reads `<name>-<version>/Cargo.toml` (and a README at the top) from a
-/// gzipped tar, streaming: only those files are held.
+/// Reads `<name>-<version>/Cargo.toml` (and the README it names) from a
+/// gzipped tar, streaming: only those two files are held, whatever else
+/// the archive holds.
 pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(crate_file));
-    let mut manifest = None;
-    // Top-level files that may be the README the manifest names (which
-    // one is known only once the manifest is read); held as bytes.
-    let mut readmes: Vec<(String, Vec<u8>)> = Vec::new();
+    unpack_capped(crate_file, MAX_UNPACKED)
+}
+
+fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, String> {
+    let exceeded = std::cell::Cell::new(false);
+    let capped = Capped {
+        inner: flate2::read::GzDecoder::new(crate_file),
+        left: max_unpacked,
+        exceeded: &exceeded,
+    };
+    let too_big = || {
+        format!(
+            "the `.crate` unpacks to more than {} MiB (cargo's own limit): refused",
+            max_unpacked >> 20
+        )
+    };
+    let mut archive = tar::Archive::new(capped);
+    let mut manifest: Option<DocumentMut> = None;
+    // The README the manifest names, once it is read (`Some(None)`: none).
+    let mut named: Option<Option<String>> = None;
+    // One README at most: before the manifest is read (cargo writes it
+    // first) the first top-level candidate, after it the one it names.
+    // Holding every candidate let 3,000 of 1 MiB take 3 GB.
+    let mut readme: Option<(String, Vec<u8>)> = None;
     let entries = archive
         .entries()
         .map_err(|e| format!("not a `.crate` (gzipped tar): {e}"))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| format!("a broken `.crate`: {e}"))?;
+        let mut entry = entry.map_err(|e| match exceeded.get() {
+            true => too_big(),
+            false => format!("a broken `.crate`: {e}"),
+        })?;
         let path = entry
             .path()
             .map_err(|e| format!("a broken `.crate`: {e}"))?
@@ -54,13 +92,58 @@ pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
             continue;
         };
         if inside == "Cargo.toml" {
-            let mut text = String::new();
+            let mut bytes = Vec::new();
             (&mut entry)
-                .take(MAX_MANIFEST)
-                .read_to_string(&mut text)
-                .map_err(|e| format!("the `.crate`'s `Cargo.toml` is not UTF-8 text: {e}"))?;
-            manifest = Some(text);
-        } else if !inside.contains('/') && inside.to_ascii_lowercase().starts_with("readme") {
+                .take(MAX_MANIFEST + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| match exceeded.get() {
+                    true => too_big(),
+                    false => format!("a broken `.crate`: {e}"),
+                })?;
+            if bytes.len() as u64 > MAX_MANIFEST {
+                return Err(format!(
+                    "the `.crate`'s `Cargo.toml` is larger than {} MiB: refused",
+                    MAX_MANIFEST >> 20
+                ));
+            }
+            let text = String::from_utf8(bytes)
+                .map_err(|_| "the `.crate`'s `Cargo.toml` is not UTF-8 text".to_string())?;
+            if items(&text) > MAX_MANIFEST_ITEMS {
+                return Err(format!(
+                    "the `.crate`'s `Cargo.toml` holds more than {MAX_MANIFEST_ITEMS} keys and values: refused"
+                ));
+            }
+            let parsing = PARSING.lock().unwrap_or_else(|e| e.into_inner());
+            let parsed = text.parse::<DocumentMut>();
+            drop(parsing);
+            let parsed: DocumentMut = parsed.map_err(|e: toml_edit::TomlError| {
+                // The parser's message quotes the offending line: cleaned
+                // and cut, it stays one line of the source's text.
+                format!(
+                    "the `.crate`'s `Cargo.toml` is not valid TOML: {}",
+                    crate::shell::clean_line(&first_chars(&e.to_string(), 300))
+                )
+            })?;
+            let wanted = package(&parsed)
+                .and_then(|p| p.get("readme"))
+                .and_then(Item::as_str)
+                .map(|n| n.trim_start_matches("./").to_string());
+            named = Some(wanted);
+            manifest = Some(parsed);
+            continue;
+        }
+        let candidate = match &named {
+            None => {
+                readme.is_none()
+                    && !inside.contains('/')
+                    && inside.to_ascii_lowercase().starts_with("readme")
+            }
+            Some(wanted) => {
+                wanted.as_deref() == Some(inside)
+                    && readme.as_ref().is_none_or(|(p, _)| p != inside)
+            }
+        };
+        if candidate {
             let mut bytes = Vec::new();
             // A README that cannot be read is left out, never a failure.
             if (&mut entry)
@@ -68,27 +151,65 @@ pub fn unpack(crate_file: impl Read) -> Result<Unpacked, String> {
                 .read_to_end(&mut bytes)
                 .is_ok()
             {
-                readmes.push((inside.to_string(), bytes));
+                readme = Some((inside.to_string(), bytes));
             }
         }
     }
-    let text = manifest.ok_or("the `.crate` holds no `Cargo.toml`")?;
-    let manifest: DocumentMut = text
-        .parse()
-        .map_err(|e| format!("the `.crate`'s `Cargo.toml` is not valid TOML: {e}"))?;
-    let named = package(&manifest)
-        .and_then(|p| p.get("readme"))
-        .and_then(Item::as_str)
-        .map(|n| n.trim_start_matches("./").to_string());
-    let readme = named
-        .as_ref()
-        .and_then(|n| readmes.iter().find(|(path, _)| path == n))
-        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned());
+    // Whatever is left of the archive is read through (the cap counts it).
+    if exceeded.get() {
+        return Err(too_big());
+    }
+    let manifest = manifest.ok_or("the `.crate` holds no `Cargo.toml`")?;
+    let named = named.flatten();
+    let readme = match (&named, readme) {
+        (Some(n), Some((path, bytes))) if *n == path => {
+            Some(String::from_utf8_lossy(&bytes).into_owned())
+        }
+        _ => None,
+    };
     Ok(Unpacked {
         readme_path: named.filter(|_| readme.is_some()),
         readme,
         manifest,
     })
+}
+
+/// An upper bound of the items a TOML text parses to: every key, value,
+/// table and array element is next to one of these.
+fn items(text: &str) -> usize {
+    text.bytes()
+        .filter(|b| matches!(b, b'=' | b',' | b'[' | b'{' | b'.' | b'\n'))
+        .count()
+}
+
+fn first_chars(text: &str, n: usize) -> String {
+    match text.char_indices().nth(n) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+/// The unpacked bytes of a `.crate`, at most `left` of them: past that, an
+/// error (and `exceeded` set, for the message).
+struct Capped<'a, R> {
+    inner: R,
+    left: u64,
+    exceeded: &'a std::cell::Cell<bool>,
+}
+
+impl<R: Read> Read for Capped<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            self.exceeded.set(true);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::FileTooLarge,
+                "the `.crate` unpacks to too much",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 fn package(manifest: &DocumentMut) -> Option<&dyn TableLike> {
@@ -454,6 +575,87 @@ extra = ["dep:inner", "renamed/std"]
         let unpacked = unpack(gz.finish().unwrap().as_slice()).unwrap();
         assert_eq!(unpacked.readme.as_deref(), Some("# \u{fffd}x"));
         assert_eq!(unpacked.readme_path.as_deref(), Some("README.md"));
+    }
+
+    fn tarred(files: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (path, contents) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(contents.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, format!("x-1.0.0/{path}"), *contents)
+                .unwrap();
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
+        gz.finish().unwrap()
+    }
+
+    #[test]
+    fn only_the_named_readme_is_kept_and_unpacking_is_capped() {
+        // A candidate before the manifest, many after it: the named one
+        // wins, wherever it is.
+        let big = vec![0u8; 64 << 10];
+        let mut files: Vec<(String, &[u8])> = vec![
+            ("README-first".to_string(), b"first"),
+            ("Cargo.toml".to_string(), MANIFEST.as_bytes()),
+        ];
+        for i in 0..40 {
+            files.push((format!("README-{i}"), &big));
+        }
+        files.push(("README.md".to_string(), b"# the one"));
+        let borrowed: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), *b)).collect();
+        let bytes = tarred(&borrowed);
+        let unpacked = unpack(bytes.as_slice()).unwrap();
+        assert_eq!(unpacked.readme.as_deref(), Some("# the one"));
+        // No README named: none sent, as cargo would send none.
+        let plain = MANIFEST.replace("readme = \"README.md\"\n", "");
+        let unpacked =
+            unpack(tarred(&[("Cargo.toml", plain.as_bytes()), ("README.md", b"x")]).as_slice())
+                .unwrap();
+        assert_eq!(unpacked.readme, None);
+        // 40 x 64 KiB unpacked is over a 1 MiB cap: refused, not read on.
+        let err = unpack_capped(bytes.as_slice(), 1 << 20).err().unwrap();
+        assert!(err.contains("unpacks to more than 1 MiB"), "{err}");
+    }
+
+    #[test]
+    fn an_oversized_manifest_is_too_large_not_a_toml_error() {
+        let mut manifest = MANIFEST.to_string();
+        manifest.push_str(&format!("# {}\n", "x".repeat(MAX_MANIFEST as usize)));
+        let err = unpack(tarred(&[("Cargo.toml", manifest.as_bytes())]).as_slice())
+            .err()
+            .unwrap();
+        assert_eq!(
+            err,
+            "the `.crate`'s `Cargo.toml` is larger than 4 MiB: refused"
+        );
+        // Under the size cap, but millions of values (600 MB parsed).
+        let mut many = MANIFEST.to_string();
+        many.push_str("[package.metadata]\nk = [");
+        many.push_str(&"1,".repeat(1 << 20));
+        many.push_str("]\n");
+        let err = unpack(tarred(&[("Cargo.toml", many.as_bytes())]).as_slice())
+            .err()
+            .unwrap();
+        assert_eq!(
+            err,
+            "the `.crate`'s `Cargo.toml` holds more than 30000 keys and values: refused"
+        );
+        // A TOML error quotes one line, cleaned, at most a few hundred
+        // characters.
+        let bad = format!(
+            "[package]\nname = \"{}\u{1b}]0;x\u{7}\n",
+            "y".repeat(10_000)
+        );
+        let err = unpack(tarred(&[("Cargo.toml", bad.as_bytes())]).as_slice())
+            .err()
+            .unwrap();
+        assert!(
+            err.len() < 1000 && !err.contains('\u{1b}') && !err.contains('\n'),
+            "{err}"
+        );
     }
 
     #[test]

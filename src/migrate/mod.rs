@@ -4,6 +4,7 @@
 //! rebuilt from the source's index entry; yanks are replayed; versions
 //! already there are skipped, so a rerun resumes.
 
+pub mod budget;
 pub mod manifest;
 pub mod source;
 
@@ -51,6 +52,9 @@ pub enum Action {
     Failed,
     /// `--dry-run`: would be copied.
     Planned,
+    /// Never copied: cnbcargo's own placeholder version, a leftover in the
+    /// source (copied, the next run would delete it as its own leftover).
+    Ignored,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,6 +68,10 @@ pub struct VersionReport {
     /// or the check after the upload failed): a rerun finishes it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub uploaded: bool,
+    /// A failed version the destination holds with other bytes than the
+    /// source's (left as it is).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub conflict: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -76,6 +84,7 @@ impl VersionReport {
             action,
             yanked: entry.yanked,
             uploaded: false,
+            conflict: false,
             error: None,
         }
     }
@@ -107,6 +116,11 @@ impl Report {
         self.versions.iter().filter(|v| v.action == action).count()
     }
 
+    /// Versions the destination holds with other bytes than the source's.
+    pub fn conflicts(&self) -> usize {
+        self.versions.iter().filter(|v| v.conflict).count()
+    }
+
     /// Versions this run put in the destination.
     pub fn uploaded(&self) -> usize {
         self.versions
@@ -129,6 +143,8 @@ enum Todo {
     Present(Option<FullEntry>),
     /// Not a version that can be copied (the reason).
     Refused(String),
+    /// cnbcargo's placeholder: not a real version, never copied.
+    Ignored,
 }
 
 struct Item {
@@ -182,6 +198,8 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<Report> {
     let mut report = Report::default();
+    let budget = budget::Budget::new(budget::CRATE_BYTES);
+    budget::return_large_frees();
     // What each side has, name by name, side by side.
     let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w, shell));
     let mut plans = Vec::new();
@@ -195,6 +213,7 @@ pub fn run(
                     action: Action::Failed,
                     yanked: false,
                     uploaded: false,
+                    conflict: false,
                     error: Some(format!("{err:#}")),
                 };
                 progress.done(&failed);
@@ -210,6 +229,7 @@ pub fn run(
         for item in &plan.items {
             let outcome = match &item.todo {
                 Todo::Copy => continue,
+                Todo::Ignored => VersionReport::new(&item.entry, Action::Ignored),
                 Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
                 Todo::Present(listed) => {
                     present(dest, &item.entry, listed.as_ref(), dry_run, shell)
@@ -305,7 +325,7 @@ pub fn run(
             } else if let Some(why) = blocked.get(&entry.name) {
                 VersionReport::failed(entry, false, why.clone())
             } else {
-                copy(source, dest, entry, shell)
+                copy(source, dest, entry, &budget, shell)
             };
             if outcome.action != Action::Copied {
                 progress.done(&outcome);
@@ -376,16 +396,19 @@ fn present(
         return VersionReport::new(entry, Action::Skipped);
     };
     if !listed.cksum.eq_ignore_ascii_case(&entry.cksum) {
-        return VersionReport::failed(
-            entry,
-            false,
-            format!(
-                "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
-                dest.name,
-                crate::shell::clean_line(&listed.cksum),
-                entry.cksum
-            ),
-        );
+        return VersionReport {
+            conflict: true,
+            ..VersionReport::failed(
+                entry,
+                false,
+                format!(
+                    "`{}` already holds it with other bytes (`cksum` {}, the source's {}); left as it is",
+                    dest.name,
+                    crate::shell::clean_line(&listed.cksum),
+                    entry.cksum
+                ),
+            )
+        };
     }
     if entry.yanked && !listed.yanked {
         if dry_run {
@@ -420,7 +443,7 @@ fn refuse_missing_dependencies(
             .deps
             .iter()
             .filter(|d| d.kind.as_deref() != Some("dev"))
-            .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+            .filter(|d| source.is_own_dependency(d.registry.as_deref()))
             .map(|d| d.package.clone().unwrap_or_else(|| d.name.clone()))
             .filter(|n| !copied.contains(&n.to_ascii_lowercase()))
             .collect()
@@ -490,6 +513,7 @@ fn look_up(
     let mut items: Vec<Item> = Vec::new();
     for entry in all {
         let version = semver::Version::parse(&entry.vers);
+        let refusal = source.refusal(&entry);
         let todo = match &version {
             Err(_) => Todo::Refused(format!(
                 "`{}` is not a semver version",
@@ -499,6 +523,11 @@ fn look_up(
                 Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
             }
             Ok(v) if !matches(&wanted.versions, v) => continue,
+            Ok(_) if refusal.is_some() => Todo::Refused(refusal.unwrap_or_default()),
+            // A source that held a placeholder (another tool's leftover, or
+            // a registry cnbcargo published to): copied, it would be taken
+            // for this run's leftover and deleted on the next.
+            Ok(_) if entry.vers == PLACEHOLDER_VERSION => Todo::Ignored,
             Ok(_) => Todo::Copy,
         };
         let entry = match todo {
@@ -592,7 +621,7 @@ fn levels(plans: &[NamePlan], source: &Source<'_>) -> Vec<Vec<usize>> {
                 .iter()
                 .flat_map(|i| &i.entry.deps)
                 .filter(|d| d.kind.as_deref() != Some("dev"))
-                .filter(|d| d.registry.as_deref().is_none_or(|r| source.is_self(r)))
+                .filter(|d| source.is_own_dependency(d.registry.as_deref()))
                 .filter_map(|d| {
                     let real = d.package.as_deref().unwrap_or(&d.name);
                     index.get(&real.to_ascii_lowercase()).copied()
@@ -625,12 +654,15 @@ fn copy(
     source: &Source<'_>,
     dest: &Destination<'_>,
     entry: &FullEntry,
+    budget: &budget::Budget,
     shell: &Shell,
 ) -> VersionReport {
     let mut crate_file = Vec::new();
-    if let Err(why) = source.fetch(entry, &mut crate_file, shell) {
-        return VersionReport::failed(entry, false, why);
-    }
+    // Held until the upload is done: the crate's bytes are in memory.
+    let _taken = match source.fetch(entry, &mut crate_file, budget, shell) {
+        Ok(taken) => taken,
+        Err(why) => return VersionReport::failed(entry, false, why),
+    };
     let unpacked = match manifest::unpack(crate_file.as_slice()) {
         Ok(unpacked) => unpacked,
         Err(why) => return VersionReport::failed(entry, false, why),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use super::budget::{Budget, Taken};
 use super::manifest;
 use crate::client::sparse::{ConfigAnswer, FullEntry, SparseIndex, file_path};
 use crate::client::{self, Auth, Call, Error, Http, Limit, Op, explain};
@@ -42,7 +43,9 @@ pub struct IndexSource<'h> {
     http: &'h Http,
     index: SparseIndex<'h>,
     dl: String,
-    api: Option<Url>,
+    /// `config.json`'s `api`, checked only when `--all` reads it: named
+    /// crates need no API, and a URL never contacted cannot leak a token.
+    api: Option<String>,
     /// Sent with downloads as cargo does: when the index requires it.
     download_token: Option<Secret>,
     token: Option<Secret>,
@@ -56,6 +59,9 @@ pub struct DirSource {
 struct DirCrate {
     path: PathBuf,
     entry: FullEntry,
+    /// Why it is not copied: other files hold the same version with
+    /// other bytes, and which one is right cannot be told.
+    refused: Option<String>,
 }
 
 impl<'h> Source<'h> {
@@ -90,15 +96,11 @@ impl<'h> Source<'h> {
             }
             Err(e) => return Err(explain(e, action, Op::Read)),
         };
-        let api = match config.api {
-            Some(text) => Some(client::check_endpoint(&text, "the source's `api` URL")?),
-            None => None,
-        };
         Ok(Source::Index(Box::new(IndexSource {
             http,
             index,
             dl: config.dl,
-            api,
+            api: config.api,
             download_token: token.clone().filter(|_| config.auth_required),
             token,
         })))
@@ -126,8 +128,51 @@ impl<'h> Source<'h> {
                 unpacked.entry(hex(&hasher.finalize()))
             };
             let entry = read().map_err(|why| UserError::new(format!("`{shown}`: {why}")))?;
-            crates.push(DirCrate { path, entry });
+            crate::spec::validate_crate_name(&entry.name).map_err(|_| {
+                UserError::new(format!(
+                    "`{shown}`: its `Cargo.toml` names `{}`, which is not a crate name",
+                    crate::shell::clean_line(&entry.name)
+                ))
+            })?;
+            // One version in several files: the same bytes are one crate;
+            // other bytes are refused, every file named, since which one
+            // is the version cannot be told.
+            let same = |c: &DirCrate| {
+                c.entry.name.eq_ignore_ascii_case(&entry.name) && c.entry.vers == entry.vers
+            };
+            match crates.iter().position(same) {
+                None => crates.push(DirCrate {
+                    path,
+                    entry,
+                    refused: None,
+                }),
+                Some(_)
+                    if crates
+                        .iter()
+                        .filter(|c| same(c))
+                        .all(|c| c.entry.cksum == entry.cksum) => {}
+                Some(first) => {
+                    let mut paths: Vec<String> = crates
+                        .iter()
+                        .filter(|c| same(c))
+                        .map(|c| format!("`{}`", c.path.display()))
+                        .collect();
+                    paths.push(format!("`{shown}`"));
+                    paths.dedup();
+                    crates[first].refused = Some(format!(
+                        "{} hold it with different bytes: all refused, since which one is the version cannot be told; keep one of them in the directory",
+                        paths.join(" and ")
+                    ));
+                    crates.push(DirCrate {
+                        path,
+                        entry,
+                        refused: Some(String::new()),
+                    });
+                }
+            }
         }
+        // One entry per version: the first file's, carrying the refusal.
+        crates.retain(|c| c.refused.as_deref() != Some(""));
         if crates.is_empty() {
             return Err(
                 UserError::new(format!("`{}` holds no `.crate` files", root.display())).into(),
@@ -156,20 +201,33 @@ impl<'h> Source<'h> {
         }
     }
 
+    /// Whether a dependency with this index `registry` is on a crate of
+    /// the source itself: what `migrate` must copy first, or find in the
+    /// destination. In crates.io's own index (or a mirror of it) no
+    /// `registry` means crates.io, elsewhere the registry itself (and, for
+    /// a directory, the registry being migrated: see `manifest::Unpacked::entry`).
+    pub fn is_own_dependency(&self, registry: Option<&str>) -> bool {
+        match registry {
+            None => !self.is_crates_io(),
+            Some(r) => self.is_self(r),
+        }
+    }
+
     /// A dependency's `registry` as the destination's publish metadata
-    /// carries it: the source's own crates (and any naming the destination)
-    /// are the destination's now (`None`); crates.io stays crates.io, and
-    /// so does any other registry. In crates.io's own index (or a mirror
-    /// of it) no `registry` means crates.io.
+    /// carries it: the source's own crates (`is_own_dependency`, and any
+    /// naming the destination) are the destination's now (`None`);
+    /// crates.io stays crates.io, and so does any other registry.
     pub fn registry_for_destination(
         &self,
         registry: Option<&str>,
         destination: &IndexUrl,
     ) -> Option<String> {
+        if self.is_own_dependency(registry) {
+            return None;
+        }
         match registry {
-            None if self.is_crates_io() => Some(manifest::CRATES_IO_INDEX.to_string()),
-            None => None,
-            Some(r) if self.is_self(r) => None,
+            // Only a crates.io source gets here: its own crates are crates.io's.
+            None => Some(manifest::CRATES_IO_INDEX.to_string()),
             Some(r) if IndexUrl::normalize(r).as_ref() == Some(destination) => None,
             Some(r) => Some(r.to_string()),
         }
@@ -184,6 +242,18 @@ impl<'h> Source<'h> {
                 .host_str()
                 .is_some_and(|h| h == "index.crates.io"),
             Source::Dir(_) => false,
+        }
+    }
+
+    /// Why a version the source lists cannot be copied at all, if so.
+    pub fn refusal(&self, entry: &FullEntry) -> Option<String> {
+        match self {
+            Source::Dir(d) => d
+                .crates
+                .iter()
+                .find(|c| c.entry.name == entry.name && c.entry.vers == entry.vers)
+                .and_then(|c| c.refused.clone()),
+            Source::Index(_) => None,
         }
     }
 
@@ -221,15 +291,17 @@ impl<'h> Source<'h> {
     }
 
     /// Appends the `.crate` of `entry` to `buffer`, refusing bytes whose
-    /// sha256 is not the index's `cksum`.
-    pub fn fetch(
+    /// sha256 is not the index's `cksum`. Its size is taken from `budget`
+    /// before it is read, for as long as the caller holds what is returned.
+    pub fn fetch<'b>(
         &self,
         entry: &FullEntry,
         buffer: &mut Vec<u8>,
+        budget: &'b Budget,
         shell: &Shell,
-    ) -> Result<(), String> {
+    ) -> Result<Taken<'b>, String> {
         let mut hasher = Sha256::new();
-        match self {
+        let taken = match self {
             Source::Dir(d) => {
                 let found = d
                     .crates
@@ -238,14 +310,17 @@ impl<'h> Source<'h> {
                     .ok_or("no such file in the directory")?;
                 let file = std::fs::File::open(&found.path)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
-                if let Ok(meta) = file.metadata() {
-                    reserve(buffer, meta.len());
+                let len = file.metadata().ok().map(|meta| meta.len());
+                let taken = budget.take(len);
+                if let Some(len) = len {
+                    reserve(buffer, len);
                 }
                 read_capped(file, buffer, &mut hasher)
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
+                taken
             }
-            Source::Index(s) => s.download(entry, buffer, &mut hasher, shell)?,
-        }
+            Source::Index(s) => s.download(entry, buffer, &mut hasher, budget, shell)?,
+        };
         let actual = hex(&hasher.finalize());
         if !actual.eq_ignore_ascii_case(&entry.cksum) {
             return Err(format!(
@@ -253,7 +328,7 @@ impl<'h> Source<'h> {
                 crate::shell::clean_line(&entry.cksum)
             ));
         }
-        Ok(())
+        Ok(taken)
     }
 }
 
@@ -290,17 +365,12 @@ impl IndexSource<'_> {
         download_url_check(&text, self.download_token.is_some())
     }
 
-    fn download(
-        &self,
-        entry: &FullEntry,
-        buffer: &mut Vec<u8>,
-        hasher: &mut Sha256,
-        shell: &Shell,
-    ) -> Result<(), String> {
+    /// The answer with the `.crate`'s bytes, redirects followed.
+    fn open(&self, entry: &FullEntry, shell: &Shell) -> Result<(Url, client::Answer<'_>), String> {
         let mut url = self.download_url(entry)?;
         let mut auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
         let mut hops = 0;
-        let answer = loop {
+        loop {
             let answer = self
                 .http
                 .send(Call::get(url.clone(), auth), shell)
@@ -331,19 +401,53 @@ impl IndexSource<'_> {
                 _ if !answer.status().is_success() => {
                     return Err(answer.into_error().to_string());
                 }
-                _ => break answer,
+                _ => {
+                    if answer
+                        .content_length()
+                        .is_some_and(|len| len > CRATE_FILE.bytes)
+                    {
+                        return Err(Error::TooLarge {
+                            url: client::redact(&url),
+                            limit: CRATE_FILE,
+                        }
+                        .to_string());
+                    }
+                    return Ok((url, answer));
+                }
+            }
+        }
+    }
+
+    fn download<'b>(
+        &self,
+        entry: &FullEntry,
+        buffer: &mut Vec<u8>,
+        hasher: &mut Sha256,
+        budget: &'b Budget,
+        shell: &Shell,
+    ) -> Result<Taken<'b>, String> {
+        let (mut url, mut answer) = self.open(entry, shell)?;
+        // Its size is known from here: taken from the budget at once when
+        // there is room; else the connection is not left idle (its time
+        // limit runs) while other jobs finish: it is dropped, and the
+        // download asked again once there is room.
+        let taken = match budget.try_take(answer.content_length()) {
+            Some(taken) => taken,
+            None => {
+                let len = answer.content_length();
+                drop(answer);
+                let taken = budget.take(len);
+                (url, answer) = self.open(entry, shell)?;
+                match answer.content_length() {
+                    // Another size this time: taken again as it is.
+                    again if again != len => {
+                        drop(taken);
+                        budget.take(again)
+                    }
+                    _ => taken,
+                }
             }
         };
-        if answer
-            .content_length()
-            .is_some_and(|len| len > CRATE_FILE.bytes)
-        {
-            return Err(Error::TooLarge {
-                url: client::redact(&url),
-                limit: CRATE_FILE,
-            }
-            .to_string());
-        }
         if let Some(len) = answer.content_length() {
             reserve(buffer, len);
         }
@@ -355,7 +459,8 @@ impl IndexSource<'_> {
             }
             .to_string(),
             _ => format!("the download from `{shown}` broke off: {e}"),
-        })
+        })?;
+        Ok(taken)
     }
 
     /// `GET /api/v1/crates?q=&per_page=&page=`, page after page until
@@ -378,12 +483,13 @@ impl IndexSource<'_> {
         struct Meta {
             total: u64,
         }
-        let api = self.api.as_ref().ok_or_else(|| {
+        let api = self.api.as_deref().ok_or_else(|| {
             UserError::new(
                 "the source's `config.json` names no `api`, so it cannot list its crates",
             )
             .hint("name the crates, or pass `--lock Cargo.lock`")
         })?;
+        let api = &api_url(api, self.token.is_some())?;
         let page_url = |page: usize| {
             client::url_with_segments(
                 api,
@@ -424,11 +530,41 @@ impl IndexSource<'_> {
             e => explain(e, "cannot list the source's crates", Op::Read),
         })?;
         for name in &names {
-            crate::spec::validate_crate_name(name)?;
+            // The source's fault, not a usage error: exit 1, naming it.
+            if crate::spec::validate_crate_name(name).is_err() {
+                return Err(UserError::new(format!(
+                    "the source's search API (`{}`) lists `{}`, which is not a crate name: refused",
+                    client::redact(&first),
+                    crate::shell::clean_line(name)
+                ))
+                .hint("name the crates to copy instead of `--all`")
+                .into());
+            }
         }
         // In name order, as a directory source lists them.
         names.sort();
         Ok(names)
+    }
+}
+
+/// The source's `api` URL, checked as every endpoint is; plain `http://`
+/// to another machine only when no token goes with the requests (an
+/// anonymous internal registry is common, and its index is plain http too).
+fn api_url(text: &str, with_token: bool) -> Result<Url, UserError> {
+    const WHAT: &str = "the source's `api` URL";
+    match Url::parse(text) {
+        Ok(url) if !with_token && url.scheme() == "http" => {
+            // Every other check, on the same URL spoken over https.
+            let mut secure = url.clone();
+            let _ = secure.set_scheme("https");
+            match client::check_endpoint(secure.as_str(), WHAT) {
+                Ok(_) => Ok(url),
+                // The same check fails on the URL as written, and its
+                // message then shows that one.
+                Err(_) => client::check_endpoint(text, WHAT),
+            }
+        }
+        _ => client::check_endpoint(text, WHAT),
     }
 }
 
@@ -517,5 +653,69 @@ impl std::io::Write for HashWriter<'_> {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index_source<'h>(http: &'h Http, url: &str) -> Source<'h> {
+        let url = IndexUrl::from_config(url).unwrap();
+        Source::Index(Box::new(IndexSource {
+            http,
+            index: SparseIndex::new(http, url, None),
+            dl: String::new(),
+            api: None,
+            download_token: None,
+            token: None,
+        }))
+    }
+
+    #[test]
+    fn a_plain_http_api_is_refused_only_with_a_token() {
+        let url = "http://registry.example/";
+        assert_eq!(api_url(url, false).unwrap().as_str(), url);
+        let err = api_url(url, true).unwrap_err().to_string();
+        assert!(
+            err.contains("plain `http://` would send the token"),
+            "{err}"
+        );
+        // Every other check stands, its message showing the URL as written.
+        let err = api_url("http://registry.example/?q", false)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`http://registry.example/?q`"), "{err}");
+    }
+
+    /// What `migrate` must copy first (or find in the destination) and
+    /// what its copies point at in the destination agree, for crates.io's
+    /// index (no `registry`: crates.io) as for another registry's (no
+    /// `registry`: the registry itself).
+    #[test]
+    fn own_dependencies_are_those_that_point_at_the_destination() {
+        let http = Http::new(&crate::settings::network::Network::default()).unwrap();
+        let dest = IndexUrl::from_config("sparse+https://cargo.cnb.cool/a/b/-/packages/").unwrap();
+        let crates_io = index_source(&http, "sparse+https://index.crates.io/");
+        let other = index_source(&http, "sparse+https://old.example/index/");
+        for (source, registry, own) in [
+            (&crates_io, None, false),
+            (&crates_io, Some(manifest::CRATES_IO_INDEX), false),
+            (&crates_io, Some("sparse+https://elsewhere.example/"), false),
+            (&other, None, true),
+            (&other, Some("sparse+https://old.example/index/"), true),
+            (&other, Some(manifest::CRATES_IO_INDEX), false),
+        ] {
+            assert_eq!(source.is_own_dependency(registry), own, "{registry:?}");
+            assert_eq!(
+                source.registry_for_destination(registry, &dest).is_none(),
+                own,
+                "{registry:?}"
+            );
+        }
+        assert_eq!(
+            crates_io.registry_for_destination(None, &dest).as_deref(),
+            Some(manifest::CRATES_IO_INDEX)
+        );
     }
 }

@@ -158,6 +158,33 @@ impl Reply {
         ));
         reply
     }
+
+    /// 200, chunked, `line` over and over until the client hangs up (or
+    /// the safety net stops it): an index file that never ends, every line
+    /// of it valid.
+    pub fn endless_lines(line: String) -> Reply {
+        let mut reply = Reply::empty(200);
+        reply.stream = Some((
+            Framing::Chunked,
+            Box::new(move |out: &mut dyn Write| {
+                let mut chunk = Vec::with_capacity(STREAM_CHUNK + line.len());
+                while chunk.len() < STREAM_CHUNK {
+                    chunk.extend_from_slice(line.as_bytes());
+                }
+                let started = std::time::Instant::now();
+                let mut sent = 0u64;
+                while sent < STREAM_MAX_BYTES {
+                    if started.elapsed() > STREAM_MAX_TIME {
+                        return Err(std::io::Error::other("the stream's time limit"));
+                    }
+                    out.write_all(&chunk)?;
+                    sent += chunk.len() as u64;
+                }
+                Ok(())
+            }),
+        ));
+        reply
+    }
 }
 
 /// Writes `len` bytes of filler (or without end), in chunks, within the

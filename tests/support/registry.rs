@@ -76,6 +76,9 @@ pub enum FaultKind {
     /// Answer 200 with `Transfer-Encoding: chunked` and chunks until the
     /// client hangs up (at most ~10 s or ~1 GiB).
     EndlessChunked,
+    /// Answer 200, chunked, this line over and over until the client
+    /// hangs up (at most ~10 s or ~1 GiB).
+    EndlessLines(String),
     /// Answer this status (301, 302, 307...) with `Location: <url>`.
     Redirect(u16, String),
     /// The normal answer, its status line and headers sent one byte per
@@ -635,6 +638,7 @@ pub fn fault_reply(
         FaultKind::Body(body) => Reply::bytes(200, body.into_bytes(), json()),
         FaultKind::HugeBody(len) => Reply::huge(len),
         FaultKind::EndlessChunked => Reply::endless_chunked(),
+        FaultKind::EndlessLines(line) => Reply::endless_lines(line),
         FaultKind::Redirect(status, location) => {
             Reply::bytes(status, Vec::new(), vec![("Location", location)])
         }

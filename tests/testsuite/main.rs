@@ -20,6 +20,7 @@ mod interactive;
 mod lag;
 mod login;
 mod migrate;
+mod migrate_hostile;
 mod network;
 mod paging;
 mod provider;

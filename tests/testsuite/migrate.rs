@@ -299,7 +299,7 @@ fn copies_every_version_byte_for_byte_and_a_consumer_builds() {
     assert!(!lock.contains(&source.index_url()), "{lock}");
 }
 
-fn dest_publish_metadata(dest: &TestRegistry, name: &str) -> Value {
+pub fn dest_publish_metadata(dest: &TestRegistry, name: &str) -> Value {
     dest.requests()
         .iter()
         .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
