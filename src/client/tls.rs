@@ -69,7 +69,7 @@ pub struct Trust {
 /// no certificate is an error, as it is for cargo.
 pub fn trust(cainfo: Option<&Sourced<PathBuf>>) -> Result<Trust, UserError> {
     let mut roots = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
+    let native = system_certs();
     let (system, _ignored) = roots.add_parsable_certificates(native.certs);
     let system_errors = native
         .errors
@@ -109,6 +109,22 @@ pub fn trust(cainfo: Option<&Sourced<PathBuf>>) -> Result<Trust, UserError> {
             cainfo,
         },
     })
+}
+
+/// The system's certificates, as OpenSSL finds them. With neither
+/// `SSL_CERT_FILE` nor `SSL_CERT_DIR` set, the distribution's bundle file
+/// alone when there is one: it holds what the hashed directory beside it
+/// holds (both are written by `update-ca-certificates`), and reading that
+/// directory file by file costs every command several milliseconds.
+fn system_certs() -> rustls_native_certs::CertificateResult {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if env::var_os(env::SSL_CERT_FILE).is_none()
+        && env::var_os(env::SSL_CERT_DIR).is_none()
+        && let Some(file) = openssl_probe::probe().cert_file
+    {
+        return rustls_native_certs::load_certs_from_paths(Some(&file), None);
+    }
+    rustls_native_certs::load_native_certs()
 }
 
 fn cainfo_error(file: &Sourced<PathBuf>, why: &str) -> UserError {
