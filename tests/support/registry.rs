@@ -510,6 +510,13 @@ impl TestRegistry {
             .collect()
     }
 
+    /// The versions of a crate published here, sorted as text.
+    pub fn version_names(&self, name: &str) -> Vec<String> {
+        let mut names: Vec<String> = self.versions(name).into_iter().map(|(v, _)| v).collect();
+        names.sort();
+        names
+    }
+
     /// (version, yanked) of a crate published here.
     pub fn versions(&self, name: &str) -> Vec<(String, bool)> {
         self.state()

@@ -10,16 +10,6 @@ fn registry_with(name: &str, versions: &[&str]) -> TestRegistry {
     registry
 }
 
-fn listed(registry: &TestRegistry, name: &str) -> Vec<String> {
-    let mut v: Vec<String> = registry
-        .versions(name)
-        .into_iter()
-        .map(|(v, _)| v)
-        .collect();
-    v.sort();
-    v
-}
-
 #[test]
 fn delete_exact_version_and_cargo_sees_it_gone() {
     let registry = TestRegistry::builder().token("tok").start();
@@ -46,7 +36,7 @@ fn delete_exact_version_and_cargo_sees_it_gone() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(listed(&registry, "gone"), ["0.1.0"]);
+    assert_eq!(registry.version_names("gone"), ["0.1.0"]);
     // The index no longer lists it, and cargo resolving against it sees that.
     std::fs::remove_file(app.join("Cargo.lock")).unwrap();
     let out = run(env.cargo().arg("generate-lockfile").current_dir(&app));
@@ -65,7 +55,7 @@ fn delete_by_requirement() {
         .cnbcargo()
         .args(["delete", "req@<0.3", "req@>=1, <2", "--yes"]));
     assert_success(&out);
-    assert_eq!(listed(&registry, "req"), ["0.3.0", "2.0.0"]);
+    assert_eq!(registry.version_names("req"), ["0.3.0", "2.0.0"]);
     let err = stderr(&out);
     for v in ["0.1.0", "0.2.9", "1.0.0", "1.4.2"] {
         assert!(err.contains(&format!("Deleted req@{v}")), "{err}");
@@ -78,7 +68,7 @@ fn delete_all_removes_the_package() {
     let env = logged_in_env(&registry, "tok");
     let out = run(env.cnbcargo().args(["delete", "whole", "--all", "--yes"]));
     assert_success(&out);
-    assert!(listed(&registry, "whole").is_empty());
+    assert!(registry.version_names("whole").is_empty());
     assert!(
         registry
             .requests()
@@ -98,12 +88,12 @@ fn dry_run_lists_and_no_terminal_needs_yes() {
         err.contains("Would delete keep@0.1.0") && err.contains("Would delete keep@0.2.0"),
         "{err}"
     );
-    assert_eq!(listed(&registry, "keep"), ["0.1.0", "0.2.0"]);
+    assert_eq!(registry.version_names("keep"), ["0.1.0", "0.2.0"]);
 
     let out = run(env.cnbcargo().args(["delete", "keep@0.1.0"]));
     assert_failure(&out, 2);
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
-    assert_eq!(listed(&registry, "keep"), ["0.1.0", "0.2.0"]);
+    assert_eq!(registry.version_names("keep"), ["0.1.0", "0.2.0"]);
     assert!(registry.requests().iter().all(|r| r.method != "DELETE"));
 }
 
@@ -124,7 +114,7 @@ fn spec_errors() {
     let out = run(env.cnbcargo().args(["delete", "nosuch@1.0.0", "--yes"]));
     assert_failure(&out, 1);
     assert!(stderr(&out).contains("has no versions"), "{}", stderr(&out));
-    assert_eq!(listed(&registry, "spec"), ["0.1.0"]);
+    assert_eq!(registry.version_names("spec"), ["0.1.0"]);
 }
 
 /// A token that may not delete: one request is sent, and one explanation
@@ -206,7 +196,7 @@ fn delete_without_scope_is_403_with_hint() {
         err.contains("forbidden"),
         "the server's errmsg is shown: {err}"
     );
-    assert_eq!(listed(&registry, "locked"), ["0.1.0"]);
+    assert_eq!(registry.version_names("locked"), ["0.1.0"]);
 }
 
 #[test]
@@ -259,7 +249,7 @@ fn server_errors_are_retried_a_bounded_number_of_times() {
         .count();
     assert_eq!(attempts, 4);
     assert!(stderr(&out).contains("answered 500"), "{}", stderr(&out));
-    assert_eq!(listed(&registry, "flaky"), ["0.1.0", "0.2.0"]);
+    assert_eq!(registry.version_names("flaky"), ["0.1.0", "0.2.0"]);
 }
 
 #[test]
@@ -274,7 +264,7 @@ fn one_failure_does_not_stop_the_others() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(listed(&registry, "partial"), ["0.2.0"]);
+    assert_eq!(registry.version_names("partial"), ["0.2.0"]);
 }
 
 #[test]
@@ -286,7 +276,7 @@ fn many_versions_are_deleted_concurrently() {
     registry.set_latency(std::time::Duration::from_millis(100));
     let out = run(env.cnbcargo().args(["delete", "bulk@<1", "--yes"]));
     assert_success(&out);
-    assert!(listed(&registry, "bulk").is_empty());
+    assert!(registry.version_names("bulk").is_empty());
     // Overlap is asserted, not time (timings belong to benches/): several
     // deletes were in flight at once, and never more than the bound of 16.
     assert_eq!(
@@ -477,7 +467,7 @@ fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
     // Not the last version: no question about crates.io.
     let out = run(env.cnbcargo().args(["delete", "shadow@1.0.0", "--yes"]));
     assert_success(&out);
-    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+    assert_eq!(registry.version_names("shadow"), ["1.1.0"]);
 
     let out = run(env.cnbcargo().args(["delete", "shadow@1.1.0", "--dry-run"]));
     assert_success(&out);
@@ -502,7 +492,7 @@ fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
         );
         assert!(err.contains("hint: pass `--allow-fall-through`"), "{err}");
     }
-    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+    assert_eq!(registry.version_names("shadow"), ["1.1.0"]);
     assert!(registry.requests().iter().all(|r| r.method != "DELETE"));
     // crates.io was asked, anonymously.
     let asked = crates_io.requests();
@@ -529,13 +519,13 @@ fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
         err.contains("crates.io could not be asked whether it has a crate of that name"),
         "{err}"
     );
-    assert_eq!(listed(&registry, "shadow"), ["1.1.0"]);
+    assert_eq!(registry.version_names("shadow"), ["1.1.0"]);
 
     let out = run(env
         .cnbcargo()
         .args(["delete", "shadow@1.1.0", "--yes", "--allow-fall-through"]));
     assert_success(&out);
-    assert!(listed(&registry, "shadow").is_empty());
+    assert!(registry.version_names("shadow").is_empty());
 }
 
 /// A name crates.io does not have falls through to nothing: `--yes` does.
@@ -547,7 +537,7 @@ fn deleting_the_last_version_of_an_unshadowed_name_needs_only_yes() {
     env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
     let out = run(env.cnbcargo().args(["delete", "only-ours@0.1.0", "--yes"]));
     assert_success(&out);
-    assert!(listed(&registry, "only-ours").is_empty());
+    assert!(registry.version_names("only-ours").is_empty());
     assert!(
         crates_io
             .requests()

@@ -13,16 +13,6 @@ use crate::support::*;
 
 const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
 
-fn names(registry: &TestRegistry, name: &str) -> Vec<String> {
-    let mut v: Vec<String> = registry
-        .versions(name)
-        .into_iter()
-        .map(|(v, _)| v)
-        .collect();
-    v.sort();
-    v
-}
-
 /// A project configured for an https registry whose CA nothing trusts yet.
 fn https_fixture(ca: &TestCa) -> (TestRegistry, TestEnv) {
     let registry = TestRegistry::builder()
@@ -121,7 +111,7 @@ fn trusted_the_way(trust: Trust) {
         .cargo()
         .args(["publish", "--no-verify"])
         .current_dir(&other)));
-    assert_eq!(names(&registry, "other"), ["0.1.0"]);
+    assert_eq!(registry.version_names("other"), ["0.1.0"]);
 
     // A collision publish: placeholder, cargo's publish, removal.
     let lib = env.new_crate("tlsdemo", "tlsdemo", "1.0.0", "");
@@ -136,7 +126,7 @@ fn trusted_the_way(trust: Trust) {
         "{}",
         stderr(&out)
     );
-    assert_eq!(names(&registry, "tlsdemo"), ["1.0.0"]);
+    assert_eq!(registry.version_names("tlsdemo"), ["1.0.0"]);
 
     let out = run_with_deadline(env.cnbcargo().args(["list"]));
     assert_success(&out);
@@ -144,7 +134,7 @@ fn trusted_the_way(trust: Trust) {
 
     let out = run_with_deadline(env.cnbcargo().args(["delete", "other@0.1.0", "--yes"]));
     assert_success(&out);
-    assert!(names(&registry, "other").is_empty());
+    assert!(registry.version_names("other").is_empty());
 
     let out = run_with_deadline(env.cnbcargo().args(["doctor"]));
     assert_success(&out);
@@ -286,7 +276,7 @@ fn audit_and_delete_reach_crates_io_through_an_inspecting_proxy() {
         ),
         "{err}"
     );
-    assert_eq!(names(&registry, "shadow"), ["1.0.0"]);
+    assert_eq!(registry.version_names("shadow"), ["1.0.0"]);
 
     // Both went through the proxy to crates.io's own paths, without a token.
     let asked = crates_io.requests();
@@ -456,7 +446,7 @@ fn offline_commands_that_need_the_network_stop_at_once() {
         );
     }
     assert!(registry.requests().is_empty());
-    assert_eq!(names(&registry, "kept"), ["1.0.0"]);
+    assert_eq!(registry.version_names("kept"), ["1.0.0"]);
 
     // In the config file; `doctor` then checks what it can without it.
     let config = env.project().join(".cargo/config.toml");
@@ -554,5 +544,5 @@ fn config_json_reads_are_retried() {
             .current_dir(&lib),
     );
     assert_success(&out);
-    assert_eq!(names(&registry, "retried"), ["0.1.0"]);
+    assert_eq!(registry.version_names("retried"), ["0.1.0"]);
 }

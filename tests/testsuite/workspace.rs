@@ -64,16 +64,6 @@ fn colliding_workspace() -> (TestRegistry, TestEnv, std::path::PathBuf) {
     (registry, env, ws)
 }
 
-fn versions(registry: &TestRegistry, name: &str) -> Vec<String> {
-    let mut v: Vec<String> = registry
-        .versions(name)
-        .into_iter()
-        .map(|(v, _)| v)
-        .collect();
-    v.sort();
-    v
-}
-
 fn changes(registry: &TestRegistry) -> Vec<String> {
     registry
         .requests()
@@ -100,9 +90,9 @@ fn one_command_publishes_the_workspace_in_order_and_a_consumer_builds() {
             "wc@0.3.0"
         ]
     );
-    assert_eq!(versions(&registry, "wa"), ["1.0.0"]);
-    assert_eq!(versions(&registry, "wb"), ["0.2.0"]);
-    assert_eq!(versions(&registry, "wc"), ["0.3.0"]);
+    assert_eq!(registry.version_names("wa"), ["1.0.0"]);
+    assert_eq!(registry.version_names("wb"), ["0.2.0"]);
+    assert_eq!(registry.version_names("wc"), ["0.3.0"]);
     // The placeholder was deleted only once the real `wa` was in the index,
     // and before anything was published the checks ran.
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -170,7 +160,7 @@ fn a_failure_midway_is_reported_and_a_rerun_resumes() {
     assert_eq!(report["ok"], false);
     assert_eq!(report["failed"]["package"], "wc@0.3.0");
     assert_eq!(report["resume"], "cnbcargo publish --no-verify --json");
-    assert!(versions(&registry, "wc").is_empty());
+    assert!(registry.version_names("wc").is_empty());
 
     registry.accept_version("0.3.0");
     let before = registry.uploads().len();
@@ -180,8 +170,8 @@ fn a_failure_midway_is_reported_and_a_rerun_resumes() {
         .current_dir(&ws));
     assert_success(&out);
     assert_eq!(registry.uploads()[before..], ["wc@0.3.0".to_string()]);
-    assert_eq!(versions(&registry, "wa"), ["1.0.0"]);
-    assert_eq!(versions(&registry, "wc"), ["0.3.0"]);
+    assert_eq!(registry.version_names("wa"), ["1.0.0"]);
+    assert_eq!(registry.version_names("wc"), ["0.3.0"]);
 }
 
 #[test]
@@ -226,7 +216,7 @@ fn dirty_trees_and_dry_runs_upload_nothing() {
         assert!(err.contains("nothing was uploaded"), "{err}");
     }
     assert_eq!(changes(&registry), Vec::<String>::new());
-    assert!(versions(&registry, "wa").is_empty());
+    assert!(registry.version_names("wa").is_empty());
 }
 
 #[test]
