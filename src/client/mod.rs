@@ -180,6 +180,11 @@ pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
         }
         (_, Some(403)) => UserError::new(format!("{action}: the token lacks a scope or role for this (403)"))
             .hint("reading needs `registry-package:r`, publishing `registry-package:rw`; check the token's scopes and your role"),
+        (Error::Status { url, .. }, Some(404)) if url.ends_with("/config.json") => {
+            UserError::new(format!("{action}: no registry answers there (404)")).hint(
+                "check the index URL's registry path: the registry's page on CNB shows its address",
+            )
+        }
         (_, Some(404)) => UserError::new(format!("{action}: not found (404)"))
             .hint("check the crate name and version, and the registry path in the index URL"),
         (_, Some(status)) if status >= 500 => UserError::new(action)

@@ -546,3 +546,26 @@ fn config_json_reads_are_retried() {
     assert_success(&out);
     assert_eq!(registry.version_names("retried"), ["0.1.0"]);
 }
+
+/// An index URL with a wrong registry path: `login` says no registry
+/// answers there, not to check a crate name.
+#[test]
+fn a_wrong_registry_path_is_said_so() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let mut env = TestEnv::new();
+    let wrong = registry
+        .http_index()
+        .replace("/acme/crates/", "/acme/typo/");
+    assert_success(&run(env.cnbcargo().args(["init", &wrong])));
+    env.env("CNB_TOKEN", "tok")
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    let out = run_with_deadline(env.cnbcargo().arg("login"));
+    assert_failure(&out, 1);
+    let err = stderr(&out);
+    assert!(err.contains("no registry answers there (404)"), "{err}");
+    assert!(
+        err.contains("hint: check the index URL's registry path: the registry's page on CNB shows its address"),
+        "{err}"
+    );
+    assert!(!err.contains("crate name"), "{err}");
+}
