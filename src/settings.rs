@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use url::Url;
 
-use crate::cargo_config::{ConfigStack, RegistryDef};
+use crate::cargo_config::{CargoStore, ConfigStack, RegistryDef};
 use crate::client;
 use crate::credentials::{self, Secret, keyring_store};
 use crate::env;
@@ -206,10 +206,19 @@ pub fn token(
     if via_provider {
         return provider_token(&registry.index, unreadable);
     }
+    // cargo asks cnbcargo before its own store: cnbcargo's copy is what
+    // it sends when there is one.
+    if registry.cargo_store == CargoStore::ReadAfterCnbcargo
+        && let Some(found) = provider_token(&registry.index, unreadable)?
+    {
+        return Ok(Some(found));
+    }
     if let Some(found) = cargo_token(registry, cargo_home, shell)? {
         return Ok(Some(found));
     }
-    provider_token(&registry.index, unreadable)
+    provider_token(&registry.index, |why| {
+        shell.debug(format!("keyring not read: {why}"))
+    })
 }
 
 /// A copy of the registry's token that cnbcargo's own sources hold but
@@ -360,6 +369,26 @@ pub fn require_token(
 /// The token cargo itself would send: `CARGO_REGISTRIES_<NAME>_TOKEN`,
 /// then `$CARGO_HOME/credentials.toml` (or the legacy `credentials`).
 pub fn cargo_token(
+    registry: &RegistryDef,
+    cargo_home: &Path,
+    shell: &Shell,
+) -> Result<Option<(Secret, TokenSource)>> {
+    // Another provider answers cargo for this registry: these copies are
+    // not what cargo sends, and not "cargo's own".
+    if registry.cargo_store == CargoStore::NotRead {
+        shell.verbose(format!(
+            "cargo's token store is not read for `{}`: its credential provider is not `cargo:token`",
+            registry.name
+        ));
+        return Ok(None);
+    }
+    token_store(registry, cargo_home, shell)
+}
+
+/// What cargo's `cargo:token` store holds for the registry
+/// (`CARGO_REGISTRIES_<NAME>_TOKEN`, then `credentials.toml`), whether or
+/// not cargo reads it for this registry.
+pub fn token_store(
     registry: &RegistryDef,
     cargo_home: &Path,
     shell: &Shell,

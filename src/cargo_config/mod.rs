@@ -118,6 +118,23 @@ pub struct RegistryDef {
     /// The `index` value as written.
     pub index: String,
     pub origin: Origin,
+    /// Whether cargo reads its own token store for this registry.
+    pub cargo_store: CargoStore,
+}
+
+/// Whether cargo reads `CARGO_REGISTRIES_<NAME>_TOKEN` and
+/// `credentials.toml` for a registry: only its `cargo:token` provider
+/// does, and only when that provider is the one cargo asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CargoStore {
+    /// `cargo:token` is the registry's provider, or the first one cargo
+    /// asks among the global ones.
+    Read,
+    /// Global providers list `cnbcargo` after `cargo:token`: cargo asks
+    /// cnbcargo first, and its store only when cnbcargo has no token.
+    ReadAfterCnbcargo,
+    /// Another provider: cargo never reads its store for this registry.
+    NotRead,
 }
 
 impl RegistryDef {
@@ -180,6 +197,7 @@ impl ConfigStack {
                         path: file.path.clone(),
                         line: file.line_of(index.span().map(|s| s.start)),
                     },
+                    cargo_store: self.cargo_store(name),
                 });
             }
         }
@@ -195,6 +213,62 @@ impl ConfigStack {
             }
         }
         defs
+    }
+
+    /// How cargo's own token store serves the registry `name` (see
+    /// `CargoStore`): its own `credential-provider`, else
+    /// `registry.global-credential-providers` (the variable, else every
+    /// file's list joined, `$CARGO_HOME`'s first as cargo joins arrays;
+    /// `["cargo:token"]` when none is set), the last entry asked first.
+    pub fn cargo_store(&self, name: &str) -> CargoStore {
+        let token_only = |words: &[String]| words.len() == 1 && words[0] == "cargo:token";
+        if let Some((words, _)) = self.registry_provider(name) {
+            return if token_only(&words) {
+                CargoStore::Read
+            } else {
+                CargoStore::NotRead
+            };
+        }
+        let global: Vec<String> =
+            match env::var_non_empty(env::CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS) {
+                Some(text) => split_words(&text),
+                None => {
+                    let lists = self.lookup(&["registry", "global-credential-providers"]);
+                    if lists.is_empty() {
+                        vec!["cargo:token".to_string()]
+                    } else {
+                        lists
+                            .iter()
+                            .rev()
+                            .filter_map(|(item, _)| item.as_value()?.as_array())
+                            .flat_map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)))
+                            .collect()
+                    }
+                }
+            };
+        // cargo asks the last entry first.
+        let mut asked = global.iter().rev().map(|entry| split_words(entry));
+        match asked.position(|words| token_only(&words)) {
+            None => CargoStore::NotRead,
+            Some(0) => CargoStore::Read,
+            Some(before) => {
+                let earlier: Vec<Vec<String>> = global
+                    .iter()
+                    .rev()
+                    .take(before)
+                    .map(|entry| split_words(entry))
+                    .collect();
+                if earlier.iter().all(|w| {
+                    w.first()
+                        .and_then(|p| Path::new(p).file_stem())
+                        .is_some_and(|stem| stem == "cnbcargo")
+                }) {
+                    CargoStore::ReadAfterCnbcargo
+                } else {
+                    CargoStore::NotRead
+                }
+            }
+        }
     }
 
     /// Every occurrence of a dotted key, deepest file first.
@@ -301,6 +375,45 @@ fn provider_words(item: &toml_edit::Item) -> Option<Vec<String>> {
 #[cfg(test)]
 mod provider_tests {
     use super::*;
+
+    #[test]
+    fn whether_cargo_reads_its_token_store_follows_its_providers() {
+        let project = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(project.path().join(".cargo")).unwrap();
+        let store = |config: &str, name: &str| {
+            std::fs::write(project.path().join(".cargo/config.toml"), config).unwrap();
+            ConfigStack::discover(project.path(), home.path())
+                .unwrap()
+                .cargo_store(name)
+        };
+        assert_eq!(store("", "r"), CargoStore::Read);
+        let own = "[registries.r]\ncredential-provider = ";
+        assert_eq!(
+            store(&format!("{own}\"cargo:token\"\n"), "r"),
+            CargoStore::Read
+        );
+        assert_eq!(
+            store(&format!("{own}\"cargo:token-from-stdout echo x\"\n"), "r"),
+            CargoStore::NotRead
+        );
+        let global = "[registry]\nglobal-credential-providers = ";
+        for (list, expected) in [
+            ("[\"cargo:token\"]", CargoStore::Read),
+            ("[\"cargo:libsecret\", \"cargo:token\"]", CargoStore::Read),
+            (
+                "[\"cargo:token\", \"cnbcargo\"]",
+                CargoStore::ReadAfterCnbcargo,
+            ),
+            (
+                "[\"cargo:token\", \"cargo:libsecret\"]",
+                CargoStore::NotRead,
+            ),
+            ("[\"cargo:libsecret\"]", CargoStore::NotRead),
+        ] {
+            assert_eq!(store(&format!("{global}{list}\n"), "r"), expected, "{list}");
+        }
+    }
 
     #[test]
     fn a_registrys_own_provider_is_read_as_cargo_reads_it() {

@@ -714,7 +714,7 @@ fn check_tokens(
     // In the provider's mode cargo's own store is not used: the provider
     // check above says where cargo's token comes from.
     let cargo_token = if via_provider {
-        if let Ok(Some((_, source))) = settings::cargo_token(registry, home, shell) {
+        if let Ok(Some((_, source))) = settings::token_store(registry, home, shell) {
             checks.push(
                 Check::warn(
                     "token.cargo",

@@ -249,3 +249,45 @@ fn cnb_token_gives_way_to_cargos_own_token() {
     assert_eq!(unyank_request.status, 403);
     assert_no_token(&[&yank, &doctor, &var_yank, &relogin, &unyank]);
 }
+
+/// A registry whose provider is not `cargo:token`: cargo never sends what
+/// `credentials.toml` holds for it, so neither does cnbcargo.
+#[test]
+fn a_token_store_cargo_does_not_read_is_not_used() {
+    let registry = TestRegistry::builder().token("tok-good").start();
+    registry.add_version("kept", "1.0.0");
+    let mut env = TestEnv::new();
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    env.write(
+        "cargo-home/credentials.toml",
+        "[registries.cnb-cargo-repo]\ntoken = \"tok-stale\"\n",
+    );
+    let config = env.project().join(".cargo/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(
+            "[registries.cnb-cargo-repo]\n",
+            "[registries.cnb-cargo-repo]\ncredential-provider = \"cargo:token-from-stdout echo tok-good\"\n",
+        ),
+    )
+    .unwrap();
+    env.env("CNB_TOKEN", "tok-good")
+        .env("CNB_API_ENDPOINT", registry.api_url());
+    registry.clear_log();
+    let out = run(env.cnbcargo().args(["list", "-v"]));
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("cargo's token store is not read for `cnb-cargo-repo`"),
+        "{}",
+        stderr(&out)
+    );
+    let requests = registry.requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests.iter().all(|r| r
+            .header("authorization")
+            .is_none_or(|a| !a.contains("tok-stale"))),
+        "the stale token was sent"
+    );
+}
