@@ -557,22 +557,12 @@ extra = ["dep:inner", "renamed/std"]
     fn a_readme_never_fails_a_copy() {
         // A binary file whose name starts with "readme" and a README that
         // is not UTF-8: read as far as they can be, never an error.
-        let mut tar = tar::Builder::new(Vec::new());
-        for (path, contents) in [
+        let crate_file = tarred(&[
             ("Cargo.toml", MANIFEST.as_bytes()),
             ("readme-logo.png", &[0x89, b'P', b'N', b'G', 0xff, 0xfe][..]),
             ("README.md", &[b'#', b' ', 0xff, b'x'][..]),
-        ] {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(contents.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, format!("x-1.0.0/{path}"), contents)
-                .unwrap();
-        }
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        std::io::Write::write_all(&mut gz, &tar.into_inner().unwrap()).unwrap();
-        let unpacked = unpack(gz.finish().unwrap().as_slice()).unwrap();
+        ]);
+        let unpacked = unpack(crate_file.as_slice()).unwrap();
         assert_eq!(unpacked.readme.as_deref(), Some("# \u{fffd}x"));
         assert_eq!(unpacked.readme_path.as_deref(), Some("README.md"));
     }

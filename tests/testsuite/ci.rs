@@ -10,6 +10,16 @@ fn parse(text: &str) -> Yaml {
         .remove(0)
 }
 
+/// The `script` of each stage of a pipeline.
+fn stage_scripts(pipeline: &Yaml) -> Vec<&str> {
+    pipeline["stages"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|s| s["script"].as_str().unwrap())
+        .collect()
+}
+
 fn publish_pipeline(doc: &Yaml) -> &Yaml {
     doc["$"]["tag_push"]
         .as_vec()
@@ -26,12 +36,7 @@ fn writes_a_new_pipeline() {
     assert_success(&out);
     let text = env.read("project/.cnb.yaml");
     let doc = parse(&text);
-    let scripts: Vec<&str> = publish_pipeline(&doc)["stages"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .map(|s| s["script"].as_str().unwrap())
-        .collect();
+    let scripts = stage_scripts(publish_pipeline(&doc));
     assert_eq!(
         scripts,
         [
@@ -117,12 +122,7 @@ fn assert_original_plus_pipeline(original: &str, merged: &str) {
         Some("publish crates with cnbcargo"),
         "the pipeline comes first:\n{merged}"
     );
-    let scripts: Vec<&str> = pipelines[0]["stages"]
-        .as_vec()
-        .unwrap()
-        .iter()
-        .map(|s| s["script"].as_str().unwrap())
-        .collect();
+    let scripts = stage_scripts(&pipelines[0]);
     assert_eq!(
         scripts,
         [

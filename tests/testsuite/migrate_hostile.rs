@@ -356,14 +356,7 @@ fn two_files_of_one_version_are_both_refused() {
         crate_tarball("single", "1.0.0", &[("Cargo.toml", other.as_bytes())]),
     )
     .unwrap();
-    let out = run_within(
-        env.cnbcargo()
-            .arg("migrate")
-            .arg("--from")
-            .arg(&dir)
-            .arg("--all"),
-        LIMIT,
-    );
+    let out = migrate(&env, &["--from", dir.to_str().unwrap(), "--all"]);
     assert_failure(&out, 1);
     let err = stderr(&out);
     let a = dir.join("a.crate").display().to_string();
@@ -394,14 +387,7 @@ fn an_oversized_manifest_is_called_too_large() {
         crate_tarball("huge", "1.0.0", &[("Cargo.toml", manifest.as_bytes())]),
     )
     .unwrap();
-    let out = run_within(
-        env.cnbcargo()
-            .arg("migrate")
-            .arg("--from")
-            .arg(&dir)
-            .arg("huge"),
-        LIMIT,
-    );
+    let out = migrate(&env, &["--from", dir.to_str().unwrap(), "huge"]);
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(

@@ -47,6 +47,13 @@ fn no_credentials_file(env: &TestEnv) {
 
 /// Runs `cnbcargo --cargo-plugin` with these request lines; its stdout.
 fn speak(env: &TestEnv, requests: &[&str]) -> String {
+    let out = speak_output(env, requests);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// `speak`, for a test that reads both streams and the status.
+pub(crate) fn speak_output(env: &TestEnv, requests: &[&str]) -> std::process::Output {
     let mut child = env
         .cnbcargo()
         .arg("--cargo-plugin")
@@ -60,9 +67,7 @@ fn speak(env: &TestEnv, requests: &[&str]) -> String {
         writeln!(stdin, "{line}").unwrap();
     }
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
+    child.wait_with_output().unwrap()
 }
 
 /// Publish, yank and a consumer build, with the real cargo only.

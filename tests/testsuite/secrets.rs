@@ -3,10 +3,7 @@
 //! error; and `CNB_TOKEN` handed to a look-alike registry that a cloned
 //! repository's config defines.
 
-use std::io::Write;
-use std::process::Stdio;
-
-use crate::provider::provider_env;
+use crate::provider::{provider_env, speak_output};
 use crate::support::*;
 
 /// Tokens with the two characters JSON escapes.
@@ -43,19 +40,7 @@ fn cargo_login_through_the_provider_never_prints_an_escaped_token() {
 fn the_provider_answers_an_unreadable_request_without_quoting_it() {
     let env = TestEnv::new();
     let request = r#"{"v":1,"registry":{"index-url":"sparse+https://cargo.cnb.cool/a/b/-/packages/","name":"x"},"kind":"login","token":"se\\cret-tok\"q","args":[]}"#;
-    let mut child = env
-        .cnbcargo()
-        .arg("--cargo-plugin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{request}").unwrap();
-    writeln!(stdin, "not json at all cret-tok").unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
+    let out = speak_output(&env, &[request, "not json at all cret-tok"]);
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert_no_fragment(&text, "se\\cret-tok\"q");
     let answers = stdout(&out);
