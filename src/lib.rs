@@ -2,7 +2,6 @@
 //! share this one implementation: `cnbcargo`, and `cargo-cnb`, which
 //! cargo runs for `cargo cnb <command>` (its plugin convention).
 
-mod audit;
 mod cargo;
 mod cargo_config;
 mod cli;
@@ -14,16 +13,13 @@ mod credentials;
 mod env;
 mod error;
 mod fs;
-mod migrate;
+mod ops;
 mod parallel;
-mod placeholder;
 mod provider;
 mod registry_url;
 mod settings;
 mod shell;
 mod spec;
-mod token_check;
-mod wait;
 mod workspace;
 
 use std::ffi::OsString;

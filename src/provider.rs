@@ -366,13 +366,13 @@ fn login(
         // where CNB tokens are made (cargo's `login_url` is the registry's
         // own, not a page of CNB's).
         None => {
-            let place = crate::token_check::token_page(&index)
+            let place = crate::ops::token_check::token_page(&index)
                 .map_or("in your CNB account's settings".to_string(), |p| {
                     format!("at {p}")
                 });
             eprintln!(
                 "note: create a token {place}, with {}",
-                crate::token_check::SCOPES
+                crate::ops::token_check::SCOPES
             );
             let prompt = format!("token for `{}` (input hidden): ", shown(registry));
             zeroize::Zeroizing::new(

@@ -1,12 +1,12 @@
 //! `cnbcargo audit`: which of the project's CNB dependencies resolve
-//! through CNB's crates.io proxy. The work is `crate::audit`.
+//! through CNB's crates.io proxy. The work is `crate::ops::audit`.
 
 use anyhow::Result;
 
-use crate::audit::{self, Level, Report};
 use crate::cli::AuditArgs;
 use crate::context::Context;
 use crate::error::UserError;
+use crate::ops::audit::{self, Level, Report};
 use crate::shell::Shell;
 
 pub fn run(args: &AuditArgs, ctx: &Context) -> Result<()> {
@@ -34,7 +34,7 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<()> {
     let mut names: Vec<(&str, &str)> = report
         .findings
         .iter()
-        .filter(|f| f.level == crate::audit::Level::Error)
+        .filter(|f| f.level == crate::ops::audit::Level::Error)
         .map(|f| (f.registry.as_str(), f.name.as_str()))
         .collect();
     names.sort_unstable();

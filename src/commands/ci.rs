@@ -20,7 +20,6 @@ use yaml_rust2::yaml::Hash;
 
 /// How the pipeline installs cnbcargo (also in README.md and docs/ci.md,
 /// which a test keeps in step).
-pub const INSTALL: &str = "cargo install --locked cnbcargo";
 /// The oldest Rust that builds cnbcargo.
 const OWN_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
 

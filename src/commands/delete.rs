@@ -239,7 +239,7 @@ fn plan(specs: &[CrateSpec], listed: &[Vec<String>], registry: &str) -> Result<V
 
 /// The names that, after the plan, the registry would hold no version of
 /// while crates.io's index lists them: the registry then serves crates.io's
-/// crate of that name (see `crate::audit`), each with whether crates.io
+/// crate of that name (see `crate::ops::audit`), each with whether crates.io
 /// said so: one it could not be asked about counts too (`false`).
 fn falls_through(
     ctx: &Context,
@@ -269,7 +269,7 @@ fn falls_through(
     if emptied.is_empty() {
         return Ok(Vec::new());
     }
-    let (found, failure) = crate::audit::crates_io_has(ctx, &emptied)?;
+    let (found, failure) = crate::ops::audit::crates_io_has(ctx, &emptied)?;
     if let Some(err) = failure {
         ctx.shell.warn(format!(
             "cannot tell whether crates.io has {}, which the registry would then serve in its place: {err:#}",

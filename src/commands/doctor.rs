@@ -211,7 +211,7 @@ fn collect(args: &DoctorArgs, ctx: &Context) -> Result<Vec<Check>> {
 /// The project's dependencies from the registry, as `cnbcargo audit` sees
 /// them: a failing check for each ✗, a warning for each !.
 fn audit_checks(ctx: &Context, registry: &RegistryDef, endpoint_flag: Option<&str>) -> Vec<Check> {
-    let report = match crate::audit::run(ctx, Some(&registry.name), endpoint_flag) {
+    let report = match crate::ops::audit::run(ctx, Some(&registry.name), endpoint_flag) {
         Ok(report) => report,
         Err(err) => {
             let hint = UserError::first_hint(&err)
@@ -243,8 +243,8 @@ fn audit_checks(ctx: &Context, registry: &RegistryDef, endpoint_flag: Option<&st
     }
     for finding in &report.findings {
         let status = match finding.level {
-            crate::audit::Level::Error => Status::Fail,
-            crate::audit::Level::Warning => Status::Warn,
+            crate::ops::audit::Level::Error => Status::Fail,
+            crate::ops::audit::Level::Warning => Status::Warn,
         };
         checks.push(
             Check::new(finding.kind.check_id(), status, finding.message.clone())

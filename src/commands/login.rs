@@ -8,11 +8,11 @@ use crate::context::Context;
 use crate::credentials::{self, LoginTokenSource, Secret, keyring_store};
 use crate::env;
 use crate::error::UserError;
+use crate::ops::token_check::{self, Report, Right};
 use crate::provider;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::Shell;
-use crate::token_check::{self, Report, Right};
 
 pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;

@@ -1,5 +1,5 @@
 //! `cnbcargo migrate`: which crates, from where, into which registry; the
-//! copying itself is `crate::migrate`.
+//! copying itself is `crate::ops::migrate`.
 
 use std::io::{IsTerminal, Read};
 use std::path::Path;
@@ -14,9 +14,9 @@ use crate::context::Context;
 use crate::credentials::{self, Secret};
 use crate::env;
 use crate::error::UserError;
-use crate::migrate::source::Source;
-use crate::migrate::{self, Action, Destination, Progress, VersionReport, Wanted};
-use crate::placeholder::State as PlaceholderState;
+use crate::ops::migrate::source::Source;
+use crate::ops::migrate::{self, Action, Destination, Progress, VersionReport, Wanted};
+use crate::ops::placeholder::State as PlaceholderState;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::Shell;
@@ -256,7 +256,7 @@ fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
 
 /// Every name `Cargo.lock` resolves from the source (every version of each).
 fn from_lock(path: &Path, source: &Source<'_>, shell: &Shell) -> Result<Vec<Wanted>> {
-    let packages = crate::audit::read_lock(path)?.ok_or_else(|| {
+    let packages = crate::ops::audit::read_lock(path)?.ok_or_else(|| {
         UserError::new(format!("there is no `{}`", path.display()))
             .hint("pass the path of a `Cargo.lock`, e.g. `--lock Cargo.lock`")
     })?;

@@ -16,12 +16,12 @@ use crate::client::webapi::WebApi;
 use crate::client::{Op, explain};
 use crate::context::{Context, Target};
 use crate::error::UserError;
-use crate::placeholder;
+use crate::ops::placeholder;
 use crate::settings;
 use crate::shell::Shell;
 use crate::workspace::{Member, Selection, registry_key_problems};
 
-use crate::placeholder::VERSION as PLACEHOLDER_VERSION;
+use crate::ops::placeholder::VERSION as PLACEHOLDER_VERSION;
 /// The first cargo that checks several packages together, each verified
 /// against the others as packaged (`publish --workspace`).
 const MULTI_PACKAGE: (u64, u64) = (1, 90);
@@ -955,7 +955,7 @@ impl<'a> Executor<'a> {
 
     fn wait_for_index(&self, package: &str, version: &str) -> Result<()> {
         let shell = self.shell();
-        let listing = crate::wait::until_listed(
+        let listing = crate::ops::wait::until_listed(
             self.index,
             package,
             self.index_timeout,

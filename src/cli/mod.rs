@@ -9,6 +9,11 @@ use clap_complete::engine::ArgValueCompleter;
 
 use crate::shell::{ColorChoice, Verbosity};
 
+pub mod complete;
+
+/// The install line `ci` writes unless `--install` says otherwise.
+pub const INSTALL: &str = "cargo install --locked cnbcargo";
+
 /// The registry name CNB's docs use.
 pub const DEFAULT_REGISTRY_NAME: &str = "cnb-cargo-repo";
 
@@ -131,18 +136,15 @@ fn color_flag(args: &[OsString]) -> Option<ColorChoice> {
 /// shell's name with `--` in the arguments asks: any other value leaves the
 /// command to run as usual, never silently skipped.
 pub fn complete_if_asked(args: &[OsString]) {
-    let asked = crate::env::var_non_empty(crate::env::COMPLETE).is_some_and(|shell| {
-        crate::commands::completions::SHELLS
-            .completer(&shell)
-            .is_some()
-    });
+    let asked = crate::env::var_non_empty(crate::env::COMPLETE)
+        .is_some_and(|shell| complete::SHELLS.completer(&shell).is_some());
     if !asked || !args.iter().any(|a| a == "--") {
         return;
     }
     let current_dir = std::env::current_dir().ok();
     match clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(crate::env::COMPLETE)
-        .shells(crate::commands::completions::SHELLS)
+        .shells(complete::SHELLS)
         .try_complete(args.iter().cloned(), current_dir.as_deref())
     {
         Ok(false) => {}
@@ -270,7 +272,7 @@ pub struct LogoutArgs {
 pub struct RegistryArg {
     /// The registry, by its name in cargo's config (default: `registry.default`,
     /// else the only CNB registry configured)
-    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::commands::completions::registries))]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::registries))]
     pub registry: Option<String>,
 }
 
@@ -344,7 +346,7 @@ pub enum PlaceholderMode {
     cnbcargo publish --json > report.json")]
 pub struct PublishArgs {
     /// Package(s) to publish
-    #[arg(short, long = "package", value_name = "SPEC", add = ArgValueCompleter::new(crate::commands::completions::packages))]
+    #[arg(short, long = "package", value_name = "SPEC", add = ArgValueCompleter::new(complete::packages))]
     pub packages: Vec<String>,
 
     /// Publish every member of the workspace
@@ -352,7 +354,7 @@ pub struct PublishArgs {
     pub workspace: bool,
 
     /// Leave these packages out (with `--workspace`, or at the workspace root)
-    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(crate::commands::completions::packages))]
+    #[arg(long, value_name = "SPEC", add = ArgValueCompleter::new(complete::packages))]
     pub exclude: Vec<String>,
 
     /// Path to the `Cargo.toml`
@@ -683,7 +685,7 @@ pub struct DoctorArgs {
     cnbcargo audit --registry cnb --json > audit.json")]
 pub struct AuditArgs {
     /// Audit only this registry (default: every CNB registry in cargo's config)
-    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::commands::completions::registries))]
+    #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(complete::registries))]
     pub registry: Option<String>,
 
     /// Print a machine-readable report on standard output
@@ -710,7 +712,7 @@ pub struct CiArgs {
     pub dry_run: bool,
 
     /// The command the pipeline runs to install cnbcargo
-    #[arg(long, value_name = "COMMAND", default_value = crate::commands::ci::INSTALL)]
+    #[arg(long, value_name = "COMMAND", default_value = INSTALL)]
     pub install: String,
 
     /// The pipeline's Docker image (default: `rust:<version>`, the newest
@@ -731,7 +733,7 @@ pub struct CiArgs {
     cnbcargo completions nushell | save -f ($nu.default-config-dir | path join cnbcargo.nu)")]
 pub struct CompletionsArgs {
     #[arg(value_enum)]
-    pub shell: crate::commands::completions::ShellName,
+    pub shell: complete::ShellName,
 }
 
 /// Files generated from this definition and committed: shell completions
@@ -740,10 +742,10 @@ pub struct CompletionsArgs {
 pub fn generated_files() -> Vec<(std::path::PathBuf, Vec<u8>)> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    for shell in crate::commands::completions::ShellName::value_variants() {
+    for shell in complete::ShellName::value_variants() {
         files.push((
             root.join("completions").join(shell.file_name()),
-            crate::commands::completions::registration(*shell).into_bytes(),
+            complete::registration(*shell).into_bytes(),
         ));
     }
     files.push((

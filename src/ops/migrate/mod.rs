@@ -17,10 +17,10 @@ use serde::Serialize;
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{FullEntry, SparseIndex};
 use crate::client::webapi::WebApi;
-use crate::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
+use crate::ops::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
+use crate::ops::wait;
 use crate::shell::Shell;
 use crate::spec::VersionMatch;
-use crate::wait;
 use source::Source;
 
 /// The registry crates are copied into.

@@ -12,8 +12,8 @@ use crate::client::sparse::SparseIndex;
 use crate::client::webapi::{WebApi, minimal_crate};
 use crate::client::{Op, explain};
 use crate::error::UserError;
+use crate::ops::wait;
 use crate::shell::Shell;
-use crate::wait;
 
 /// A version no real crate uses and crates.io cannot have (cnbcargo's
 /// pre-release tag), so the proxy never lists it.

@@ -1,0 +1,9 @@
+//! The operations: what cnbcargo does, callable without clap types.
+//! Each takes typed options and returns what happened; `commands/`
+//! turns arguments into those options and prints the result.
+
+pub mod audit;
+pub mod migrate;
+pub mod placeholder;
+pub mod token_check;
+pub mod wait;
