@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn nushell_answers_one_candidate_per_line() {
-        let mut cmd = super::command(false);
+        let mut cmd = crate::cli::command(false);
         cmd.build();
         let mut out = Vec::new();
         let args = ["cnbcargo", "doctor", "--off"].map(OsString::from).to_vec();

@@ -598,13 +598,19 @@ mod tests {
     fn docs_show_the_pipeline_that_is_written() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
-        let written = merge("", INSTALL, &default_image(&[])).unwrap().unwrap();
+        let written = merge("", crate::cli::INSTALL, &default_image(&[]))
+            .unwrap()
+            .unwrap();
         assert!(
             docs.contains(&written),
             "docs/ci.md must show, verbatim:\n{written}"
         );
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-        assert!(readme.contains(INSTALL), "README.md must name `{INSTALL}`");
+        assert!(
+            readme.contains(crate::cli::INSTALL),
+            "README.md must name `{}`",
+            crate::cli::INSTALL
+        );
     }
 
     /// The check after the edit catches what the checks before it do not
