@@ -126,7 +126,7 @@ impl Context {
         if let Some(http) = self.http.get() {
             return Ok(http);
         }
-        let http = Http::new(self.net()?)?;
+        let http = Http::new(self.net()?)?.with_trace(self.shell.clone());
         self.shell
             .debug(format!("trusting {}", http.trust().describe()));
         Ok(self.http.get_or_init(|| http))
@@ -273,7 +273,7 @@ impl Context {
     pub fn web_api(&self, target: &Target) -> Result<crate::client::webapi::WebApi<'_>> {
         use crate::client::sparse::ConfigAnswer;
         let action = "cannot read the registry's `config.json`";
-        let config = match self.index(target)?.config(true, None, &self.shell) {
+        let config = match self.index(target)?.config(true, None) {
             Ok(ConfigAnswer::Config(config)) => config,
             Ok(ConfigAnswer::Unauthorized { .. }) => {
                 return Err(
@@ -304,5 +304,17 @@ impl Context {
             target.index.clone(),
             Some(target.token.clone()),
         ))
+    }
+}
+
+/// The transport's trace goes to the shell: requests at `-vv`, retries at
+/// `-v`.
+impl crate::client::Trace for Shell {
+    fn request(&self, line: &str) {
+        self.debug(line);
+    }
+
+    fn note(&self, line: &str) {
+        self.verbose(line);
     }
 }

@@ -3,7 +3,10 @@
 //! stdout is kept for data (diffs, completions, JSON).
 
 use std::borrow::Cow;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::env;
 
@@ -26,8 +29,12 @@ pub enum ColorChoice {
     Never,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Shell {
+    /// The progress bar or spinner on screen, if any: every line printed
+    /// meanwhile goes above it, and none is left behind in the scrollback.
+    /// Shared by the clones (the HTTP client's trace is one).
+    bar: Arc<Mutex<Option<ProgressBar>>>,
     verbosity: Verbosity,
     color: bool,
     /// The choice cargo must be told of: one cargo would not make by
@@ -50,6 +57,7 @@ impl Shell {
             None => env::var_non_empty(env::NO_COLOR).map(|_| false),
         };
         Shell {
+            bar: Arc::default(),
             verbosity,
             color: color_for_stderr(color),
             cargo_color,
@@ -74,9 +82,88 @@ impl Shell {
     }
 
     fn emit(&self, line: &str) {
+        let write = || {
+            let mut stderr = std::io::stderr().lock();
+            // A closed stderr must not turn into a panic.
+            let _ = writeln!(stderr, "{line}");
+        };
+        match &*self.slot() {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<ProgressBar>> {
+        self.bar.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether a person can answer: both stdin and stderr are terminals.
+    pub fn is_interactive(&self) -> bool {
+        std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    }
+
+    /// Whether progress is worth drawing: a terminal, and not `--quiet`.
+    fn shows_progress(&self) -> bool {
+        !self.is_quiet() && std::io::stderr().is_terminal()
+    }
+
+    /// A bar counting `len` steps, `  Verb [=====>   ] 3/10 message`, on a
+    /// terminal only; gone from the screen when the `Progress` is dropped.
+    pub fn progress(&self, verb: &str, len: u64) -> Progress {
+        if !self.shows_progress() || len < 2 {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        let template = format!("{verb:>12} [{{bar:30}}] {{pos}}/{{len}} {{wide_msg}}");
+        bar.set_style(
+            ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        self.show(bar)
+    }
+
+    /// A spinner with `message` while something is awaited, on a terminal
+    /// only; gone from the screen when the `Progress` is dropped.
+    pub fn spinner(&self, message: impl AsRef<str>) -> Progress {
+        if !self.shows_progress() {
+            return Progress::hidden();
+        }
+        let bar = ProgressBar::new_spinner();
+        bar.set_message(clean_line(message.as_ref()));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        self.show(bar)
+    }
+
+    fn show(&self, bar: ProgressBar) -> Progress {
+        *self.slot() = Some(bar.clone());
+        Progress {
+            bar,
+            slot: Some(self.bar.clone()),
+        }
+    }
+
+    /// Prints `question` (any lines before the last are shown as they
+    /// are, cleaned) and reads one line from stdin: `None` at the end of
+    /// input. The caller checks `is_interactive` first.
+    pub fn ask(&self, question: &str) -> std::io::Result<Option<String>> {
         let mut stderr = std::io::stderr().lock();
-        // A closed stderr must not turn into a panic.
-        let _ = writeln!(stderr, "{line}");
+        let _ = write!(stderr, "{}", clean(question));
+        let _ = stderr.flush();
+        drop(stderr);
+        let mut line = String::new();
+        if std::io::stdin().lock().read_line(&mut line)? == 0 {
+            // The prompt's line ends here rather than in the next message.
+            self.emit("");
+            return Ok(None);
+        }
+        Ok(Some(line.trim().to_string()))
+    }
+
+    /// Asks a yes/no `question`; anything but `y` or `yes` is a no.
+    pub fn confirm(&self, question: &str) -> std::io::Result<bool> {
+        let answer = self.ask(question)?.unwrap_or_default();
+        Ok(matches!(answer.to_ascii_lowercase().as_str(), "y" | "yes"))
     }
 
     pub fn is_quiet(&self) -> bool {
@@ -207,6 +294,34 @@ impl Shell {
             .is_err()
         {
             std::process::exit(0);
+        }
+    }
+}
+
+/// A progress bar or spinner on screen (or nothing, where none is shown).
+pub struct Progress {
+    bar: ProgressBar,
+    slot: Option<Arc<Mutex<Option<ProgressBar>>>>,
+}
+
+impl Progress {
+    fn hidden() -> Progress {
+        Progress {
+            bar: ProgressBar::hidden(),
+            slot: None,
+        }
+    }
+
+    pub fn inc(&self) {
+        self.bar.inc(1);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+        if let Some(slot) = &self.slot {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
     }
 }

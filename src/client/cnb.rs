@@ -8,7 +8,6 @@ use url::Url;
 
 use super::{API_PAGE, Auth, Call, ERROR_BODY, Error, Http, Page, decode_error, paginate};
 use crate::credentials::Secret;
-use crate::shell::Shell;
 
 const MEDIA_TYPE: &str = "application/vnd.cnb.api+json";
 const HEADERS: &[(&str, &str)] = &[("accept", MEDIA_TYPE)];
@@ -210,8 +209,8 @@ impl<'h> CnbApi<'h> {
     }
 
     /// A GET whose body is JSON; `None` on 404.
-    fn get_page(&self, url: Url, shell: &Shell) -> Result<Option<Vec<u8>>, Error> {
-        let answer = self.http.send(self.call(Method::GET, url), shell)?;
+    fn get_page(&self, url: Url) -> Result<Option<Vec<u8>>, Error> {
+        let answer = self.http.send(self.call(Method::GET, url))?;
         if answer.status().as_u16() == 404 {
             return Ok(None);
         }
@@ -220,7 +219,7 @@ impl<'h> CnbApi<'h> {
 
     /// Every version of a crate in the registry (not the proxy's); an
     /// empty list when the registry has no such package.
-    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<Tag>, Error> {
+    pub fn versions(&self, name: &str) -> Result<Vec<Tag>, Error> {
         let list = self.url(&["cargo", name, "-", "tags"], &[])?;
         // A version appears once in the list: its number tells the items apart.
         paginate(
@@ -234,7 +233,7 @@ impl<'h> CnbApi<'h> {
                     &["cargo", name, "-", "tags"],
                     &[("page", &page), ("page_size", &size)],
                 )?;
-                let Some(body) = self.get_page(url.clone(), shell)? else {
+                let Some(body) = self.get_page(url.clone())? else {
                     return Ok(None);
                 };
                 parse_tag_page(&body)
@@ -246,8 +245,8 @@ impl<'h> CnbApi<'h> {
 
     /// The version numbers of a crate in the registry, with errors
     /// explained for the user.
-    pub fn version_names(&self, name: &str, shell: &Shell) -> anyhow::Result<Vec<String>> {
-        let tags = self.versions(name, shell).map_err(|e| {
+    pub fn version_names(&self, name: &str) -> anyhow::Result<Vec<String>> {
+        let tags = self.versions(name).map_err(|e| {
             super::explain(
                 e,
                 format!("cannot list the versions of `{name}`"),
@@ -258,11 +257,7 @@ impl<'h> CnbApi<'h> {
     }
 
     /// The registry's crates, optionally filtered by a keyword.
-    pub fn packages(
-        &self,
-        keyword: Option<&str>,
-        shell: &Shell,
-    ) -> Result<Vec<PackageSummary>, Error> {
+    pub fn packages(&self, keyword: Option<&str>) -> Result<Vec<PackageSummary>, Error> {
         let list = self.url(&[], &[])?;
         paginate(
             &list,
@@ -283,10 +278,10 @@ impl<'h> CnbApi<'h> {
                 // A 404 on page 1 is a registry that is not there; past
                 // it, a server's way to say there is no such page.
                 let body = if number == 1 {
-                    let answer = self.http.send(self.call(Method::GET, url.clone()), shell)?;
+                    let answer = self.http.send(self.call(Method::GET, url.clone()))?;
                     answer.success_bytes(API_PAGE)?
                 } else {
-                    match self.get_page(url.clone(), shell)? {
+                    match self.get_page(url.clone())? {
                         Some(body) => body,
                         None => return Ok(None),
                     }
@@ -299,12 +294,12 @@ impl<'h> CnbApi<'h> {
     }
 
     /// One cheap authenticated read: can the token read this registry?
-    pub fn probe(&self, timeout: Option<std::time::Duration>, shell: &Shell) -> Result<(), Error> {
+    pub fn probe(&self, timeout: Option<std::time::Duration>) -> Result<(), Error> {
         let url = self.url(&[], &[("type", "cargo"), ("page", "1"), ("page_size", "1")])?;
         let mut call = self.call(Method::GET, url.clone());
         call.timeout = timeout;
         call.idempotent = false;
-        let body = self.http.send(call, shell)?.success_bytes(API_PAGE)?;
+        let body = self.http.send(call)?.success_bytes(API_PAGE)?;
         serde_json::from_slice::<Vec<serde_json::Value>>(&body)
             .map(|_| ())
             .map_err(|e| {
@@ -323,7 +318,6 @@ impl<'h> CnbApi<'h> {
         name: &str,
         tag: &str,
         timeout: Option<std::time::Duration>,
-        shell: &Shell,
     ) -> Result<u16, Error> {
         let mut call = self.call(
             Method::DELETE,
@@ -331,11 +325,11 @@ impl<'h> CnbApi<'h> {
         );
         call.idempotent = false;
         call.timeout = timeout;
-        self.http.send(call, shell)?.status_only()
+        self.http.send(call)?.status_only()
     }
 
-    fn delete(&self, url: Url, shell: &Shell) -> Result<Deleted, Error> {
-        let answer = self.http.send(self.call(Method::DELETE, url), shell)?;
+    fn delete(&self, url: Url) -> Result<Deleted, Error> {
+        let answer = self.http.send(self.call(Method::DELETE, url))?;
         let status = answer.status();
         if status.is_success() {
             // The body is not used; read a little so the connection can be reused.
@@ -343,23 +337,20 @@ impl<'h> CnbApi<'h> {
             return Ok(Deleted::Now);
         }
         if status.as_u16() == 404 && answer.attempts > 1 {
-            shell.verbose("the retried delete found nothing: the earlier attempt had deleted it");
+            self.http
+                .trace()
+                .note("the retried delete found nothing: the earlier attempt had deleted it");
             return Ok(Deleted::ByEarlierAttempt);
         }
         Err(answer.into_error())
     }
 
-    pub fn delete_version(
-        &self,
-        name: &str,
-        version: &str,
-        shell: &Shell,
-    ) -> Result<Deleted, Error> {
-        self.delete(self.url(&["cargo", name, "-", "tag", version], &[])?, shell)
+    pub fn delete_version(&self, name: &str, version: &str) -> Result<Deleted, Error> {
+        self.delete(self.url(&["cargo", name, "-", "tag", version], &[])?)
     }
 
-    pub fn delete_package(&self, name: &str, shell: &Shell) -> Result<Deleted, Error> {
-        self.delete(self.url(&["cargo", name], &[])?, shell)
+    pub fn delete_package(&self, name: &str) -> Result<Deleted, Error> {
+        self.delete(self.url(&["cargo", name], &[])?)
     }
 }
 

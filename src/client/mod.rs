@@ -37,7 +37,7 @@ use crate::credentials::Secret;
 use crate::env;
 use crate::error::UserError;
 use crate::settings::network::Network;
-use crate::shell::{self, Shell};
+use crate::shell;
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -739,9 +739,27 @@ fn retry_after(response: &Response) -> Option<Duration> {
     Some(Duration::from_secs(seconds).min(MAX_BACKOFF))
 }
 
+/// What the transport tells about its work, for whoever shows it (the
+/// `Shell`, in a run): the client itself never writes to the terminal.
+pub trait Trace: Send + Sync {
+    /// A request about to be sent (`-vv`).
+    fn request(&self, line: &str);
+    /// Something the transport did on its own, such as a retry (`-v`).
+    fn note(&self, line: &str);
+}
+
+/// Tells nothing: for clients made outside a run's `Context`.
+struct Silent;
+
+impl Trace for Silent {
+    fn request(&self, _: &str) {}
+    fn note(&self, _: &str) {}
+}
+
 /// The HTTP client: one per run, shared by every request.
 #[derive(Clone)]
 pub struct Http {
+    trace: std::sync::Arc<dyn Trace>,
     client: Client,
     timeout: Duration,
     /// The timeout when the user set one, rather than the default.
@@ -788,6 +806,7 @@ impl Http {
             || net.timeout.is_some())
         .then_some(timeout);
         Ok(Http {
+            trace: std::sync::Arc::new(Silent),
             client,
             timeout,
             configured_timeout,
@@ -795,6 +814,16 @@ impl Http {
             offline: net.offline().is_some(),
             trust: std::sync::Arc::new(trust.report),
         })
+    }
+
+    /// The client telling `trace` what it does.
+    pub fn with_trace(mut self, trace: impl Trace + 'static) -> Http {
+        self.trace = std::sync::Arc::new(trace);
+        self
+    }
+
+    pub fn trace(&self) -> &dyn Trace {
+        &*self.trace
     }
 
     pub fn timeout(&self) -> Duration {
@@ -848,7 +877,7 @@ impl Http {
     /// Sends a request; an idempotent one is sent again on connection
     /// errors, timeouts, 429 and 5xx, at most `net.retry` times. The
     /// answer's body is left to read with a cap.
-    pub fn send<'a>(&self, call: Call<'a>, shell: &Shell) -> Result<Answer<'a>, Error> {
+    pub fn send<'a>(&self, call: Call<'a>) -> Result<Answer<'a>, Error> {
         let shown = redact(&call.url);
         if call.auth.secret().is_some() && !may_carry_token(&call.url) {
             return Err(Error::Insecure { url: shown });
@@ -870,7 +899,7 @@ impl Http {
                 source: None,
             });
         }
-        shell.debug(format!("{} {shown}", call.method));
+        self.trace.request(&format!("{} {shown}", call.method));
         let timeout = call.timeout.unwrap_or(self.timeout);
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
@@ -891,7 +920,7 @@ impl Http {
                         Ok(response) => format!("status {}", response.status().as_u16()),
                         Err(err) => err_kind(err).to_string(),
                     };
-                    shell.verbose(format!(
+                    self.trace.note(&format!(
                         "{} {shown}: {why}; retrying in {} ms ({attempt}/{})",
                         call.method,
                         wait.as_millis(),

@@ -16,7 +16,6 @@ use super::{
 };
 use crate::credentials::Secret;
 use crate::registry_url::IndexUrl;
-use crate::shell::Shell;
 use crate::spec::validate_crate_name;
 
 const HEADERS: &[(&str, &str)] = &[("cargo-protocol", "version=1")];
@@ -233,7 +232,6 @@ impl<'h> SparseIndex<'h> {
         &self,
         with_token: bool,
         timeout: Option<Duration>,
-        shell: &Shell,
     ) -> Result<ConfigAnswer, Error> {
         let url = self.index.join("config.json");
         let call = Call {
@@ -245,7 +243,7 @@ impl<'h> SparseIndex<'h> {
             idempotent: true,
             ..Call::get(url.clone(), Auth::None)
         };
-        let answer = self.http.send(call, shell)?;
+        let answer = self.http.send(call)?;
         if answer.status().as_u16() == 401 {
             let challenge = answer
                 .headers()
@@ -269,21 +267,17 @@ impl<'h> SparseIndex<'h> {
     /// own, or the crates.io proxy's when the registry has none); empty
     /// when the index does not know the crate. The file is read line by
     /// line, so its size does not become memory.
-    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<IndexEntry>, Error> {
-        self.entries(name, shell)
+    pub fn versions(&self, name: &str) -> Result<Vec<IndexEntry>, Error> {
+        self.entries(name)
     }
 
     /// Every field of each version the index lists for `name`.
-    pub fn full_entries(&self, name: &str, shell: &Shell) -> Result<Vec<FullEntry>, Error> {
-        self.entries(name, shell)
+    pub fn full_entries(&self, name: &str) -> Result<Vec<FullEntry>, Error> {
+        self.entries(name)
     }
 
     /// The index file of `name`, one `T` per line.
-    fn entries<T: DeserializeOwned + Weigh>(
-        &self,
-        name: &str,
-        shell: &Shell,
-    ) -> Result<Vec<T>, Error> {
+    fn entries<T: DeserializeOwned + Weigh>(&self, name: &str) -> Result<Vec<T>, Error> {
         let path = file_path(name).map_err(|e| Error::Decode {
             url: redact(self.index.http_url()),
             reason: e.to_string(),
@@ -293,7 +287,7 @@ impl<'h> SparseIndex<'h> {
             headers: HEADERS,
             ..Call::get(url.clone(), self.auth())
         };
-        let answer = self.http.send(call, shell)?;
+        let answer = self.http.send(call)?;
         match answer.status().as_u16() {
             404 | 410 => return Ok(Vec::new()),
             status if !(200..300).contains(&status) => return Err(answer.into_error()),

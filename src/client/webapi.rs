@@ -9,7 +9,6 @@ use url::Url;
 
 use super::{Auth, Call, ERROR_BODY, Error, Http, decode_error, url_with_segments};
 use crate::credentials::Secret;
-use crate::shell::Shell;
 
 pub struct WebApi<'h> {
     http: &'h Http,
@@ -77,8 +76,8 @@ impl<'h> WebApi<'h> {
     /// `PUT /api/v1/crates/new`: `u32 LE json length, json, u32 LE crate
     /// length, .crate`. Not retried: an upload that may have landed is for
     /// the caller to look up.
-    pub fn publish(&self, upload: &CrateUpload, shell: &Shell) -> Result<(), Error> {
-        self.publish_parts(&upload.metadata, upload.crate_file.clone(), shell)
+    pub fn publish(&self, upload: &CrateUpload) -> Result<(), Error> {
+        self.publish_parts(&upload.metadata, upload.crate_file.clone())
     }
 
     /// `PUT /api/v1/crates/new`: `u32 LE json length, json, u32 LE crate
@@ -90,7 +89,6 @@ impl<'h> WebApi<'h> {
         &self,
         metadata: &serde_json::Value,
         crate_file: Vec<u8>,
-        shell: &Shell,
     ) -> Result<(), Error> {
         let json = serde_json::to_vec(metadata).map_err(|e| Error::Input(e.to_string()))?;
         let too_big = |what: &str| Error::Input(format!("the {what} is too large to upload"));
@@ -106,7 +104,7 @@ impl<'h> WebApi<'h> {
             Some(self.http.timeout() + std::time::Duration::from_secs(size / (256 << 10)));
         call.body = Some(std::sync::Arc::new(vec![head, crate_file]));
         let url = call.url.clone();
-        let answer = self.http.send(call, shell)?;
+        let answer = self.http.send(call)?;
         self.finish(&url, answer)
     }
 
@@ -117,20 +115,19 @@ impl<'h> WebApi<'h> {
         name: &str,
         version: &str,
         timeout: Option<std::time::Duration>,
-        shell: &Shell,
     ) -> Result<u16, Error> {
         let mut call = self.call(Method::DELETE, &[name, version, "yank"])?;
         call.timeout = timeout;
-        self.http.send(call, shell)?.status_only()
+        self.http.send(call)?.status_only()
     }
 
     /// `DELETE /api/v1/crates/{name}/{version}/yank`.
-    pub fn yank(&self, name: &str, version: &str, shell: &Shell) -> Result<(), Error> {
+    pub fn yank(&self, name: &str, version: &str) -> Result<(), Error> {
         let mut call = self.call(Method::DELETE, &[name, version, "yank"])?;
         // Yanking twice leaves the same state: safe to retry.
         call.idempotent = true;
         let url = call.url.clone();
-        let answer = self.http.send(call, shell)?;
+        let answer = self.http.send(call)?;
         self.finish(&url, answer)
     }
 }

@@ -1,7 +1,7 @@
 //! `cnbcargo delete`: CNB's delete API, which cargo lacks.
 
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Result;
@@ -39,7 +39,7 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
     let registry = target.registry.name.as_str();
     let mut listed = Vec::new();
     for spec in &specs {
-        listed.push(api.version_names(&spec.name, shell)?);
+        listed.push(api.version_names(&spec.name)?);
     }
     let plan = plan(&specs, &listed, registry)?;
     let falling = falls_through(ctx, &plan, &specs, &listed)?;
@@ -78,7 +78,7 @@ pub fn run(args: &DeleteArgs, ctx: &Context) -> Result<()> {
             .into());
     }
     if !args.yes {
-        confirm(&plan, registry, &falling, terminal)?;
+        confirm(&plan, registry, &falling, terminal, &ctx.shell)?;
     }
 
     let results = execute(&api, &plan, usize::from(args.jobs), shell);
@@ -314,6 +314,7 @@ fn confirm(
     registry: &str,
     falling: &[(String, bool)],
     terminal: bool,
+    shell: &Shell,
 ) -> Result<()> {
     const SHOWN: usize = 10;
     let what = count(plan);
@@ -346,11 +347,7 @@ fn confirm(
     text.push_str(&format!(
         "Delete {what} from `{registry}`? This cannot be undone [y/N] "
     ));
-    eprint!("{text}");
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+    if shell.confirm(&text)? {
         Ok(())
     } else {
         Err(UserError::new("nothing was deleted").into())
@@ -367,31 +364,19 @@ fn execute(
     jobs: usize,
     shell: &Shell,
 ) -> Vec<Option<Result<Deleted, client::Error>>> {
-    let progress = if std::io::stderr().is_terminal() && plan.len() > 1 && !shell.is_quiet() {
-        let bar = indicatif::ProgressBar::new(plan.len() as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} deleting [{bar:30}] {pos}/{len} {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let progress = shell.progress("Deleting", plan.len() as u64);
     let stop = AtomicBool::new(false);
     let run_one = |deletion: &Deletion| {
         let result = match deletion {
-            Deletion::Version { name, version } => api.delete_version(name, version, shell),
-            Deletion::Package { name, .. } => api.delete_package(name, shell),
+            Deletion::Version { name, version } => api.delete_version(name, version),
+            Deletion::Package { name, .. } => api.delete_package(name),
         };
         if let Err(err) = &result
             && refused_token(err)
         {
             stop.store(true, Ordering::SeqCst);
         }
-        progress.inc(1);
+        progress.inc();
         result
     };
     let Some((first, rest)) = plan.split_first() else {
@@ -401,7 +386,7 @@ fn execute(
     results.extend(crate::parallel::map(rest, jobs, |deletion| {
         (!stop.load(Ordering::SeqCst)).then(|| run_one(deletion))
     }));
-    progress.finish_and_clear();
+    drop(progress);
     results
 }
 

@@ -865,7 +865,6 @@ mod online {
         api_token: Option<Secret>,
         endpoint_flag: Option<&str>,
     ) -> Vec<Check> {
-        let shell = &ctx.shell;
         let http = match ctx.http() {
             Ok(http) => http,
             Err(err) => {
@@ -878,8 +877,7 @@ mod online {
         let timeout = Some(NETWORK_TIMEOUT.min(http.timeout()));
         let api = settings::api_endpoint(endpoint_flag, index);
         std::thread::scope(|scope| {
-            let index_checks =
-                scope.spawn(|| index_checks(http, index, index_token, timeout, shell));
+            let index_checks = scope.spawn(|| index_checks(http, index, index_token, timeout));
             let api_checks = scope.spawn(|| match (&api, &api_token, index.cnb_slug()) {
                 (Err(e), _, _) => vec![
                     Check::fail("api.token", e.to_string()).hint(
@@ -898,7 +896,7 @@ mod online {
                 (Ok((base, _)), Some(token), Some(slug)) => {
                     let shown = client::redact(base);
                     let api = CnbApi::new(http, base.clone(), slug, token.clone());
-                    match api.probe(timeout, shell) {
+                    match api.probe(timeout) {
                         Ok(()) => vec![
                             Check::pass(
                                 "api.token",
@@ -927,13 +925,12 @@ mod online {
         index: &IndexUrl,
         token: Option<Secret>,
         timeout: Option<std::time::Duration>,
-        shell: &Shell,
     ) -> Vec<Check> {
         let url = client::redact(&index.join("config.json"));
         let has_token = token.is_some();
         let sparse = SparseIndex::new(http, index.clone(), token);
         let mut checks = Vec::new();
-        match sparse.config(false, timeout, shell) {
+        match sparse.config(false, timeout) {
             Err(err) => {
                 return vec![failure(
                     "index.reachable",
@@ -996,7 +993,7 @@ mod online {
             );
             return checks;
         }
-        match sparse.config(true, timeout, shell) {
+        match sparse.config(true, timeout) {
             Ok(ConfigAnswer::Config(config))
                 if config.api.as_deref().is_some_and(|api| {
                     url::Url::parse(api).is_ok_and(|u| !client::may_carry_token(&u))

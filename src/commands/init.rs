@@ -1,4 +1,3 @@
-use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -271,22 +270,17 @@ fn ask_target(domain: Option<&str>, shell: &Shell) -> Result<IndexUrl> {
             "pass `cnbcargo init group/registry`, or the index URL CNB shows for the registry",
         )
     };
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+    if !shell.is_interactive() {
         return Err(missing().into());
     }
     loop {
-        eprint!("CNB registry (index URL or group/registry): ");
-        let _ = std::io::stderr().flush();
-        let mut line = String::new();
-        let read = std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("failed to read the registry")?;
-        if read == 0 {
-            eprintln!();
+        let Some(answer) = shell
+            .ask("CNB registry (index URL or group/registry): ")
+            .context("failed to read the registry")?
+        else {
             return Err(missing().into());
-        }
-        let answer = line.trim();
+        };
+        let answer = answer.as_str();
         if answer.is_empty() {
             continue;
         }

@@ -22,13 +22,13 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
         return overview(&api, &target, args.json, shell);
     };
     let tags = api
-        .versions(name, shell)
+        .versions(name)
         .map_err(|e| explain(e, format!("cannot list the versions of `{name}`"), Op::Read))?;
     if tags.is_empty() {
         return Err(not_in_registry(ctx, &target, name));
     }
     // Yanked state lives in the index; the API gives sizes.
-    let entries = ctx.index(&target)?.versions(name, shell).map_err(|e| {
+    let entries = ctx.index(&target)?.versions(name).map_err(|e| {
         explain(
             e,
             format!("cannot read the index entry of `{name}`"),
@@ -71,7 +71,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
 /// The registry's crates, each with its version count and newest version.
 fn overview(api: &CnbApi, target: &Target, json: bool, shell: &Shell) -> Result<()> {
     let mut packages = api
-        .packages(None, shell)
+        .packages(None)
         .map_err(|e| explain(e, "cannot list the registry's crates", Op::Read))?;
     fill_in(api, &mut packages, shell);
     if json {
@@ -118,7 +118,7 @@ fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) {
         missing.len()
     ));
     let names: Vec<&str> = missing.iter().map(|&i| packages[i].name.as_str()).collect();
-    let found = crate::parallel::map(&names, JOBS, |name| api.version_names(name, shell));
+    let found = crate::parallel::map(&names, JOBS, |name| api.version_names(name));
     for (k, result) in found.into_iter().enumerate() {
         let package = &mut packages[missing[k]];
         // One crate's failed lookup leaves its cells at `-`, not the list.
@@ -157,7 +157,7 @@ fn not_in_registry(ctx: &Context, target: &Target, name: &str) -> anyhow::Error 
     let proxied = ctx
         .index(target)
         .ok()
-        .and_then(|index| index.versions(name, &ctx.shell).ok())
+        .and_then(|index| index.versions(name).ok())
         .is_some_and(|entries| !entries.is_empty());
     let err = if proxied {
         UserError::new(format!(

@@ -192,7 +192,7 @@ fn verify(
         _ => None,
     };
     let registry = token_check::Registry { name, index, api };
-    token_check::check(ctx.http()?, &registry, token, &ctx.shell)
+    token_check::check(ctx.http()?, &registry, token)
 }
 
 /// What the registry said, as status, warnings and notes.

@@ -59,7 +59,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
 
     let wanted = if args.all {
         source
-            .all_names(shell)?
+            .all_names()?
             .into_iter()
             .map(|name| Wanted {
                 name,
@@ -67,7 +67,7 @@ pub fn run(args: &MigrateArgs, ctx: &Context) -> Result<()> {
             })
             .collect()
     } else if let Some(lock) = &args.lock {
-        from_lock(lock, &source, shell)?
+        from_lock(lock, &source)?
     } else {
         named
     };
@@ -203,7 +203,7 @@ fn open_source<'c>(
         Some(token) => Some(token),
         None => fallback,
     };
-    Source::index(ctx.http()?, index, token, shell)
+    Source::index(ctx.http()?, index, token)
 }
 
 /// A source token, checked like a login token; an empty one is told where
@@ -255,13 +255,13 @@ fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
 }
 
 /// Every name `Cargo.lock` resolves from the source (every version of each).
-fn from_lock(path: &Path, source: &Source<'_>, shell: &Shell) -> Result<Vec<Wanted>> {
+fn from_lock(path: &Path, source: &Source<'_>) -> Result<Vec<Wanted>> {
     let packages = crate::ops::audit::read_lock(path)?.ok_or_else(|| {
         UserError::new(format!("there is no `{}`", path.display()))
             .hint("pass the path of a `Cargo.lock`, e.g. `--lock Cargo.lock`")
     })?;
     let dir_names = match source {
-        Source::Dir(_) => Some(source.all_names(shell)?),
+        Source::Dir(_) => Some(source.all_names()?),
         Source::Index(_) => None,
     };
     let mut names: Vec<String> = packages
@@ -288,7 +288,7 @@ fn from_lock(path: &Path, source: &Source<'_>, shell: &Shell) -> Result<Vec<Want
 struct Printer<'s> {
     shell: &'s Shell,
     dry_run: bool,
-    bar: Mutex<Option<indicatif::ProgressBar>>,
+    bar: Mutex<Option<crate::shell::Progress>>,
 }
 
 impl<'s> Printer<'s> {
@@ -301,31 +301,21 @@ impl<'s> Printer<'s> {
     }
 
     fn finish(&self) {
-        if let Some(bar) = self.bar.lock().unwrap_or_else(|e| e.into_inner()).take() {
-            bar.finish_and_clear();
-        }
+        drop(self.bar.lock().unwrap_or_else(|e| e.into_inner()).take());
     }
 
+    /// The shell prints above the bar (see `Shell::progress`).
     fn say(&self, f: impl FnOnce()) {
-        match &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
-            Some(bar) => bar.suspend(f),
-            None => f(),
-        }
+        f()
     }
 }
 
 impl Progress for Printer<'_> {
     fn planned(&self, to_copy: usize) {
-        if self.dry_run || to_copy < 2 || self.shell.is_quiet() || !std::io::stderr().is_terminal()
-        {
+        if self.dry_run {
             return;
         }
-        let bar = indicatif::ProgressBar::new(to_copy as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("   Copying [{bar:30}] {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
+        let bar = self.shell.progress("Copying", to_copy as u64);
         *self.bar.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar);
     }
 
@@ -358,7 +348,7 @@ impl Progress for Printer<'_> {
         if !matches!(v.action, Action::Skipped | Action::Yanked | Action::Ignored)
             && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())
         {
-            bar.inc(1);
+            bar.inc();
         }
     }
 }

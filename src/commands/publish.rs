@@ -340,7 +340,7 @@ fn publish_in_scope(
         None
     };
     if let Some(api) = &api {
-        refuse_unpublished_path_deps(&ordered, &target, api, shell)?;
+        refuse_unpublished_path_deps(&ordered, &target, api)?;
     }
     let executor = |collisions: Vec<String>, shadowing: Vec<String>| Executor {
         ctx,
@@ -504,7 +504,6 @@ fn refuse_unpublished_path_deps(
     ordered: &[&Member],
     target: &Target,
     api: &CnbApi<'_>,
-    shell: &Shell,
 ) -> Result<()> {
     let publishing: Vec<&str> = ordered.iter().map(|m| m.name.as_str()).collect();
     let mut wanted: Vec<(String, String)> = Vec::new();
@@ -525,7 +524,7 @@ fn refuse_unpublished_path_deps(
             }
         }
     }
-    let held = crate::parallel::map(&wanted, 8, |(name, _)| api.version_names(name, shell));
+    let held = crate::parallel::map(&wanted, 8, |(name, _)| api.version_names(name));
     let mut missing = Vec::new();
     for ((name, dependent), held) in wanted.iter().zip(held) {
         if held?.is_empty() {
@@ -599,7 +598,7 @@ fn decide_one(
     mode: PlaceholderMode,
     shell: &Shell,
 ) -> Result<Decision> {
-    let listed = index.versions(&member.name, shell).map_err(|e| {
+    let listed = index.versions(&member.name).map_err(|e| {
         explain(
             e,
             format!("cannot read the index entry of `{}`", member.name),
@@ -620,7 +619,7 @@ fn decide_one(
             }
         });
     };
-    let local = api.version_names(&member.name, shell)?;
+    let local = api.version_names(&member.name)?;
     shell.verbose(format!(
         "the registry holds {} version(s) of `{}`; its index lists {}",
         local.len(),

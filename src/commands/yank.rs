@@ -26,7 +26,7 @@ pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
             Some(api) => api,
             None => api.insert(ctx.api(&target, args.api.api_endpoint.as_deref())?),
         };
-        let available = api.version_names(&spec.name, shell)?;
+        let available = api.version_names(&spec.name)?;
         let selected = spec.select(&available);
         if selected.is_empty() {
             return Err(UserError::new(format!(

@@ -214,7 +214,7 @@ pub fn crates_io_has(
     let index = crates_io_index()?;
     let http = ctx.http()?;
     let sparse = SparseIndex::new(http, index.clone(), None);
-    let answers = crate::parallel::map(names, JOBS, |name| sparse.versions(name, &ctx.shell));
+    let answers = crate::parallel::map(names, JOBS, |name| sparse.versions(name));
     let mut failure = None;
     let found = answers
         .into_iter()
@@ -392,7 +392,7 @@ pub fn run(ctx: &Context, requested: Option<&str>, endpoint_flag: Option<&str>) 
             let api = apis[*i]
                 .as_ref()
                 .expect("an API for every registry with names");
-            api.version_names(name, shell)
+            api.version_names(name)
         });
         let crates_io = crates_io
             .join()

@@ -60,7 +60,7 @@ pub fn upload(web: &WebApi<'_>, name: &str, shell: &Shell) -> anyhow::Result<()>
     .map_err(|e| {
         crate::error::UserError::new(format!("cannot build the placeholder crate: {e}"))
     })?;
-    match web.publish(&upload, shell) {
+    match web.publish(&upload) {
         Err(e) if e.status() == Some(409) => {
             shell.verbose(format!(
                 "the registry has `{name}@{VERSION}` already (an earlier run's): using it"
@@ -148,7 +148,7 @@ pub fn delete(
     shell: &Shell,
 ) -> Result<Deleted, crate::client::Error> {
     wait::retry_not_found(limit, &format!("`{name}@{VERSION}`"), shell, || {
-        api.delete_version(name, VERSION, shell)
+        api.delete_version(name, VERSION)
     })
 }
 
@@ -190,7 +190,7 @@ pub fn remove<'w>(
             ));
             match web().and_then(|api| {
                 wait::retry_not_found(limit, &format!("`{placeholder}`"), shell, || {
-                    api.yank(name, VERSION, shell)
+                    api.yank(name, VERSION)
                 })
                 .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
             }) {

@@ -23,7 +23,6 @@ use crate::client::{self, Http, Op};
 use crate::credentials::Secret;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
-use crate::shell::Shell;
 
 /// The crate and version the probes name: a valid crate name with a
 /// version no registry can hold.
@@ -85,12 +84,7 @@ pub struct Registry<'a> {
 /// Checks `token` against the registry. A token the registry refuses (401,
 /// or 403 on the index) is an error, and so is an index that cannot be
 /// reached: the caller stores nothing then.
-pub fn check(
-    http: &Http,
-    registry: &Registry,
-    token: &Secret,
-    shell: &Shell,
-) -> anyhow::Result<Report> {
+pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result<Report> {
     let rejected = |what: &str, status: u16| -> anyhow::Error {
         let mut err = UserError::new(format!(
             "{what} refused the token ({status}); nothing was stored"
@@ -124,7 +118,7 @@ pub fn check(
     };
     let probe_timeout = Some(http.configured_timeout().unwrap_or(PROBE_TIMEOUT));
     let sparse = SparseIndex::new(http, index.clone(), Some(token.clone()));
-    let config = match sparse.config(true, probe_timeout, shell) {
+    let config = match sparse.config(true, probe_timeout) {
         Ok(ConfigAnswer::Config(config)) => config,
         Ok(ConfigAnswer::Unauthorized { .. }) => {
             return Err(rejected(&format!("the index of `{}`", registry.name), 401));
@@ -155,7 +149,7 @@ pub fn check(
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),
-            Some(api) => match api.probe(probe_timeout, shell) {
+            Some(api) => match api.probe(probe_timeout) {
                 Ok(()) => Ok(Right::Granted),
                 // Only a real list says the token may read.
                 Err(e) => match e.status() {
@@ -169,7 +163,7 @@ pub fn check(
             None => Ok(Right::NotAsked(
                 "CNB's API is not known for this registry".into(),
             )),
-            Some(api) => match api.probe_delete(PROBE_CRATE, PROBE_VERSION, probe_timeout, shell) {
+            Some(api) => match api.probe_delete(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
                 Ok(status) => right_from_status(status),
                 Err(e) => right_from(e.status(), &e),
             },
@@ -180,7 +174,7 @@ pub fn check(
             )),
             Some(api) => {
                 let web = WebApi::new(http, api.clone(), token.clone());
-                match web.probe_yank(PROBE_CRATE, PROBE_VERSION, probe_timeout, shell) {
+                match web.probe_yank(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
                     Ok(status) => right_from_status(status),
                     Err(e) => right_from(e.status(), &e),
                 }

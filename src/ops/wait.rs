@@ -4,7 +4,6 @@
 //! and before its API finds it to delete or yank. One loop, bounded and
 //! backing off, serves `publish`, `migrate` and the placeholder's removal.
 
-use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
@@ -86,21 +85,13 @@ pub fn until_listed(
     done: impl Fn(&[FullEntry]) -> bool,
 ) -> Result<Listing, Error> {
     let started = Instant::now();
-    let bar = match spinner {
-        Some(message) if std::io::stderr().is_terminal() && !shell.is_quiet() => {
-            let bar = indicatif::ProgressBar::new_spinner();
-            bar.set_message(message);
-            bar.enable_steady_tick(Duration::from_millis(120));
-            bar
-        }
-        _ => indicatif::ProgressBar::hidden(),
-    };
-    let read = poll(limit, || match index.full_entries(name, shell) {
+    let spinner = spinner.map(|message| shell.spinner(message));
+    let read = poll(limit, || match index.full_entries(name) {
         Ok(entries) if done(&entries) => ControlFlow::Break(Ok(entries)),
         Ok(entries) => ControlFlow::Continue(Ok(entries)),
         Err(e) => ControlFlow::Break(Err(e)),
     });
-    bar.finish_and_clear();
+    drop(spinner);
     let (entries, complete) = match read {
         Ok(entries) => (entries?, true),
         Err(entries) => (entries?, false),

@@ -201,7 +201,7 @@ pub fn run(
     let budget = budget::Budget::new(budget::CRATE_BYTES);
     budget::return_large_frees();
     // What each side has, name by name, side by side.
-    let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w, shell));
+    let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w));
     let mut plans = Vec::new();
     for (w, result) in wanted.iter().zip(looked_up) {
         match result {
@@ -221,7 +221,7 @@ pub fn run(
             }
         }
     }
-    refuse_missing_dependencies(source, dest, &mut plans, jobs, shell);
+    refuse_missing_dependencies(source, dest, &mut plans, jobs);
 
     // What is there already: as the source has it, or yanked now to match,
     // or (other bytes) a conflict left alone.
@@ -231,9 +231,7 @@ pub fn run(
                 Todo::Copy => continue,
                 Todo::Ignored => VersionReport::new(&item.entry, Action::Ignored),
                 Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
-                Todo::Present(listed) => {
-                    present(dest, &item.entry, listed.as_ref(), dry_run, shell)
-                }
+                Todo::Present(listed) => present(dest, &item.entry, listed.as_ref(), dry_run),
             };
             progress.done(&outcome);
             report.versions.push(outcome);
@@ -325,7 +323,7 @@ pub fn run(
             } else if let Some(why) = blocked.get(&entry.name) {
                 VersionReport::failed(entry, false, why.clone())
             } else {
-                copy(source, dest, entry, &budget, shell)
+                copy(source, dest, entry, &budget)
             };
             if outcome.action != Action::Copied {
                 progress.done(&outcome);
@@ -390,7 +388,6 @@ fn present(
     entry: &FullEntry,
     listed: Option<&FullEntry>,
     dry_run: bool,
-    shell: &Shell,
 ) -> VersionReport {
     let Some(listed) = listed else {
         return VersionReport::new(entry, Action::Skipped);
@@ -414,7 +411,7 @@ fn present(
         if dry_run {
             return VersionReport::new(entry, Action::Yanked);
         }
-        return match dest.web.yank(&entry.name, &entry.vers, shell) {
+        return match dest.web.yank(&entry.name, &entry.vers) {
             Ok(()) => VersionReport::new(entry, Action::Yanked),
             Err(e) => VersionReport::failed(
                 entry,
@@ -435,7 +432,6 @@ fn refuse_missing_dependencies(
     dest: &Destination<'_>,
     plans: &mut [NamePlan],
     jobs: usize,
-    shell: &Shell,
 ) {
     let copied: BTreeSet<String> = plans.iter().map(|p| p.name.to_ascii_lowercase()).collect();
     let needed = |item: &Item| -> Vec<String> {
@@ -456,7 +452,7 @@ fn refuse_missing_dependencies(
     others.sort();
     others.dedup();
     let held = crate::parallel::map(&others, jobs, |name| {
-        dest.api.version_names(name, shell).map(|v| !v.is_empty())
+        dest.api.version_names(name).map(|v| !v.is_empty())
     });
     let missing: BTreeSet<&String> = others
         .iter()
@@ -490,13 +486,8 @@ fn refuse_missing_dependencies(
     }
 }
 
-fn look_up(
-    source: &Source<'_>,
-    dest: &Destination<'_>,
-    wanted: &Wanted,
-    shell: &Shell,
-) -> Result<NamePlan> {
-    let all = source.versions(&wanted.name, shell)?;
+fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Result<NamePlan> {
+    let all = source.versions(&wanted.name)?;
     // An index file lists its own crate only: an entry of another name
     // would upload a crate nobody asked for.
     if let Some(other) = all
@@ -563,8 +554,8 @@ fn look_up(
         }
     });
     let name = items[0].entry.name.clone();
-    let present: BTreeSet<String> = dest.api.version_names(&name, shell)?.into_iter().collect();
-    let listed = dest.index.full_entries(&name, shell).map_err(|e| {
+    let present: BTreeSet<String> = dest.api.version_names(&name)?.into_iter().collect();
+    let listed = dest.index.full_entries(&name).map_err(|e| {
         crate::client::explain(
             e,
             format!("cannot read `{}`'s index entry for `{name}`", dest.name),
@@ -655,11 +646,10 @@ fn copy(
     dest: &Destination<'_>,
     entry: &FullEntry,
     budget: &budget::Budget,
-    shell: &Shell,
 ) -> VersionReport {
     let mut crate_file = Vec::new();
     // Held until the upload is done: the crate's bytes are in memory.
-    let _taken = match source.fetch(entry, &mut crate_file, budget, shell) {
+    let _taken = match source.fetch(entry, &mut crate_file, budget) {
         Ok(taken) => taken,
         Err(why) => return VersionReport::failed(entry, false, why),
     };
@@ -676,11 +666,11 @@ fn copy(
         source.registry_for_destination(registry, dest.index.url())
     });
     drop(unpacked);
-    if let Err(e) = dest.web.publish_parts(&metadata, crate_file, shell) {
+    if let Err(e) = dest.web.publish_parts(&metadata, crate_file) {
         // A rerun after an upload that landed unseen: the same bytes there
         // are a skip, not a failure.
         if e.status() == Some(409)
-            && let Ok(listed) = dest.index.full_entries(&entry.name, shell)
+            && let Ok(listed) = dest.index.full_entries(&entry.name)
             && listed
                 .iter()
                 .any(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
@@ -690,7 +680,6 @@ fn copy(
                 entry,
                 listed.iter().find(|l| l.vers == entry.vers),
                 false,
-                shell,
             );
         }
         return VersionReport::failed(entry, false, format!("the upload failed: {e}"));
@@ -813,7 +802,7 @@ fn confirm_name(
         let entry = copied[i];
         let what = format!("`{}@{}`", entry.name, entry.vers);
         match wait::retry_not_found(limit, &what, shell, || {
-            dest.web.yank(&entry.name, &entry.vers, shell)
+            dest.web.yank(&entry.name, &entry.vers)
         }) {
             Ok(()) => yanked.push(i),
             Err(e) => problems[i] = Some(format!("uploaded, but the yank failed: {e}")),

@@ -17,7 +17,6 @@ use crate::client::{self, Auth, Call, Error, Http, Limit, Op, explain};
 use crate::credentials::Secret;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
-use crate::shell::Shell;
 
 /// The largest `.crate` copied. crates.io takes 10 MiB; private registries
 /// allow more. The cap only stops a hostile source: memory holds one crate
@@ -66,18 +65,13 @@ struct DirCrate {
 
 impl<'h> Source<'h> {
     /// Opens a sparse index: its `config.json` is read now.
-    pub fn index(
-        http: &'h Http,
-        url: IndexUrl,
-        token: Option<Secret>,
-        shell: &Shell,
-    ) -> Result<Source<'h>> {
+    pub fn index(http: &'h Http, url: IndexUrl, token: Option<Secret>) -> Result<Source<'h>> {
         if token.is_some() {
             url.check_token_allowed()?;
         }
         let index = SparseIndex::new(http, url.clone(), token.clone());
         let action = format!("cannot read the source index's `config.json` ({url})");
-        let config = match index.config(token.is_some(), None, shell) {
+        let config = match index.config(token.is_some(), None) {
             Ok(ConfigAnswer::Config(config)) => config,
             Ok(ConfigAnswer::Unauthorized { .. }) => {
                 return Err(UserError::new(format!(
@@ -258,7 +252,7 @@ impl<'h> Source<'h> {
     }
 
     /// Every crate the source lists: its search API, or the directory.
-    pub fn all_names(&self, shell: &Shell) -> Result<Vec<String>> {
+    pub fn all_names(&self) -> Result<Vec<String>> {
         match self {
             Source::Dir(d) => {
                 let mut names: Vec<String> =
@@ -267,12 +261,12 @@ impl<'h> Source<'h> {
                 names.dedup();
                 Ok(names)
             }
-            Source::Index(s) => s.search_all(shell),
+            Source::Index(s) => s.search_all(),
         }
     }
 
     /// Every version of `name` the source has; empty when it has none.
-    pub fn versions(&self, name: &str, shell: &Shell) -> Result<Vec<FullEntry>> {
+    pub fn versions(&self, name: &str) -> Result<Vec<FullEntry>> {
         match self {
             Source::Dir(d) => Ok(d
                 .crates
@@ -280,7 +274,7 @@ impl<'h> Source<'h> {
                 .filter(|c| c.entry.name.eq_ignore_ascii_case(name))
                 .map(|c| c.entry.clone())
                 .collect()),
-            Source::Index(s) => s.index.full_entries(name, shell).map_err(|e| {
+            Source::Index(s) => s.index.full_entries(name).map_err(|e| {
                 explain(
                     e,
                     format!("cannot read the source index's entry for `{name}`"),
@@ -298,7 +292,6 @@ impl<'h> Source<'h> {
         entry: &FullEntry,
         buffer: &mut Vec<u8>,
         budget: &'b Budget,
-        shell: &Shell,
     ) -> Result<Taken<'b>, String> {
         let mut hasher = Sha256::new();
         let taken = match self {
@@ -319,7 +312,7 @@ impl<'h> Source<'h> {
                     .map_err(|e| format!("cannot read `{}`: {e}", found.path.display()))?;
                 taken
             }
-            Source::Index(s) => s.download(entry, buffer, &mut hasher, budget, shell)?,
+            Source::Index(s) => s.download(entry, buffer, &mut hasher, budget)?,
         };
         let actual = hex(&hasher.finalize());
         if !actual.eq_ignore_ascii_case(&entry.cksum) {
@@ -366,14 +359,14 @@ impl IndexSource<'_> {
     }
 
     /// The answer with the `.crate`'s bytes, redirects followed.
-    fn open(&self, entry: &FullEntry, shell: &Shell) -> Result<(Url, client::Answer<'_>), String> {
+    fn open(&self, entry: &FullEntry) -> Result<(Url, client::Answer<'_>), String> {
         let mut url = self.download_url(entry)?;
         let mut auth = self.download_token.as_ref().map_or(Auth::None, Auth::Raw);
         let mut hops = 0;
         loop {
             let answer = self
                 .http
-                .send(Call::get(url.clone(), auth), shell)
+                .send(Call::get(url.clone(), auth))
                 .map_err(|e| e.to_string())?;
             // Downloads are often sent on to storage elsewhere (a CDN, S3):
             // followed, as cargo does, without the token, which stays with
@@ -424,9 +417,8 @@ impl IndexSource<'_> {
         buffer: &mut Vec<u8>,
         hasher: &mut Sha256,
         budget: &'b Budget,
-        shell: &Shell,
     ) -> Result<Taken<'b>, String> {
-        let (mut url, mut answer) = self.open(entry, shell)?;
+        let (mut url, mut answer) = self.open(entry)?;
         // Its size is known from here: taken from the budget at once when
         // there is room; else the connection is not left idle (its time
         // limit runs) while other jobs finish: it is dropped, and the
@@ -437,7 +429,7 @@ impl IndexSource<'_> {
                 let len = answer.content_length();
                 drop(answer);
                 let taken = budget.take(len);
-                (url, answer) = self.open(entry, shell)?;
+                (url, answer) = self.open(entry)?;
                 match answer.content_length() {
                     // Another size this time: taken again as it is.
                     again if again != len => {
@@ -468,7 +460,7 @@ impl IndexSource<'_> {
     /// total (a short page alone ends nothing: a source may cap
     /// `per_page`); a source that never gets there, or repeats a name, is
     /// an error, not a silent cut.
-    fn search_all(&self, shell: &Shell) -> Result<Vec<String>> {
+    fn search_all(&self) -> Result<Vec<String>> {
         #[derive(Deserialize)]
         struct SearchPage {
             crates: Vec<Named>,
@@ -507,7 +499,7 @@ impl IndexSource<'_> {
             let url = page_url(page)?;
             let body = self
                 .http
-                .send(Call::get(url.clone(), auth), shell)?
+                .send(Call::get(url.clone(), auth))?
                 .success_bytes(SEARCH_BODY)?;
             let parsed: SearchPage = serde_json::from_slice(&body).map_err(|e| {
                 client::decode_error(
