@@ -29,6 +29,9 @@ use crate::shell::{Shell, Verbosity};
 /// credential providers and `auth-required`.
 pub const MIN_VERSION: (u64, u64) = (1, 73);
 pub const PROVIDERS_VERSION: (u64, u64) = (1, 74);
+/// The first cargo with `publish --workspace`, which checks every package
+/// in one dry run, each against the others as packaged.
+pub const WORKSPACE_PUBLISH_VERSION: (u64, u64) = (1, 90);
 
 /// What to do when cargo cannot be run at all.
 pub const INSTALL_HINT: &str =

@@ -277,7 +277,8 @@ fn check_cargo(cargo: &Cargo) -> Vec<Check> {
         .hint("run `rustup update stable`"),
         Gate::Ok => Check::pass("cargo.version", format!("{version} >= 1.74 (credential providers)")),
     };
-    let workspace_publish = (version.major, version.minor) >= (1, 90);
+    let workspace_publish =
+        (version.major, version.minor) >= crate::cargo::WORKSPACE_PUBLISH_VERSION;
     let features = if workspace_publish {
         Check::pass("cargo.features", "`publish --workspace` available (1.90+)")
     } else {

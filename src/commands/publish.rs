@@ -24,7 +24,6 @@ use crate::workspace::{Member, Selection, registry_key_problems};
 use crate::ops::placeholder::VERSION as PLACEHOLDER_VERSION;
 /// The first cargo that checks several packages together, each verified
 /// against the others as packaged (`publish --workspace`).
-const MULTI_PACKAGE: (u64, u64) = (1, 90);
 
 /// What the registry holds for one package, decided before any upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -323,7 +322,7 @@ fn publish_in_scope(
     }
     let gate = version.take()?;
     let version = crate::cargo::apply_gate(gate, shell)?;
-    let multi = (version.major, version.minor) >= MULTI_PACKAGE;
+    let multi = (version.major, version.minor) >= crate::cargo::WORKSPACE_PUBLISH_VERSION;
 
     let index = ctx.index(&target)?;
     let api = if settings::api_endpoint_known(args.api.api_endpoint.as_deref(), &target.index) {
