@@ -22,8 +22,6 @@ use crate::shell::Shell;
 use crate::workspace::{Member, Selection, registry_key_problems};
 
 use crate::ops::placeholder::VERSION as PLACEHOLDER_VERSION;
-/// The first cargo that checks several packages together, each verified
-/// against the others as packaged (`publish --workspace`).
 
 /// What the registry holds for one package, decided before any upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
