@@ -27,17 +27,6 @@ pub fn registry(
     shell: &Shell,
 ) -> Result<RegistryDef> {
     let registries = stack.registries();
-    let listing = || {
-        if registries.is_empty() {
-            "no registries are configured".to_string()
-        } else {
-            let names: Vec<String> = registries
-                .iter()
-                .map(|r| format!("`{}` ({}, {})", r.name, r.index_shown(), r.origin))
-                .collect();
-            format!("configured: {}", names.join("; "))
-        }
-    };
     if let Some(name) = requested {
         return registries
             .iter()
@@ -46,7 +35,7 @@ pub fn registry(
             .ok_or_else(|| {
                 UserError::new(format!(
                     "registry `{name}` is not in cargo's config ({})",
-                    listing()
+                    listing(&registries)
                 ))
                 .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
                 .into()
@@ -62,7 +51,7 @@ pub fn registry(
             }
             None => Err(UserError::new(format!(
                 "`registry.default` ({origin}) names `{name}`, which has no `[registries.{name}]` index ({})",
-                listing()
+                listing(&registries)
             ))
             .hint("run `cnbcargo init` to configure the registry, or pass `--registry NAME`")
             .into()),
@@ -80,38 +69,54 @@ pub fn registry(
             ));
             Ok((*only).clone())
         }
-        [] => {
-            // A CNB registry written without `sparse+` is not one to cargo:
-            // that, not a missing registry, is the problem to name.
-            let unprefixed = registries.iter().find_map(|r| {
-                IndexUrl::missing_sparse_prefix(&r.index)
-                    .filter(IndexUrl::looks_like_cnb)
-                    .map(|fixed| (r, fixed))
-            });
-            if let Some((r, fixed)) = unprefixed {
-                return Err(UserError::new(format!(
-                    "registry `{}` ({}) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
-                    r.name,
-                    r.origin,
-                    r.index_shown()
-                ))
-                .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::client::redact(fixed.http_url()), r.name))
-                .into());
-            }
-            Err(UserError::new(format!(
-                "no CNB registry is configured here ({})",
-                listing()
-            ))
-            .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
-            .into())
-        }
+        [] => Err(no_cnb_registry(&registries)),
         _ => Err(UserError::new(format!(
             "several CNB registries are configured and none is `registry.default` ({})",
-            listing()
+            listing(&registries)
         ))
         .hint("pass `--registry NAME`")
         .into()),
     }
+}
+
+fn listing(registries: &[RegistryDef]) -> String {
+    if registries.is_empty() {
+        "no registries are configured".to_string()
+    } else {
+        let names: Vec<String> = registries
+            .iter()
+            .map(|r| format!("`{}` ({}, {})", r.name, r.index_shown(), r.origin))
+            .collect();
+        format!("configured: {}", names.join("; "))
+    }
+}
+
+/// Why none of `registries` (cargo's config) is a CNB registry, and the
+/// way to make one: what every command that needs one says.
+pub fn no_cnb_registry(registries: &[RegistryDef]) -> anyhow::Error {
+    // A CNB registry written without `sparse+` is not one to cargo:
+    // that, not a missing registry, is the problem to name.
+    let unprefixed = registries.iter().find_map(|r| {
+        IndexUrl::missing_sparse_prefix(&r.index)
+            .filter(IndexUrl::looks_like_cnb)
+            .map(|fixed| (r, fixed))
+    });
+    if let Some((r, fixed)) = unprefixed {
+        return UserError::new(format!(
+            "registry `{}` ({}) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
+            r.name,
+            r.origin,
+            r.index_shown()
+        ))
+        .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::client::redact(fixed.http_url()), r.name))
+        .into();
+    }
+    UserError::new(format!(
+        "no CNB registry is configured here ({})",
+        listing(registries)
+    ))
+    .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
+    .into()
 }
 
 /// The index a registry's token may be used with: a sparse `http(s)`

@@ -239,7 +239,10 @@ fn a_shadowed_name_is_a_warning() {
         err.contains("deleting every version of `shadow` in `cnb-cargo-repo` would make the name fall through to crates.io's crate"),
         "{err}"
     );
-    assert!(err.contains("1 warning(s)"), "{err}");
+    assert!(
+        err.contains("Finished no dependency resolves through the crates.io proxy; 1 warning\n"),
+        "{err}"
+    );
 
     let (out, report) = f.audit_json(&app);
     assert_success(&out);

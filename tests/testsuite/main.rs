@@ -11,6 +11,7 @@ mod conventions;
 mod corpus;
 mod delete;
 mod doctor;
+mod doctor_audit;
 mod e2e;
 mod faults;
 mod gate;
