@@ -429,6 +429,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(plural(0, "check", "checks"), "0 checks");
+        assert_eq!(plural(1, "check", "checks"), "1 check");
+        assert_eq!(plural(2, "crate name", "crate names"), "2 crate names");
+    }
+
+    #[test]
     fn escape_sequences_and_controls_are_removed() {
         assert_eq!(clean("plain text\n"), "plain text\n");
         assert_eq!(clean("\x1b[2Jboom\x1b[1;31m!"), "boom!");

@@ -28,9 +28,8 @@ pub fn run(args: &AuditArgs, ctx: &Context) -> Result<()> {
     let errors = report.proxied_dependencies();
     if errors > 0 {
         return Err(UserError::new(format!(
-            "{errors} dependenc{} resolve{} through the registry's crates.io proxy",
-            if errors == 1 { "y" } else { "ies" },
-            if errors == 1 { "s" } else { "" },
+            "{} through the registry's crates.io proxy",
+            plural(errors, "dependency resolves", "dependencies resolve")
         ))
         .hint("each `✗` line says what to publish or update")
         .into());

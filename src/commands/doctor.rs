@@ -67,3 +67,30 @@ fn line(check: &Check) -> String {
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_has_its_mark_id_source_and_hint_each_cleaned() {
+        let check = Check {
+            id: "registry.index",
+            status: Status::Fail,
+            message: "`x` lacks\nthe slash\u{1b}[2J".into(),
+            source: Some("config.toml".into()),
+            hint: Some("write `x/`\nhint: forged".into()),
+        };
+        assert_eq!(
+            line(&check),
+            "✗ registry.index     `x` lacks the slash (config.toml)\n  hint: write `x/` hint: forged\n"
+        );
+        let pass = Check {
+            status: Status::Pass,
+            source: None,
+            hint: None,
+            ..check
+        };
+        assert!(line(&pass).starts_with("✓ registry.index     "));
+    }
+}

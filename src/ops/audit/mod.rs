@@ -417,3 +417,78 @@ fn ask(
         crates_io_error,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(registry: &str, name: &str, level: Level, locked: &str) -> Finding {
+        Finding {
+            level,
+            kind: Kind::LockedThroughProxy,
+            registry: registry.into(),
+            name: name.into(),
+            locked: Some(locked.into()),
+            declared: true,
+            cnb_versions: Vec::new(),
+            crates_io: None,
+            message: String::new(),
+            hint: String::new(),
+        }
+    }
+
+    fn report(names: usize, error: Option<&str>, findings: Vec<Finding>) -> Report {
+        Report {
+            ok: true,
+            workspace_root: PathBuf::from("/p"),
+            lock_file: true,
+            registries: ["a", "b"]
+                .map(|name| RegistryReport {
+                    name: name.into(),
+                    index: String::new(),
+                    names: Vec::new(),
+                })
+                .into(),
+            crates_io: CratesIoReport {
+                index: "https://index.crates.io/".into(),
+                reachable: error.is_none(),
+                error: error.map(str::to_string),
+            },
+            findings,
+            summary: Summary {
+                names,
+                errors: 0,
+                warnings: 0,
+            },
+        }
+    }
+
+    #[test]
+    fn the_scope_says_what_was_asked() {
+        let asked = report(1, None, Vec::new());
+        assert_eq!(
+            asked.scope(),
+            "1 crate name from `a`, `b` against CNB's API and crates.io's index"
+        );
+        assert!(asked.crates_io_notice().is_none());
+        let unreachable = report(3, Some("refused"), Vec::new());
+        assert_eq!(
+            unreachable.scope(),
+            "3 crate names from `a`, `b` against CNB's API only (crates.io's index could not be asked)"
+        );
+        let notice = unreachable.crates_io_notice().unwrap();
+        assert!(notice.message.ends_with("are not reported: refused"));
+        assert!(notice.hint.contains(crate::env::CNBCARGO_CRATES_IO_INDEX));
+    }
+
+    #[test]
+    fn proxied_dependencies_are_counted_by_registry_and_name() {
+        let findings = vec![
+            finding("a", "x", Level::Error, "1.0.0"),
+            finding("a", "x", Level::Error, "2.0.0"),
+            finding("b", "x", Level::Error, "1.0.0"),
+            finding("a", "y", Level::Warning, "1.0.0"),
+        ];
+        assert_eq!(report(2, None, findings).proxied_dependencies(), 2);
+    }
+}
