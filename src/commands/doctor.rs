@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use crate::cargo::{self, Cargo, Gate};
-use crate::cargo_config::{self, ConfigStack, Origin, RegistryDef, edit::TOKEN_PROVIDER};
+use crate::cargo_config::{self, ConfigStack, Origin, RegistryDef, cnb_block::TOKEN_PROVIDER};
 use crate::cli::DoctorArgs;
 use crate::context::Context;
 use crate::env;

@@ -3,7 +3,9 @@
 //! turns arguments into those options and prints the result.
 
 pub mod audit;
+pub mod init;
 pub mod migrate;
+pub mod pipeline;
 pub mod placeholder;
 pub mod token_check;
 pub mod wait;
