@@ -33,6 +33,7 @@ impl std::fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
+/// An `EditError` at byte `offset` of `src`.
 pub fn error_at(src: &str, offset: usize, message: impl Into<String>) -> EditError {
     let (line, column) = line_col(src, offset);
     EditError {
@@ -82,6 +83,9 @@ pub enum Place<'d> {
     },
 }
 
+/// Text edits to one source, made against its original offsets and
+/// applied together by `finish`; `[header]` blocks for new tables wait
+/// to be appended at the end of the file.
 pub struct Splicer<'s> {
     src: &'s str,
     newline: &'static str,
@@ -150,10 +154,12 @@ impl<'s> Splicer<'s> {
         self.edits.push((at..at, text));
     }
 
+    /// Replaces `span` (empty: inserts at it) with `text`.
     pub fn replace(&mut self, span: Range<usize>, text: String) {
         self.edits.push((span, text));
     }
 
+    /// The source with every edit applied, the waiting blocks appended.
     pub fn finish(mut self) -> String {
         if !self.eof_blocks.is_empty() {
             let nl = self.newline;
@@ -236,6 +242,7 @@ fn inline_end(table: &InlineTable) -> Option<usize> {
         .max()
 }
 
+/// `s` as a TOML string literal.
 pub fn toml_string(s: &str) -> String {
     Value::from(s).to_string().trim().to_string()
 }
@@ -282,6 +289,8 @@ fn render_inline_grouped(additions: &[(Vec<&str>, String)]) -> Vec<String> {
         .collect()
 }
 
+/// Adds keys (dotted paths and TOML values) to the table at `place`, in
+/// the form that table is written in.
 pub fn add_keys(splicer: &mut Splicer<'_>, place: &Place<'_>, additions: &[(Vec<&str>, String)]) {
     if additions.is_empty() {
         return;
@@ -422,6 +431,7 @@ fn get<'d>(place: &Place<'d>, key: &str) -> Option<&'d Item> {
     }
 }
 
+/// The value of `key` in the table at `place`.
 pub fn get_value<'d>(place: &Place<'d>, key: &str) -> Option<&'d Value> {
     match place {
         Place::Inline(t) => t.get(key),
@@ -429,6 +439,7 @@ pub fn get_value<'d>(place: &Place<'d>, key: &str) -> Option<&'d Value> {
     }
 }
 
+/// Where `key` is written in the table at `place` (0 when it is not).
 pub fn key_offset(place: &Place<'_>, key: &str) -> usize {
     let span = match place {
         Place::Header(t) | Place::Implicit { table: t, .. } | Place::Dotted { table: t, .. } => {
@@ -440,6 +451,8 @@ pub fn key_offset(place: &Place<'_>, key: &str) -> usize {
     span.map_or(0, |s| s.start)
 }
 
+/// `key` as written in a dotted key or header: bare when it can be,
+/// quoted when not.
 pub fn key_text(key: &str) -> String {
     let bare = !key.is_empty()
         && key
@@ -452,6 +465,8 @@ pub fn key_text(key: &str) -> String {
     }
 }
 
+/// Appends `element` (TOML text) to `array`, in the array's own layout
+/// (one line, or one element a line with or without a trailing comma).
 pub fn append_to_array(splicer: &mut Splicer<'_>, array: &toml_edit::Array, element: &str) {
     let span = array.span().expect("parsed arrays have spans");
     let src = splicer.src;
