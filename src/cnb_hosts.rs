@@ -110,14 +110,14 @@ pub fn record(index: &IndexUrl) -> anyhow::Result<()> {
     let (Some(path), Some(host)) = (record_file(), index.http_url().host_str()) else {
         return Ok(());
     };
-    let lock = crate::cargo_config::write::DirLock::for_file(&path)?;
+    let lock = crate::fs::write::DirLock::for_file(&path)?;
     let mut hosts = recorded();
     hosts.push(host.to_ascii_lowercase());
     let text = format!(
         "# Hosts of CNB registries that `cnbcargo init` configured: `CNB_TOKEN` may go to them.\n{}\n",
         hosts.join("\n")
     );
-    crate::cargo_config::write::write_atomic(&lock, &path, text.as_bytes())
+    crate::fs::write::write_atomic(&lock, &path, text.as_bytes())
 }
 
 #[cfg(test)]

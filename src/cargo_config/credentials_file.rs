@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::write;
 use crate::error::UserError;
+use crate::fs::write;
 
 /// Removes `[registries.<name>] token` from `$CARGO_HOME/credentials.toml`
 /// (or the legacy `credentials`), atomically, the rest of the file kept;

@@ -1,8 +1,8 @@
 //! Finding, reading and editing cargo's config files the way cargo does.
 
+pub mod cnb_block;
 pub mod credentials_file;
-pub mod edit;
-pub mod write;
+pub mod splice;
 
 use std::path::{Path, PathBuf};
 
@@ -77,7 +77,7 @@ impl ConfigFile {
         let text = String::from_utf8(bytes)
             .with_context(|| format!("`{}` is not valid UTF-8", path.display()))?;
         let doc = Document::parse(text.clone()).map_err(|e| {
-            let (line, column) = edit::line_col(&text, e.span().map_or(0, |s| s.start));
+            let (line, column) = crate::fs::edit::line_col(&text, e.span().map_or(0, |s| s.start));
             UserError::new(format!(
                 "`{}:{line}:{column}`: invalid TOML: {}",
                 path.display(),
@@ -92,7 +92,7 @@ impl ConfigFile {
     }
 
     fn line_of(&self, offset: Option<usize>) -> usize {
-        edit::line_col(self.doc.raw(), offset.unwrap_or(0)).0
+        crate::fs::edit::line_col(self.doc.raw(), offset.unwrap_or(0)).0
     }
 }
 

@@ -271,4 +271,24 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert!(text.lines().any(|l| l.starts_with("--offline\t")), "{text}");
     }
+
+    /// `cargo install` installs neither completions nor man pages: README.md
+    /// says how, for every shell `completions` takes, and the man pages
+    /// it points at are there.
+    #[test]
+    fn the_readme_says_how_to_install_completions_and_man_pages() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        for shell in ShellName::value_variants() {
+            let name = shell.to_possible_value().unwrap();
+            assert!(
+                readme.contains(name.get_name()),
+                "README.md must name `{}`",
+                name.get_name()
+            );
+        }
+        assert!(readme.contains("cnbcargo completions SHELL"));
+        assert!(readme.contains("cp docs/man/*.1 "));
+        assert!(root.join("docs/man/cnbcargo-init.1").is_file());
+    }
 }

@@ -7,12 +7,10 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
+use crate::ops::pipeline::INSTALL;
 use crate::shell::{ColorChoice, Verbosity};
 
 pub mod complete;
-
-/// The install line `ci` writes unless `--install` says otherwise.
-pub const INSTALL: &str = "cargo install --locked cnbcargo";
 
 /// The registry name CNB's docs use.
 pub const DEFAULT_REGISTRY_NAME: &str = "cnb-cargo-repo";

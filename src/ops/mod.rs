@@ -4,7 +4,9 @@
 
 pub mod audit;
 pub mod doctor;
+pub mod init;
 pub mod migrate;
+pub mod pipeline;
 pub mod placeholder;
 pub mod token_check;
 pub mod wait;

@@ -17,6 +17,7 @@ mod faults;
 mod gate;
 mod hostile;
 mod init;
+mod init_outside;
 mod interactive;
 mod lag;
 mod login;

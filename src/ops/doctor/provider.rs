@@ -1,6 +1,6 @@
 //! Which credential provider gives cargo the registry's token.
 
-use crate::cargo_config::{ConfigStack, Origin, RegistryDef, edit::TOKEN_PROVIDER};
+use crate::cargo_config::{ConfigStack, Origin, RegistryDef, cnb_block::TOKEN_PROVIDER};
 use crate::env;
 use crate::provider;
 use crate::settings;

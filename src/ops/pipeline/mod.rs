@@ -1,0 +1,174 @@
+//! The `.cnb.yaml` pipeline that publishes on tag pushes (`cnbcargo ci`),
+//! merged into an existing file as text so that nothing in it changes, and
+//! only where a YAML parser reads the result as the original document plus
+//! the pipeline.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::context::Context;
+use crate::fs::edit::{self, Outcome};
+
+mod merge;
+mod yaml;
+
+use merge::merge;
+use yaml_rust2::Yaml;
+
+/// The install line the pipeline runs unless told otherwise (also in
+/// README.md and docs/ci.md, which a test keeps in step).
+pub const INSTALL: &str = "cargo install --locked cnbcargo";
+
+/// The oldest Rust that builds cnbcargo.
+const OWN_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
+
+/// The official Rust image for the newest of the workspace's
+/// `rust-version`s and cnbcargo's own, so the pipeline can build both.
+fn default_image(rust_versions: &[String]) -> String {
+    let parse = |v: &str| -> Option<(u64, u64)> {
+        let mut parts = v.trim().split('.');
+        Some((parts.next()?.parse().ok()?, parts.next()?.parse().ok()?))
+    };
+    let newest = rust_versions
+        .iter()
+        .map(String::as_str)
+        .chain([OWN_RUST_VERSION])
+        .filter_map(parse)
+        .max()
+        .unwrap_or((1, 89));
+    format!("rust:{}.{}", newest.0, newest.1)
+}
+
+/// The pipeline's stages: names and scripts.
+fn stages(install: &str) -> [(&'static str, &str); 3] {
+    [
+        ("install cnbcargo", install),
+        (
+            "log cargo in with the pipeline's CNB_TOKEN",
+            "cnbcargo login",
+        ),
+        (
+            "publish the workspace (skips versions already published)",
+            "cnbcargo publish",
+        ),
+    ]
+}
+
+const PIPELINE_NAME: &str = "publish crates with cnbcargo";
+
+/// The pipeline, as lines relative to its list item's indentation.
+fn pipeline(install: &str, image: &str) -> Vec<String> {
+    let mut lines = vec![
+        format!("- name: {PIPELINE_NAME}"),
+        "  docker:".to_string(),
+        format!("    image: {image}"),
+        "  stages:".to_string(),
+    ];
+    for (name, script) in stages(install) {
+        lines.push(format!("    - name: {name}"));
+        lines.push(format!("      script: {script}"));
+    }
+    lines
+}
+
+/// The pipeline as the YAML parser must read it back.
+fn pipeline_yaml(install: &str, image: &str) -> Yaml {
+    let text = |t: &str| Yaml::String(t.to_string());
+    let map = |pairs: Vec<(&str, Yaml)>| -> Yaml {
+        Yaml::Hash(pairs.into_iter().map(|(k, v)| (text(k), v)).collect())
+    };
+    let stages = stages(install)
+        .into_iter()
+        .map(|(name, script)| map(vec![("name", text(name)), ("script", text(script))]))
+        .collect();
+    map(vec![
+        ("name", text(PIPELINE_NAME)),
+        ("docker", map(vec![("image", text(image))])),
+        ("stages", Yaml::Array(stages)),
+    ])
+}
+
+/// What `write` is asked for.
+#[derive(Debug)]
+pub struct Options<'a> {
+    /// Print the change as a diff and write nothing.
+    pub dry_run: bool,
+    /// The command the pipeline installs cnbcargo with.
+    pub install: &'a str,
+    /// The pipeline's image; `None` for the official Rust image that
+    /// builds the workspace and cnbcargo.
+    pub image: Option<&'a str>,
+}
+
+/// What `write` did, to which file.
+#[derive(Debug)]
+pub struct Report {
+    pub path: PathBuf,
+    pub outcome: Outcome,
+}
+
+/// Merges the pipeline into the workspace root's `.cnb.yaml` (made when
+/// missing), or shows the change on a dry run.
+pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
+    let path = ctx.workspace_root()?.join(".cnb.yaml");
+    let (outcome, ()) = edit::edit_file(&path, options.dry_run, &ctx.shell, |original| {
+        let image = match options.image {
+            Some(image) => image.to_string(),
+            None => default_image(&rust_versions(ctx)),
+        };
+        let merged = merge(original, options.install, &image)?;
+        Ok((merged.unwrap_or_else(|| original.to_string()), ()))
+    })?;
+    Ok(Report { path, outcome })
+}
+
+/// The workspace's `rust-version`s (none when cargo cannot say).
+fn rust_versions(ctx: &Context) -> Vec<String> {
+    ctx.cargo
+        .workspace(None)
+        .map(|m| {
+            m.packages
+                .into_iter()
+                .filter_map(|p| p.rust_version)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_image_meets_every_rust_version() {
+        assert_eq!(default_image(&[]), format!("rust:{}", OWN_RUST_VERSION));
+        assert_eq!(
+            default_image(&["1.92".into(), "1.70.1".into()]),
+            "rust:1.92"
+        );
+        assert_eq!(
+            default_image(&["junk".into()]),
+            format!("rust:{}", OWN_RUST_VERSION)
+        );
+    }
+
+    /// docs/ci.md shows the pipeline `cnbcargo ci` writes, and README.md
+    /// its install line: they cannot drift apart.
+    #[test]
+    fn docs_show_the_pipeline_that_is_written() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
+        let written = merge("", INSTALL, &default_image(&[])).unwrap().unwrap();
+        assert!(
+            docs.contains(&written),
+            "docs/ci.md must show, verbatim:\n{written}"
+        );
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        assert!(
+            readme.contains(INSTALL),
+            "README.md must name `{}`",
+            INSTALL
+        );
+    }
+}
