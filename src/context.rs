@@ -263,7 +263,7 @@ impl Context {
         })?;
         self.shell.verbose(format!(
             "CNB API at `{}` ({source}), registry `{slug}`",
-            crate::client::redact(&base)
+            crate::registry_url::redact(&base)
         ));
         Ok(CnbApi::new(self.http()?, base, slug, token.clone()))
     }
@@ -283,13 +283,13 @@ impl Context {
                 );
             }
             Err(e) => {
-                return Err(crate::client::explain(e, action, crate::client::Op::Read));
+                return Err(crate::explain::explain(e, action, crate::explain::Op::Read));
             }
         };
         let text = config.api.ok_or_else(|| {
             UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
         })?;
-        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
+        let api = crate::registry_url::check_endpoint(&text, "the registry's `api` URL")?;
         Ok(crate::client::webapi::WebApi::new(
             self.http()?,
             api,

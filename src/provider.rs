@@ -285,7 +285,7 @@ impl Credential for Provider {
 /// The registry's name for messages, else its index.
 fn shown(registry: &RegistryInfo<'_>) -> String {
     let name = registry.name.map_or_else(
-        || crate::client::redact_text(registry.index_url),
+        || crate::registry_url::redact_text(registry.index_url),
         str::to_string,
     );
     crate::shell::clean_line(&name)

@@ -11,7 +11,6 @@ use anyhow::Result;
 use url::Url;
 
 use crate::cargo_config::{CargoStore, ConfigStack, RegistryDef};
-use crate::client;
 use crate::credentials::{self, Secret, keyring_store};
 use crate::env;
 use crate::error::UserError;
@@ -95,7 +94,7 @@ pub fn registry(
                     r.origin,
                     r.index_shown()
                 ))
-                .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::client::redact(fixed.http_url()), r.name))
+                .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::registry_url::redact(fixed.http_url()), r.name))
                 .into());
             }
             Err(UserError::new(format!(
@@ -137,7 +136,7 @@ pub fn check_index_may_carry_token(registry: &RegistryDef) -> Result<()> {
         .or_else(|| text.strip_prefix("registry+"))
         .unwrap_or(text);
     match Url::parse(bare) {
-        Ok(url) if url.scheme() == "http" && !client::is_loopback(&url) => Err(UserError::new(
+        Ok(url) if url.scheme() == "http" && !crate::registry_url::is_loopback(&url) => Err(UserError::new(
             format!(
                 "refusing to give cargo a token for registry `{}`: its index `{}` ({}) is plain `http://` to a host that is not this machine",
                 registry.name,
@@ -481,7 +480,10 @@ fn api_endpoint_from(
             let host = index.http_url().host_str().unwrap_or_default();
             return match host.strip_prefix("cargo.") {
                 Some(domain) if !domain.is_empty() => Ok((
-                    client::check_endpoint(&format!("https://api.{domain}/"), "the API endpoint")?,
+                    crate::registry_url::check_endpoint(
+                        &format!("https://api.{domain}/"),
+                        "the API endpoint",
+                    )?,
                     EndpointSource::Derived,
                 )),
                 _ => Err(UserError::new(format!(
@@ -495,7 +497,7 @@ fn api_endpoint_from(
             };
         }
     };
-    Ok((client::check_endpoint(&text, &what)?, source))
+    Ok((crate::registry_url::check_endpoint(&text, &what)?, source))
 }
 
 impl std::fmt::Display for EndpointSource {

@@ -593,7 +593,7 @@ fn check_network(net: &settings::network::Network, ctx: &Context) -> Vec<Check> 
         } else {
             format!(
                 "`http.proxy` = `{}` ({})",
-                crate::client::redact_text(&proxy.value),
+                crate::registry_url::redact_text(&proxy.value),
                 proxy.origin
             )
         });
@@ -849,12 +849,14 @@ mod online {
     use super::*;
     use crate::client::cnb::CnbApi;
     use crate::client::sparse::{ConfigAnswer, SparseIndex};
-    use crate::client::{self, Http, Op};
+    use crate::client::{self, Http};
     use crate::credentials::Secret;
+    use crate::explain::{Op, explain};
+    use crate::registry_url;
 
     /// A failed check from a client error, with the client's own hint.
     fn failure(id: &'static str, action: &str, err: client::Error) -> Check {
-        let err = client::explain(err, action, Op::Read);
+        let err = explain(err, action, Op::Read);
         let hint = UserError::first_hint(&err).unwrap_or_else(|| "check the network".into());
         Check::fail(id, format!("{err:#}")).hint(hint)
     }
@@ -895,7 +897,7 @@ mod online {
                     "the index URL has no CNB registry path; the API cannot be checked",
                 )],
                 (Ok((base, _)), Some(token), Some(slug)) => {
-                    let shown = client::redact(base);
+                    let shown = registry_url::redact(base);
                     let api = CnbApi::new(http, base.clone(), slug, token.clone());
                     match api.probe(timeout) {
                         Ok(()) => vec![
@@ -927,7 +929,7 @@ mod online {
         token: Option<Secret>,
         timeout: Option<std::time::Duration>,
     ) -> Vec<Check> {
-        let url = client::redact(&index.join("config.json"));
+        let url = registry_url::redact(&index.join("config.json"));
         let has_token = token.is_some();
         let sparse = SparseIndex::new(http, index.clone(), token);
         let mut checks = Vec::new();
@@ -997,7 +999,7 @@ mod online {
         match sparse.config(true, timeout) {
             Ok(ConfigAnswer::Config(config))
                 if config.api.as_deref().is_some_and(|api| {
-                    url::Url::parse(api).is_ok_and(|u| !client::may_carry_token(&u))
+                    url::Url::parse(api).is_ok_and(|u| !registry_url::may_carry_token(&u))
                 }) =>
             {
                 checks.push(
@@ -1005,7 +1007,7 @@ mod online {
                         "index.token",
                         format!(
                             "the index's `config.json` names the API `{}`: cargo would send the token there in clear",
-                            client::redact_text(config.api.as_deref().unwrap_or_default())
+                            registry_url::redact_text(config.api.as_deref().unwrap_or_default())
                         ),
                     )
                     .hint("the registry must serve its API over `https://`"),

@@ -21,10 +21,10 @@ use serde::Serialize;
 
 use crate::cargo_config::RegistryDef;
 use crate::client::sparse::SparseIndex;
-use crate::client::{self, Op};
 use crate::context::Context;
 use crate::env;
 use crate::error::UserError;
+use crate::explain::{Op, VersionNames, explain};
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::clean_line;
@@ -227,7 +227,7 @@ pub fn crates_io_has(
         })
         .collect();
     let failure = failure.map(|err| {
-        let err = client::explain(
+        let err = explain(
             err,
             format!("cannot ask crates.io's index `{index}` which crate names it has"),
             Op::Read,

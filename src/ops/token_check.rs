@@ -19,9 +19,10 @@ use url::Url;
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{ConfigAnswer, SparseIndex};
 use crate::client::webapi::WebApi;
-use crate::client::{self, Http, Op};
+use crate::client::{self, Http};
 use crate::credentials::Secret;
 use crate::error::UserError;
+use crate::explain::{Op, explain};
 use crate::registry_url::IndexUrl;
 
 /// The crate and version the probes name: a valid crate name with a
@@ -103,7 +104,7 @@ pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result
     let unreachable = |action: String, e: client::Error| -> anyhow::Error {
         UserError::new("the token was not checked, and nothing was stored")
             .hint("pass `--no-verify-token` to store it without this check (cargo still reads the index's `config.json`)")
-            .caused_by(client::explain(e, action, Op::Read))
+            .caused_by(explain(e, action, Op::Check))
             .into()
     };
 
@@ -142,7 +143,7 @@ pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result
         .api
         .as_deref()
         .and_then(|api| Url::parse(api).ok())
-        .filter(client::may_carry_token);
+        .filter(crate::registry_url::may_carry_token);
     let cnb = registry.api.as_ref();
     let (read, publish, delete) = std::thread::scope(|scope| {
         let read = scope.spawn(|| match cnb {
