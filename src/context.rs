@@ -239,7 +239,7 @@ impl Context {
 
     /// Whether cnbcargo is the registry's own credential provider.
     pub fn via_provider(&self, registry: &RegistryDef) -> Result<bool> {
-        Ok(crate::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo())
+        Ok(crate::settings::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo())
     }
 
     /// CNB's API for the target's registry.

@@ -289,6 +289,14 @@ impl IndexUrl {
         self.url.path().ends_with("/-/packages/")
     }
 
+    /// Where CNB users create tokens, for an index on `cargo.<domain>`:
+    /// `https://<domain>/profile/token`.
+    pub fn token_page(&self) -> Option<String> {
+        let host = self.url.host_str()?;
+        let domain = host.strip_prefix("cargo.").filter(|d| !d.is_empty())?;
+        Some(format!("https://{domain}/profile/token"))
+    }
+
     /// The registry path between the host and `/-/packages`, which CNB's
     /// OpenAPI calls the slug.
     pub fn cnb_slug(&self) -> Option<&str> {
@@ -610,5 +618,16 @@ mod tests {
             let url = IndexUrl::parse_target(&path).unwrap();
             proptest::prop_assert_eq!(url.cnb_slug(), Some(path.as_str()));
         }
+    }
+
+    #[test]
+    fn token_page_follows_the_index_host() {
+        let cnb = IndexUrl::parse_target("acme/crates").unwrap();
+        assert_eq!(
+            cnb.token_page().as_deref(),
+            Some("https://cnb.cool/profile/token")
+        );
+        let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
+        assert_eq!(other.token_page(), None);
     }
 }

@@ -4,6 +4,7 @@
 //! the environment through `env`; `Context` calls them once per run.
 
 pub mod network;
+pub mod provider;
 
 use std::path::{Path, PathBuf};
 
@@ -116,15 +117,37 @@ pub fn registry(
 /// The index a registry's token may be used with: a sparse `http(s)`
 /// index, and plain http only on this machine.
 pub fn index_for_token(registry: &RegistryDef) -> Result<IndexUrl> {
-    let index = IndexUrl::from_config(&registry.index).map_err(|e| {
+    let index = registry_index(registry, "be used")?;
+    index.check_token_allowed()?;
+    Ok(index)
+}
+
+/// The registry's index, to talk to; else an error saying the registry
+/// `cannot <purpose>` (`be used`, `be audited`, `be a source`) and why.
+pub fn registry_index(registry: &RegistryDef, purpose: &str) -> Result<IndexUrl> {
+    IndexUrl::from_config(&registry.index).map_err(|e| {
         UserError::new(format!(
-            "registry `{}` ({}) cannot be used",
+            "registry `{}` ({}) cannot {purpose}",
             registry.name, registry.origin
         ))
         .caused_by(e)
-    })?;
-    index.check_token_allowed()?;
-    Ok(index)
+        .into()
+    })
+}
+
+/// The source registry's token for `migrate`: `--from-token-stdin`, else
+/// `CNBCARGO_FROM_TOKEN`, else, for a source that is a registry in cargo's
+/// config (`cargos`: it and `$CARGO_HOME`), the token cargo would send it.
+pub fn source_token(
+    from_stdin: bool,
+    cargos: Option<(&RegistryDef, &Path)>,
+    shell: &Shell,
+) -> Result<Option<Secret>> {
+    let fallback = match cargos {
+        Some((registry, cargo_home)) => cargo_token(registry, cargo_home, shell)?.map(|(t, _)| t),
+        None => None,
+    };
+    Ok(credentials::read_source_token(from_stdin)?.or(fallback))
 }
 
 /// Refuses a registry whose index (sparse or not) is plain `http://` to a

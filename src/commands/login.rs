@@ -29,13 +29,13 @@ pub fn login(args: &LoginArgs, ctx: &Context) -> Result<()> {
     let allowed = withheld.is_none();
     let (token, source) =
         credentials::read_login_token(args.token_stdin, &registry.name, allowed, || {
-            let page = index.as_ref().and_then(token_check::token_page);
+            let page = index.as_ref().and_then(IndexUrl::token_page);
             let place = page.map_or("in your CNB account's settings".to_string(), |p| {
                 format!("at {p}")
             });
             shell.note(format!(
                 "create a token {place}, with {}",
-                token_check::SCOPES
+                credentials::SCOPES
             ));
         })?;
     shell.verbose(format!("read the token from {source}"));
@@ -248,7 +248,7 @@ fn tell(report: &Report, name: &str, shell: &Shell) {
         match right {
             Right::Denied if warn => {
                 shell.warn(denied);
-                shell.hint(format!("create a token with {}", token_check::SCOPES));
+                shell.hint(format!("create a token with {}", credentials::SCOPES));
             }
             Right::Denied => shell.note(denied),
             Right::Unknown(why) => shell.note(format!(

@@ -285,13 +285,7 @@ fn registries(ctx: &Context, requested: Option<&str>) -> Result<Vec<(RegistryDef
     chosen
         .into_iter()
         .map(|registry| {
-            let index = IndexUrl::from_config(&registry.index).map_err(|e| {
-                UserError::new(format!(
-                    "registry `{}` ({}) cannot be audited",
-                    registry.name, registry.origin
-                ))
-                .caused_by(e)
-            })?;
+            let index = crate::settings::registry_index(&registry, "be audited")?;
             Ok((registry, index))
         })
         .collect()

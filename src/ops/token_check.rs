@@ -91,7 +91,7 @@ pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result
             "{what} refused the token ({status}); nothing was stored"
         ))
         .hint("the token may be mistyped, expired or revoked: copy it again, or create a new one");
-        if let Some(page) = registry.index.and_then(token_page) {
+        if let Some(page) = registry.index.and_then(IndexUrl::token_page) {
             err = err.hint(format!("tokens are created at {page}"));
         }
         if !what.starts_with("the index") {
@@ -222,17 +222,6 @@ fn right_from(status: Option<u16>, err: &client::Error) -> Result<Right, u16> {
     }
 }
 
-/// Where CNB users create tokens, for an index on `cargo.<domain>`:
-/// `https://<domain>/profile/token`.
-pub fn token_page(index: &IndexUrl) -> Option<String> {
-    let host = index.http_url().host_str()?;
-    let domain = host.strip_prefix("cargo.").filter(|d| !d.is_empty())?;
-    Some(format!("https://{domain}/profile/token"))
-}
-
-/// The scopes each command needs, for prompts and hints.
-pub const SCOPES: &str = "`registry-package:rw` to publish and yank (it includes reading), `registry-package-delete:rw` to delete";
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,16 +239,5 @@ mod tests {
     fn the_probe_version_is_no_version() {
         assert!(semver::Version::parse(PROBE_VERSION).is_err());
         assert!(crate::spec::validate_crate_name(PROBE_CRATE).is_ok());
-    }
-
-    #[test]
-    fn token_page_follows_the_index_host() {
-        let cnb = IndexUrl::parse_target("acme/crates").unwrap();
-        assert_eq!(
-            token_page(&cnb).as_deref(),
-            Some("https://cnb.cool/profile/token")
-        );
-        let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
-        assert_eq!(token_page(&other), None);
     }
 }
