@@ -63,7 +63,7 @@ impl IndexUrl {
             return IndexUrl::parse_url(without_sparse);
         }
         if target.starts_with("sparse+") {
-            return Err(UserError::new(format!("`{target}` is not a URL")).hint(
+            return Err(not_a_url(TARGET, target, "no `://`").hint(
                 "a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`",
             ));
         }
@@ -100,9 +100,8 @@ impl IndexUrl {
     fn parse_url(text: &str) -> Result<IndexUrl, UserError> {
         // Messages never echo a password written into the URL.
         let shown = clean_line(&redact_text(text));
-        let mut url = Url::parse(text).map_err(|e| {
-            UserError::new(format!("`{shown}` is not a valid URL: {e}"))
-                .hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
+        let mut url = parse_url(text, TARGET).map_err(|e| {
+            e.hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
         })?;
         match url.scheme() {
             "https" => {}
@@ -217,8 +216,7 @@ impl IndexUrl {
             ))
             .hint("CNB registries are sparse: write `index = \"sparse+https://...\"`, or run `cnbcargo init` with the registry's URL"));
         };
-        let url = Url::parse(rest)
-            .map_err(|e| UserError::new(format!("`{shown}` is not a valid URL ({e})")))?;
+        let url = Url::parse(rest).map_err(|e| not_a_url("the index", value, e))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(UserError::new(format!(
                 "`{shown}` is not an `http(s)` index"
@@ -365,18 +363,30 @@ pub fn redact_text(text: &str) -> String {
     }
 }
 
+/// What `IndexUrl::parse_target` calls its input in messages.
+const TARGET: &str = "the registry target";
+
+/// Parses a URL the user gave (a flag, a variable, a config value, a
+/// server's link): the one place a URL that does not parse is told, in
+/// one wording. `what` names it (`the index`, `the API endpoint from
+/// `CNB_API_ENDPOINT``).
+pub fn parse_url(text: &str, what: &str) -> Result<Url, UserError> {
+    Url::parse(text).map_err(|e| not_a_url(what, text, e))
+}
+
+/// `{what} is not a URL: `{shown}` ({reason})`, with a password written
+/// into the text never shown, nor a control character.
+fn not_a_url(what: &str, text: &str, reason: impl fmt::Display) -> UserError {
+    let shown = clean_line(&redact_text(text));
+    UserError::new(format!("{what} is not a URL: `{shown}` ({reason})"))
+}
+
 /// Checks a base URL that cnbcargo will send a token to: `http(s)`, a
 /// host, no user info, no query, no fragment, and plain http only to a
 /// loopback host. `what` names it in messages (`the API endpoint from
 /// `CNB_API_ENDPOINT``).
 pub fn check_endpoint(text: &str, what: &str) -> Result<Url, UserError> {
-    let shown = redact_text(text);
-    let url = Url::parse(text).map_err(|e| {
-        UserError::new(format!(
-            "{what} is not a URL: `{}` ({e})",
-            clean_line(&shown)
-        ))
-    })?;
+    let url = parse_url(text, what)?;
     let shown = redact(&url);
     if !matches!(url.scheme(), "http" | "https") {
         return Err(UserError::new(format!(
@@ -520,9 +530,15 @@ mod tests {
         assert!(err("acme/cr ates").contains("not a valid group"));
         assert!(err("cargo.cnb.cool/acme/crates").contains("without its scheme"));
         assert!(err("https://user:pw@example.com/x/").contains("credentials"));
-        assert!(err("https://").contains("not a valid URL"));
+        assert_eq!(
+            err("https://"),
+            "the registry target is not a URL: `https://` (empty host)"
+        );
         assert!(err("").contains("empty"));
-        assert!(err("sparse+acme/x").contains("not a URL"));
+        assert_eq!(
+            err("sparse+acme/x"),
+            "the registry target is not a URL: `sparse+acme/x` (no `://`)"
+        );
     }
 
     #[test]

@@ -570,7 +570,7 @@ const MAX_DOWNLOAD_REDIRECTS: u32 = 5;
 /// token: an anonymous internal registry is common.
 fn download_url_check(text: &str, with_token: bool) -> Result<Url, String> {
     let shown = crate::shell::clean_line(&registry_url::redact_text(text));
-    let url = Url::parse(text).map_err(|e| format!("`{shown}` is not a download URL: {e}"))?;
+    let url = registry_url::parse_url(text, "the download link").map_err(|e| e.to_string())?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{shown}` is not an `http(s)` download URL"));
     }
