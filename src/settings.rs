@@ -27,17 +27,6 @@ pub fn registry(
     shell: &Shell,
 ) -> Result<RegistryDef> {
     let registries = stack.registries();
-    let listing = || {
-        if registries.is_empty() {
-            "no registries are configured".to_string()
-        } else {
-            let names: Vec<String> = registries
-                .iter()
-                .map(|r| format!("`{}` ({}, {})", r.name, r.index_shown(), r.origin))
-                .collect();
-            format!("configured: {}", names.join("; "))
-        }
-    };
     if let Some(name) = requested {
         return registries
             .iter()
@@ -46,7 +35,7 @@ pub fn registry(
             .ok_or_else(|| {
                 UserError::new(format!(
                     "registry `{name}` is not in cargo's config ({})",
-                    listing()
+                    listing(&registries)
                 ))
                 .hint("run `cnbcargo init <group/registry> --name NAME` to add it")
                 .into()
@@ -62,12 +51,31 @@ pub fn registry(
             }
             None => Err(UserError::new(format!(
                 "`registry.default` ({origin}) names `{name}`, which has no `[registries.{name}]` index ({})",
-                listing()
+                listing(&registries)
             ))
             .hint("run `cnbcargo init` to configure the registry, or pass `--registry NAME`")
             .into()),
         };
     }
+    only_cnb_registry(&registries, shell)
+}
+
+/// The configured registries, for messages.
+fn listing(registries: &[RegistryDef]) -> String {
+    if registries.is_empty() {
+        "no registries are configured".to_string()
+    } else {
+        let names: Vec<String> = registries
+            .iter()
+            .map(|r| format!("`{}` ({}, {})", r.name, r.index_shown(), r.origin))
+            .collect();
+        format!("configured: {}", names.join("; "))
+    }
+}
+
+/// With neither `--registry` nor `registry.default`: the one registry
+/// whose index looks like CNB's, else an error saying why there is none.
+fn only_cnb_registry(registries: &[RegistryDef], shell: &Shell) -> Result<RegistryDef> {
     let cnb: Vec<&RegistryDef> = registries
         .iter()
         .filter(|r| r.index_url().is_some_and(|u| u.looks_like_cnb()))
@@ -80,38 +88,42 @@ pub fn registry(
             ));
             Ok((*only).clone())
         }
-        [] => {
-            // A CNB registry written without `sparse+` is not one to cargo:
-            // that, not a missing registry, is the problem to name.
-            let unprefixed = registries.iter().find_map(|r| {
-                IndexUrl::missing_sparse_prefix(&r.index)
-                    .filter(IndexUrl::looks_like_cnb)
-                    .map(|fixed| (r, fixed))
-            });
-            if let Some((r, fixed)) = unprefixed {
-                return Err(UserError::new(format!(
-                    "registry `{}` ({}) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
-                    r.name,
-                    r.origin,
-                    r.index_shown()
-                ))
-                .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::registry_url::redact(fixed.http_url()), r.name))
-                .into());
-            }
-            Err(UserError::new(format!(
-                "no CNB registry is configured here ({})",
-                listing()
-            ))
-            .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
-            .into())
-        }
+        [] => Err(no_cnb_registry(registries)),
         _ => Err(UserError::new(format!(
             "several CNB registries are configured and none is `registry.default` ({})",
-            listing()
+            listing(registries)
         ))
         .hint("pass `--registry NAME`")
         .into()),
     }
+}
+
+/// Why no registry looks like CNB's: one written without `sparse+` (cargo
+/// takes it for a git index), else none at all.
+fn no_cnb_registry(registries: &[RegistryDef]) -> anyhow::Error {
+    // A CNB registry written without `sparse+` is not one to cargo:
+    // that, not a missing registry, is the problem to name.
+    let unprefixed = registries.iter().find_map(|r| {
+        IndexUrl::missing_sparse_prefix(&r.index)
+            .filter(IndexUrl::looks_like_cnb)
+            .map(|fixed| (r, fixed))
+    });
+    if let Some((r, fixed)) = unprefixed {
+        return UserError::new(format!(
+            "registry `{}` ({}) looks like a CNB registry, but its index `{}` lacks the `sparse+` prefix: cargo takes it for a git index",
+            r.name,
+            r.origin,
+            r.index_shown()
+        ))
+        .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::registry_url::redact(fixed.http_url()), r.name))
+        .into();
+    }
+    UserError::new(format!(
+        "no CNB registry is configured here ({})",
+        listing(registries)
+    ))
+    .hint("run `cnbcargo init <group/registry>` first, or pass `--registry NAME`")
+    .into()
 }
 
 /// The index a registry's token may be used with: a sparse `http(s)`

@@ -3,6 +3,7 @@
 //! turns arguments into those options and prints the result.
 
 pub mod audit;
+pub mod login;
 pub mod migrate;
 pub mod placeholder;
 pub mod token_check;
