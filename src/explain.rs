@@ -108,3 +108,56 @@ impl VersionNames for CnbApi<'_> {
         Ok(tags.into_iter().map(|t| t.name).collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> Error {
+        Error::Status {
+            method: reqwest::Method::PUT,
+            url: "https://x.example/api/v1/crates/new".into(),
+            status: code,
+            detail: None,
+        }
+    }
+
+    fn hint(err: Error, op: Op) -> String {
+        UserError::first_hint(&explain(err, "cannot do it", op)).unwrap()
+    }
+
+    #[test]
+    fn a_refusal_is_explained_for_what_was_asked() {
+        // Only deleting needs a scope of its own; every other op names
+        // the read and publish scopes.
+        let delete = hint(status(403), Op::Delete);
+        assert!(delete.contains("registry-package-delete:rw"), "{delete}");
+        for op in [Op::Read, Op::Check, Op::Upload, Op::Yank] {
+            let other = hint(status(403), op);
+            assert!(other.starts_with("reading needs `registry-package:r`"), "{other}");
+        }
+        let err = explain(status(401), "cannot do it", Op::Upload).to_string();
+        assert_eq!(err, "cannot do it: the server refused the token (401)");
+    }
+
+    #[test]
+    fn transport_kinds_keep_their_wording_and_hints() {
+        let transport = |kind| Error::Transport {
+            url: "https://x.example/".into(),
+            kind,
+            source: None,
+        };
+        assert_eq!(
+            transport(TransportKind::Timeout).to_string(),
+            "could not reach `https://x.example/` (timed out)"
+        );
+        assert_eq!(
+            transport(TransportKind::Dns).to_string(),
+            "could not reach `https://x.example/` (the host name does not resolve (DNS))"
+        );
+        assert!(hint(transport(TransportKind::Timeout), Op::Read).contains("http.timeout"));
+        assert!(hint(transport(TransportKind::UntrustedIssuer), Op::Read).contains("http.cainfo"));
+        assert!(hint(transport(TransportKind::Offline), Op::Read).contains("net.offline"));
+        assert!(hint(transport(TransportKind::Other), Op::Read).contains("proxy variables"));
+    }
+}

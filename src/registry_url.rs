@@ -539,6 +539,13 @@ mod tests {
             err("sparse+acme/x"),
             "the registry target is not a URL: `sparse+acme/x` (no `://`)"
         );
+        // Every URL that does not parse is told alike, without a password.
+        assert_eq!(
+            IndexUrl::from_config("sparse+https://u:hunter2@[bad/")
+                .unwrap_err()
+                .to_string(),
+            "the index is not a URL: `sparse+https://***@[bad/` (invalid IPv6 address)"
+        );
     }
 
     #[test]
