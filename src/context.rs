@@ -276,11 +276,7 @@ impl Context {
         let config = match self.index(target)?.config(true, None) {
             Ok(ConfigAnswer::Config(config)) => config,
             Ok(ConfigAnswer::Unauthorized { .. }) => {
-                return Err(
-                    UserError::new(format!("{action}: the token was refused (401)"))
-                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
-                        .into(),
-                );
+                return Err(crate::explain::index_refused_token(action));
             }
             Err(e) => {
                 return Err(crate::explain::explain(e, action, crate::explain::Op::Read));

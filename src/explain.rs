@@ -93,6 +93,17 @@ pub fn explain(err: Error, action: impl Into<String>, op: Op) -> anyhow::Error {
     hinted.caused_by(err).into()
 }
 
+/// An index that answered `config.json` with 401 to the run's token
+/// (`sparse::ConfigAnswer::Unauthorized`, not a client error).
+pub fn index_refused_token(action: &str) -> anyhow::Error {
+    UserError::new(format!("{action}: the token was refused (401)"))
+        .hint(format!(
+            "run `cnbcargo login` again, or set `{}`",
+            env::CNB_TOKEN
+        ))
+        .into()
+}
+
 /// Reads of CNB's API with their errors explained, for callers that only
 /// pass them on.
 pub trait VersionNames {
@@ -134,7 +145,10 @@ mod tests {
         assert!(delete.contains("registry-package-delete:rw"), "{delete}");
         for op in [Op::Read, Op::Check, Op::Upload, Op::Yank] {
             let other = hint(status(403), op);
-            assert!(other.starts_with("reading needs `registry-package:r`"), "{other}");
+            assert!(
+                other.starts_with("reading needs `registry-package:r`"),
+                "{other}"
+            );
         }
         let err = explain(status(401), "cannot do it", Op::Upload).to_string();
         assert_eq!(err, "cannot do it: the server refused the token (401)");
