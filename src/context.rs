@@ -239,7 +239,7 @@ impl Context {
 
     /// Whether cnbcargo is the registry's own credential provider.
     pub fn via_provider(&self, registry: &RegistryDef) -> Result<bool> {
-        Ok(crate::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo())
+        Ok(crate::settings::provider::Mode::of(self.config()?, &registry.name).is_cnbcargo())
     }
 
     /// CNB's API for the target's registry.
@@ -263,7 +263,7 @@ impl Context {
         })?;
         self.shell.verbose(format!(
             "CNB API at `{}` ({source}), registry `{slug}`",
-            crate::client::redact(&base)
+            crate::registry_url::redact(&base)
         ));
         Ok(CnbApi::new(self.http()?, base, slug, token.clone()))
     }
@@ -276,20 +276,16 @@ impl Context {
         let config = match self.index(target)?.config(true, None) {
             Ok(ConfigAnswer::Config(config)) => config,
             Ok(ConfigAnswer::Unauthorized { .. }) => {
-                return Err(
-                    UserError::new(format!("{action}: the token was refused (401)"))
-                        .hint("run `cnbcargo login` again, or set `CNB_TOKEN`")
-                        .into(),
-                );
+                return Err(crate::explain::index_refused_token(action));
             }
             Err(e) => {
-                return Err(crate::client::explain(e, action, crate::client::Op::Read));
+                return Err(crate::explain::explain(e, action, crate::explain::Op::Read));
             }
         };
         let text = config.api.ok_or_else(|| {
             UserError::new("the registry's `config.json` names no `api`: it takes no uploads")
         })?;
-        let api = crate::client::check_endpoint(&text, "the registry's `api` URL")?;
+        let api = crate::registry_url::check_endpoint(&text, "the registry's `api` URL")?;
         Ok(crate::client::webapi::WebApi::new(
             self.http()?,
             api,

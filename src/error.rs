@@ -120,11 +120,3 @@ impl std::error::Error for UserError {
         })
     }
 }
-
-/// Shorthand for `Err(UserError::new(..).hint(..).into())`.
-#[macro_export]
-macro_rules! bail_user {
-    ($msg:expr $(, hint = $hint:expr)* $(,)?) => {
-        return Err($crate::error::UserError::new($msg)$(.hint($hint))*.into())
-    };
-}

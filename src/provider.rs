@@ -13,16 +13,15 @@ use cargo_credential::{
     Error, LoginOptions, RegistryInfo,
 };
 
-use crate::cargo_config::{ConfigStack, Origin};
+use crate::cargo_config::Origin;
 use crate::credentials::{self, Secret, keyring_store};
 use crate::env;
 use crate::error::UserError;
 use crate::registry_url::IndexUrl;
 use crate::settings::{self, TokenSource};
+use crate::shell::{ColorChoice, Shell, Verbosity};
 
-/// The value `init --credential-provider cnbcargo` writes: cargo finds
-/// the program on `PATH`, where `cargo install` puts it.
-pub const NAME: &str = "cnbcargo";
+pub use crate::settings::provider::Mode;
 
 /// The argument cargo adds when it runs a provider.
 const PLUGIN_FLAG: &str = "--cargo-plugin";
@@ -100,39 +99,6 @@ fn answer(line: &[u8]) -> Result<CredentialResponse, Error> {
         Err(_) => {
             Err("`cnbcargo` could not read cargo's request (not the credential protocol)".into())
         }
-    }
-}
-
-/// How a registry's token reaches cargo.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    /// `credential-provider = "cnbcargo"` for this registry.
-    Cnbcargo { program: String, origin: Origin },
-    /// Another provider of the registry's own.
-    Other { provider: String, origin: Origin },
-    /// No provider of its own: `registry.global-credential-providers`.
-    Global,
-}
-
-impl Mode {
-    pub fn of(stack: &ConfigStack, registry: &str) -> Mode {
-        match stack.registry_provider(registry) {
-            Some((words, origin)) => match words.first() {
-                Some(program) if is_cnbcargo(program) => Mode::Cnbcargo {
-                    program: program.clone(),
-                    origin,
-                },
-                _ => Mode::Other {
-                    provider: words.join(" "),
-                    origin,
-                },
-            },
-            None => Mode::Global,
-        }
-    }
-
-    pub fn is_cnbcargo(&self) -> bool {
-        matches!(self, Mode::Cnbcargo { .. })
     }
 }
 
@@ -248,18 +214,11 @@ pub fn ask(program: &Path, index: &str, name: &str) -> Answer {
     }
 }
 
-/// `cnbcargo`, or a path to it (`/usr/local/bin/cnbcargo`, `cnbcargo.exe`).
-fn is_cnbcargo(program: &str) -> bool {
-    Path::new(program)
-        .file_stem()
-        .is_some_and(|stem| stem == NAME)
-}
-
 /// The token the provider gives cargo for `index_url`: `CNB_TOKEN`, else
 /// the keyring entry. `settings::provider_token` decides.
-fn token(index_url: &str) -> Result<Option<(Secret, TokenSource)>, Error> {
+fn token(index_url: &str, shell: &Shell) -> Result<Option<(Secret, TokenSource)>, Error> {
     settings::provider_token(index_url, |why| {
-        eprintln!("warning: the OS keyring could not be read: {why}");
+        shell.warn(format!("the OS keyring could not be read: {why}"));
     })
     .map_err(|e| Error::from(format!("{e:#}")))
 }
@@ -273,9 +232,12 @@ impl Credential for Provider {
         action: &Action<'_>,
         _args: &[&str],
     ) -> Result<CredentialResponse, Error> {
+        // cargo shows the provider's stderr as it is: plain lines, no
+        // colour, whatever the terminal.
+        let shell = Shell::new(Verbosity::Normal, Some(ColorChoice::Never));
         match action {
-            Action::Get(_) => get(registry),
-            Action::Login(options) => login(registry, options),
+            Action::Get(_) => get(registry, &shell),
+            Action::Login(options) => login(registry, options, &shell),
             Action::Logout => logout(registry),
             _ => Err(Error::OperationNotSupported),
         }
@@ -285,7 +247,7 @@ impl Credential for Provider {
 /// The registry's name for messages, else its index.
 fn shown(registry: &RegistryInfo<'_>) -> String {
     let name = registry.name.map_or_else(
-        || crate::client::redact_text(registry.index_url),
+        || crate::registry_url::redact_text(registry.index_url),
         str::to_string,
     );
     crate::shell::clean_line(&name)
@@ -314,9 +276,9 @@ fn served(registry: &RegistryInfo<'_>) -> Result<IndexUrl, Error> {
     Ok(index)
 }
 
-fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
+fn get(registry: &RegistryInfo<'_>, shell: &Shell) -> Result<CredentialResponse, Error> {
     served(registry)?;
-    match token(registry.index_url)? {
+    match token(registry.index_url, shell)? {
         Some((token, _)) => Ok(CredentialResponse::Get {
             token: token.expose().to_string().into(),
             cache: CacheControl::Session,
@@ -325,23 +287,23 @@ fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
         None if env::var_non_empty(env::CNBCARGO_PROVIDER_QUIET).is_some() => Err(Error::NotFound),
         None => {
             if let Some((note, hint)) = settings::cnb_token_withheld(registry.index_url) {
-                eprintln!("note: {note}");
-                eprintln!("hint: {hint}");
+                shell.note(note);
+                shell.hint(hint);
                 return Err(Error::NotFound);
             }
             // cargo's own message for "not found" names `cargo login` and
             // `CARGO_REGISTRIES_*_TOKEN`, which this provider does not
             // read: the way that works is said first.
-            eprintln!(
-                "note: no token for `{}`: `{}` is not set and the OS keyring holds none",
+            shell.note(format!(
+                "no token for `{}`: `{}` is not set and the OS keyring holds none",
                 shown(registry),
                 env::CNB_TOKEN
-            );
-            eprintln!(
-                "hint: run `cnbcargo login{}`, or set `{}` (CI)",
+            ));
+            shell.hint(format!(
+                "run `cnbcargo login{}`, or set `{}` (CI)",
                 registry_flag(registry),
                 env::CNB_TOKEN
-            );
+            ));
             Err(Error::NotFound)
         }
     }
@@ -350,6 +312,7 @@ fn get(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
 fn login(
     registry: &RegistryInfo<'_>,
     options: &LoginOptions<'_>,
+    shell: &Shell,
 ) -> Result<CredentialResponse, Error> {
     let index = served(registry)?;
     if !keyring_store::enabled(false) {
@@ -366,19 +329,18 @@ fn login(
         // where CNB tokens are made (cargo's `login_url` is the registry's
         // own, not a page of CNB's).
         None => {
-            let place = crate::ops::token_check::token_page(&index)
+            let place = index
+                .token_page()
                 .map_or("in your CNB account's settings".to_string(), |p| {
                     format!("at {p}")
                 });
-            eprintln!(
-                "note: create a token {place}, with {}",
-                crate::ops::token_check::SCOPES
-            );
+            shell.note(format!(
+                "create a token {place}, with {}",
+                credentials::SCOPES
+            ));
             let prompt = format!("token for `{}` (input hidden): ", shown(registry));
-            zeroize::Zeroizing::new(
-                rpassword::prompt_password(prompt)
-                    .map_err(|e| Error::from(format!("failed to read the token: {e}")))?,
-            )
+            credentials::prompt_hidden(&prompt)
+                .map_err(|e| Error::from(format!("failed to read the token: {e}")))?
         }
     };
     let token = credentials::validate_token(raw, &"`cargo login`")
@@ -404,15 +366,6 @@ fn logout(registry: &RegistryInfo<'_>) -> Result<CredentialResponse, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn recognises_itself_by_program_name() {
-        assert!(is_cnbcargo("cnbcargo"));
-        assert!(is_cnbcargo("/usr/local/bin/cnbcargo"));
-        assert!(is_cnbcargo("cnbcargo.exe"));
-        assert!(!is_cnbcargo("cargo:token"));
-        assert!(!is_cnbcargo("cargo-credential-cnbcargo"));
-    }
 
     #[test]
     fn runs_as_a_plugin_only_with_cargos_flag() {

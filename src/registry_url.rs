@@ -2,11 +2,11 @@
 //! normalised, and how an index written in a config file is compared.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use anyhow::Result;
-use url::Url;
+use url::{Host, Url};
 
-use crate::client::{is_loopback, redact, redact_text};
 use crate::error::UserError;
 use crate::shell::clean_line;
 
@@ -63,7 +63,7 @@ impl IndexUrl {
             return IndexUrl::parse_url(without_sparse);
         }
         if target.starts_with("sparse+") {
-            return Err(UserError::new(format!("`{target}` is not a URL")).hint(
+            return Err(not_a_url(TARGET, target, "no `://`").hint(
                 "a sparse index looks like `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`",
             ));
         }
@@ -100,9 +100,8 @@ impl IndexUrl {
     fn parse_url(text: &str) -> Result<IndexUrl, UserError> {
         // Messages never echo a password written into the URL.
         let shown = clean_line(&redact_text(text));
-        let mut url = Url::parse(text).map_err(|e| {
-            UserError::new(format!("`{shown}` is not a valid URL: {e}"))
-                .hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
+        let mut url = parse_url(text, TARGET).map_err(|e| {
+            e.hint("a CNB index URL looks like `https://cargo.cnb.cool/acme/crates/-/packages/`")
         })?;
         match url.scheme() {
             "https" => {}
@@ -217,8 +216,7 @@ impl IndexUrl {
             ))
             .hint("CNB registries are sparse: write `index = \"sparse+https://...\"`, or run `cnbcargo init` with the registry's URL"));
         };
-        let url = Url::parse(rest)
-            .map_err(|e| UserError::new(format!("`{shown}` is not a valid URL ({e})")))?;
+        let url = Url::parse(rest).map_err(|e| not_a_url("the index", value, e))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(UserError::new(format!(
                 "`{shown}` is not an `http(s)` index"
@@ -258,7 +256,7 @@ impl IndexUrl {
     /// Refuses to let a token go to this index over plain http to another
     /// machine, whether cnbcargo sends it or hands it to cargo.
     pub fn check_token_allowed(&self) -> Result<(), UserError> {
-        if crate::client::may_carry_token(&self.url) {
+        if may_carry_token(&self.url) {
             return Ok(());
         }
         Err(UserError::new(format!(
@@ -289,6 +287,14 @@ impl IndexUrl {
         self.url.path().ends_with("/-/packages/")
     }
 
+    /// Where CNB users create tokens, for an index on `cargo.<domain>`:
+    /// `https://<domain>/profile/token`.
+    pub fn token_page(&self) -> Option<String> {
+        let host = self.url.host_str()?;
+        let domain = host.strip_prefix("cargo.").filter(|d| !d.is_empty())?;
+        Some(format!("https://{domain}/profile/token"))
+    }
+
     /// The registry path between the host and `/-/packages`, which CNB's
     /// OpenAPI calls the slug.
     pub fn cnb_slug(&self) -> Option<&str> {
@@ -305,9 +311,164 @@ impl fmt::Display for IndexUrl {
     }
 }
 
+/// Whether a host is this machine: plain `http://` is only for such.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `https://`, or `http://` to this machine: where a token may go.
+pub fn may_carry_token(url: &Url) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => is_loopback(url),
+        _ => false,
+    }
+}
+
+/// A URL for messages: user info is replaced by `***`, so a password
+/// written into a URL is never echoed.
+pub fn redact(url: &Url) -> String {
+    if url.username().is_empty() && url.password().is_none() {
+        return url.to_string();
+    }
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    let _ = shown.set_username("***");
+    shown.to_string()
+}
+
+/// `redact` for text that may not even parse as a URL (a config value).
+pub fn redact_text(text: &str) -> String {
+    // `scheme://authority/...`, and also `scheme:user:pw@host`, which URL
+    // parsers accept too.
+    let prefix_len = match text.find("://") {
+        Some(i) => i + 3,
+        None => match text.find(':') {
+            Some(i) => i + 1,
+            None => return text.to_string(),
+        },
+    };
+    let (prefix, rest) = text.split_at(prefix_len);
+    let slashes = rest.len() - rest.trim_start_matches('/').len();
+    let (slashes, rest) = rest.split_at(slashes);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{prefix}{slashes}***@{}", &rest[at + 1..]),
+        None => text.to_string(),
+    }
+}
+
+/// What `IndexUrl::parse_target` calls its input in messages.
+const TARGET: &str = "the registry target";
+
+/// Parses a URL the user gave (a flag, a variable, a config value, a
+/// server's link): the one place a URL that does not parse is told, in
+/// one wording. `what` names it (`the index`, `the API endpoint from
+/// `CNB_API_ENDPOINT``).
+pub fn parse_url(text: &str, what: &str) -> Result<Url, UserError> {
+    Url::parse(text).map_err(|e| not_a_url(what, text, e))
+}
+
+/// `{what} is not a URL: `{shown}` ({reason})`, with a password written
+/// into the text never shown, nor a control character.
+fn not_a_url(what: &str, text: &str, reason: impl fmt::Display) -> UserError {
+    let shown = clean_line(&redact_text(text));
+    UserError::new(format!("{what} is not a URL: `{shown}` ({reason})"))
+}
+
+/// Checks a base URL that cnbcargo will send a token to: `http(s)`, a
+/// host, no user info, no query, no fragment, and plain http only to a
+/// loopback host. `what` names it in messages (`the API endpoint from
+/// `CNB_API_ENDPOINT``).
+pub fn check_endpoint(text: &str, what: &str) -> Result<Url, UserError> {
+    let url = parse_url(text, what)?;
+    let shown = redact(&url);
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UserError::new(format!(
+            "{what} must be an `https://` URL, not `{shown}`"
+        )));
+    }
+    if url.host().is_none() {
+        return Err(UserError::new(format!("{what} has no host: `{shown}`")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            UserError::new(format!("{what} carries a user name or password: `{shown}`")).hint(
+                "remove them from the URL: cnbcargo sends the token itself, and never shows a password",
+            ),
+        );
+    }
+    if url.query().is_some() {
+        return Err(UserError::new(format!(
+            "{what} has a query (`?...`), which a base URL cannot have: `{shown}`"
+        ))
+        .hint("drop everything from `?` on"));
+    }
+    if url.fragment().is_some() {
+        return Err(UserError::new(format!(
+            "{what} has a fragment (`#...`), which a base URL cannot have: `{shown}`"
+        ))
+        .hint("drop everything from `#` on"));
+    }
+    if !may_carry_token(&url) {
+        return Err(UserError::new(format!(
+            "refusing {what} `{shown}`: plain `http://` would send the token in clear"
+        ))
+        .hint("use `https://`; plain http is only accepted for loopback hosts (127.0.0.1, ::1, localhost)"));
+    }
+    Ok(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_are_checked() {
+        let ok = |t: &str| check_endpoint(t, "the endpoint").map(|u| u.to_string());
+        let err = |t: &str| check_endpoint(t, "the endpoint").unwrap_err().to_string();
+        assert_eq!(ok("https://api.cnb.cool").unwrap(), "https://api.cnb.cool/");
+        assert_eq!(
+            ok("http://127.0.0.1:9/x/").unwrap(),
+            "http://127.0.0.1:9/x/"
+        );
+        assert_eq!(ok("http://[::1]:9").unwrap(), "http://[::1]:9/");
+        assert!(err("http://api.example.com").contains("in clear"));
+        assert!(err("http://0.0.0.0:80").contains("in clear"));
+        assert!(err("https://a.example/?x=1").contains("query"));
+        assert!(err("https://a.example/#frag").contains("fragment"));
+        assert!(err("ftp://a.example/").contains("https://"));
+        let e = err("https://user:hunter2@a.example/");
+        assert!(
+            e.contains("user name or password") && !e.contains("hunter2"),
+            "{e}"
+        );
+        let e = err("https://user:hunter2@[bad/");
+        assert!(!e.contains("hunter2"), "{e}");
+        let e = err("https:user:hunter2@[bad/");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(
+            redact_text("sparse+https://u:p@h.example/x@y/"),
+            "sparse+https://***@h.example/x@y/"
+        );
+        assert_eq!(
+            redact_text("https://h.example/a@b"),
+            "https://h.example/a@b"
+        );
+        assert_eq!(redact_text("no url"), "no url");
+        assert_eq!(redact_text("https:u:p@h.example/"), "https:***@h.example/");
+        let url = Url::parse("https://u:p@h.example/").unwrap();
+        assert_eq!(redact(&url), "https://***@h.example/");
+    }
 
     #[test]
     fn index_urls_compare_however_spelt() {
@@ -369,9 +530,22 @@ mod tests {
         assert!(err("acme/cr ates").contains("not a valid group"));
         assert!(err("cargo.cnb.cool/acme/crates").contains("without its scheme"));
         assert!(err("https://user:pw@example.com/x/").contains("credentials"));
-        assert!(err("https://").contains("not a valid URL"));
+        assert_eq!(
+            err("https://"),
+            "the registry target is not a URL: `https://` (empty host)"
+        );
         assert!(err("").contains("empty"));
-        assert!(err("sparse+acme/x").contains("not a URL"));
+        assert_eq!(
+            err("sparse+acme/x"),
+            "the registry target is not a URL: `sparse+acme/x` (no `://`)"
+        );
+        // Every URL that does not parse is told alike, without a password.
+        assert_eq!(
+            IndexUrl::from_config("sparse+https://u:hunter2@[bad/")
+                .unwrap_err()
+                .to_string(),
+            "the index is not a URL: `sparse+https://***@[bad/` (invalid IPv6 address)"
+        );
     }
 
     #[test]
@@ -467,5 +641,16 @@ mod tests {
             let url = IndexUrl::parse_target(&path).unwrap();
             proptest::prop_assert_eq!(url.cnb_slug(), Some(path.as_str()));
         }
+    }
+
+    #[test]
+    fn token_page_follows_the_index_host() {
+        let cnb = IndexUrl::parse_target("acme/crates").unwrap();
+        assert_eq!(
+            cnb.token_page().as_deref(),
+            Some("https://cnb.cool/profile/token")
+        );
+        let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
+        assert_eq!(other.token_page(), None);
     }
 }

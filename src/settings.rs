@@ -4,6 +4,7 @@
 //! the environment through `env`; `Context` calls them once per run.
 
 pub mod network;
+pub mod provider;
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,6 @@ use anyhow::Result;
 use url::Url;
 
 use crate::cargo_config::{CargoStore, ConfigStack, RegistryDef};
-use crate::client;
 use crate::credentials::{self, Secret, keyring_store};
 use crate::env;
 use crate::error::UserError;
@@ -57,28 +57,10 @@ pub fn registry(
             .into()),
         };
     }
-    let cnb: Vec<&RegistryDef> = registries
-        .iter()
-        .filter(|r| r.index_url().is_some_and(|u| u.looks_like_cnb()))
-        .collect();
-    match cnb.as_slice() {
-        [only] => {
-            shell.verbose(format!(
-                "using `{}`, the only CNB registry configured",
-                only.name
-            ));
-            Ok((*only).clone())
-        }
-        [] => Err(no_cnb_registry(&registries)),
-        _ => Err(UserError::new(format!(
-            "several CNB registries are configured and none is `registry.default` ({})",
-            listing(&registries)
-        ))
-        .hint("pass `--registry NAME`")
-        .into()),
-    }
+    only_cnb_registry(&registries, shell)
 }
 
+/// The configured registries, for messages.
 fn listing(registries: &[RegistryDef]) -> String {
     if registries.is_empty() {
         "no registries are configured".to_string()
@@ -91,8 +73,34 @@ fn listing(registries: &[RegistryDef]) -> String {
     }
 }
 
+/// With neither `--registry` nor `registry.default`: the one registry
+/// whose index looks like CNB's, else an error saying why there is none.
+fn only_cnb_registry(registries: &[RegistryDef], shell: &Shell) -> Result<RegistryDef> {
+    let cnb: Vec<&RegistryDef> = registries
+        .iter()
+        .filter(|r| r.index_url().is_some_and(|u| u.looks_like_cnb()))
+        .collect();
+    match cnb.as_slice() {
+        [only] => {
+            shell.verbose(format!(
+                "using `{}`, the only CNB registry configured",
+                only.name
+            ));
+            Ok((*only).clone())
+        }
+        [] => Err(no_cnb_registry(registries)),
+        _ => Err(UserError::new(format!(
+            "several CNB registries are configured and none is `registry.default` ({})",
+            listing(registries)
+        ))
+        .hint("pass `--registry NAME`")
+        .into()),
+    }
+}
+
 /// Why none of `registries` (cargo's config) is a CNB registry, and the
-/// way to make one: what every command that needs one says.
+/// way to make one: what every command that needs one says (one written
+/// without `sparse+`, which cargo takes for a git index, else none at all).
 pub fn no_cnb_registry(registries: &[RegistryDef]) -> anyhow::Error {
     // A CNB registry written without `sparse+` is not one to cargo:
     // that, not a missing registry, is the problem to name.
@@ -108,7 +116,7 @@ pub fn no_cnb_registry(registries: &[RegistryDef]) -> anyhow::Error {
             r.origin,
             r.index_shown()
         ))
-        .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::client::redact(fixed.http_url()), r.name))
+        .hint(format!("write `index = \"{fixed}\"`, or run `cnbcargo init {} --name {}`", crate::registry_url::redact(fixed.http_url()), r.name))
         .into();
     }
     UserError::new(format!(
@@ -122,15 +130,37 @@ pub fn no_cnb_registry(registries: &[RegistryDef]) -> anyhow::Error {
 /// The index a registry's token may be used with: a sparse `http(s)`
 /// index, and plain http only on this machine.
 pub fn index_for_token(registry: &RegistryDef) -> Result<IndexUrl> {
-    let index = IndexUrl::from_config(&registry.index).map_err(|e| {
+    let index = registry_index(registry, "be used")?;
+    index.check_token_allowed()?;
+    Ok(index)
+}
+
+/// The registry's index, to talk to; else an error saying the registry
+/// `cannot <purpose>` (`be used`, `be audited`, `be a source`) and why.
+pub fn registry_index(registry: &RegistryDef, purpose: &str) -> Result<IndexUrl> {
+    IndexUrl::from_config(&registry.index).map_err(|e| {
         UserError::new(format!(
-            "registry `{}` ({}) cannot be used",
+            "registry `{}` ({}) cannot {purpose}",
             registry.name, registry.origin
         ))
         .caused_by(e)
-    })?;
-    index.check_token_allowed()?;
-    Ok(index)
+        .into()
+    })
+}
+
+/// The source registry's token for `migrate`: `--from-token-stdin`, else
+/// `CNBCARGO_FROM_TOKEN`, else, for a source that is a registry in cargo's
+/// config (`cargos`: it and `$CARGO_HOME`), the token cargo would send it.
+pub fn source_token(
+    from_stdin: bool,
+    cargos: Option<(&RegistryDef, &Path)>,
+    shell: &Shell,
+) -> Result<Option<Secret>> {
+    let fallback = match cargos {
+        Some((registry, cargo_home)) => cargo_token(registry, cargo_home, shell)?.map(|(t, _)| t),
+        None => None,
+    };
+    Ok(credentials::read_source_token(from_stdin)?.or(fallback))
 }
 
 /// Refuses a registry whose index (sparse or not) is plain `http://` to a
@@ -142,7 +172,7 @@ pub fn check_index_may_carry_token(registry: &RegistryDef) -> Result<()> {
         .or_else(|| text.strip_prefix("registry+"))
         .unwrap_or(text);
     match Url::parse(bare) {
-        Ok(url) if url.scheme() == "http" && !client::is_loopback(&url) => Err(UserError::new(
+        Ok(url) if url.scheme() == "http" && !crate::registry_url::is_loopback(&url) => Err(UserError::new(
             format!(
                 "refusing to give cargo a token for registry `{}`: its index `{}` ({}) is plain `http://` to a host that is not this machine",
                 registry.name,
@@ -486,7 +516,10 @@ fn api_endpoint_from(
             let host = index.http_url().host_str().unwrap_or_default();
             return match host.strip_prefix("cargo.") {
                 Some(domain) if !domain.is_empty() => Ok((
-                    client::check_endpoint(&format!("https://api.{domain}/"), "the API endpoint")?,
+                    crate::registry_url::check_endpoint(
+                        &format!("https://api.{domain}/"),
+                        "the API endpoint",
+                    )?,
                     EndpointSource::Derived,
                 )),
                 _ => Err(UserError::new(format!(
@@ -500,7 +533,7 @@ fn api_endpoint_from(
             };
         }
     };
-    Ok((client::check_endpoint(&text, &what)?, source))
+    Ok((crate::registry_url::check_endpoint(&text, &what)?, source))
 }
 
 impl std::fmt::Display for EndpointSource {

@@ -96,21 +96,7 @@ impl ConfigFile {
     }
 }
 
-/// Where a setting came from, for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Origin {
-    File { path: PathBuf, line: usize },
-    Env(String),
-}
-
-impl std::fmt::Display for Origin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Origin::File { path, line } => write!(f, "{}:{line}", path.display()),
-            Origin::Env(var) => write!(f, "environment variable `{var}`"),
-        }
-    }
-}
+pub use crate::origin::Origin;
 
 #[derive(Debug, Clone)]
 pub struct RegistryDef {
@@ -144,7 +130,7 @@ impl RegistryDef {
 
     /// The `index` value for messages: a password in it is not shown.
     pub fn index_shown(&self) -> String {
-        crate::shell::clean_line(&crate::client::redact_text(&self.index))
+        crate::shell::clean_line(&crate::registry_url::redact_text(&self.index))
     }
 }
 

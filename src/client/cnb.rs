@@ -169,7 +169,7 @@ pub struct CnbApi<'h> {
 }
 
 impl<'h> CnbApi<'h> {
-    /// `base` must have passed `client::check_endpoint`.
+    /// `base` must have passed `registry_url::check_endpoint`.
     pub fn new(http: &'h Http, base: Url, slug: &str, token: Secret) -> CnbApi<'h> {
         CnbApi {
             http,
@@ -241,19 +241,6 @@ impl<'h> CnbApi<'h> {
                     .map_err(|reason| decode_error(&url, reason, Some(&self.token)))
             },
         )
-    }
-
-    /// The version numbers of a crate in the registry, with errors
-    /// explained for the user.
-    pub fn version_names(&self, name: &str) -> anyhow::Result<Vec<String>> {
-        let tags = self.versions(name).map_err(|e| {
-            super::explain(
-                e,
-                format!("cannot list the versions of `{name}`"),
-                super::Op::Read,
-            )
-        })?;
-        Ok(tags.into_iter().map(|t| t.name).collect())
     }
 
     /// The registry's crates, optionally filtered by a keyword.

@@ -12,10 +12,10 @@ use rustls::RootCertStore;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
-use crate::cargo_config::Origin;
+use super::network::Sourced;
 use crate::env;
 use crate::error::UserError;
-use crate::settings::network::Sourced;
+use crate::origin::Origin;
 
 /// A CA file larger than this is not a CA file (the system bundle is
 /// about 200 KiB).

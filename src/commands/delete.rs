@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Result;
 
 use crate::cli::DeleteArgs;
+use crate::client;
 use crate::client::cnb::{CnbApi, Deleted};
-use crate::client::{self, Op, explain};
 use crate::context::Context;
 use crate::error::UserError;
+use crate::explain::{Op, VersionNames, explain};
 use crate::shell::Shell;
 use crate::spec::{CrateSpec, VersionMatch};
 

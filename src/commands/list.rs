@@ -5,9 +5,9 @@ use serde_json::json;
 
 use crate::cli::ListArgs;
 use crate::client::cnb::{CnbApi, PackageSummary};
-use crate::client::{Op, explain};
 use crate::context::{Context, Target};
 use crate::error::UserError;
+use crate::explain::{Op, VersionNames, explain};
 use crate::shell::{Shell, clean_line};
 use crate::spec::validate_crate_name;
 

@@ -1,18 +1,14 @@
 //! `cnbcargo migrate`: which crates, from where, into which registry; the
 //! copying itself is `crate::ops::migrate`.
 
-use std::io::{IsTerminal, Read};
 use std::path::Path;
 use std::sync::Mutex;
 
 use anyhow::Result;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use crate::cli::MigrateArgs;
 use crate::context::Context;
-use crate::credentials::{self, Secret};
-use crate::env;
 use crate::error::UserError;
 use crate::ops::migrate::source::Source;
 use crate::ops::migrate::{self, Action, Destination, Progress, VersionReport, Wanted};
@@ -165,7 +161,7 @@ fn open_source<'c>(
     let looks_like_url = ["sparse+", "http://", "https://"]
         .iter()
         .any(|p| text.starts_with(p));
-    let (index, fallback): (IndexUrl, Option<Secret>) = if looks_like_url {
+    let (index, registry) = if looks_like_url {
         let value = if text.starts_with("sparse+") {
             text.to_string()
         } else {
@@ -182,16 +178,10 @@ fn open_source<'c>(
             .hint("pass `--from sparse+https://.../index/`, `--from NAME` for a configured registry, or `--from DIR` with `.crate` files")
             .into());
         };
-        let index = IndexUrl::from_config(&registry.index).map_err(|e| {
-            UserError::new(format!(
-                "registry `{}` ({}) cannot be a source",
-                registry.name, registry.origin
-            ))
-            .caused_by(e)
-        })?;
-        let cargo_token =
-            settings::cargo_token(&registry, ctx.cargo_home()?, shell)?.map(|(t, _)| t);
-        (index, cargo_token)
+        (
+            settings::registry_index(&registry, "be a source")?,
+            Some(registry),
+        )
     };
     if &index == destination {
         return Err(UserError::usage(format!(
@@ -199,59 +189,12 @@ fn open_source<'c>(
         ))
         .into());
     }
-    let token = match source_token(args.from_token_stdin)? {
-        Some(token) => Some(token),
-        None => fallback,
+    let cargos = match &registry {
+        Some(registry) => Some((registry, ctx.cargo_home()?)),
+        None => None,
     };
+    let token = settings::source_token(args.from_token_stdin, cargos, shell)?;
     Source::index(ctx.http()?, index, token)
-}
-
-/// A source token, checked like a login token; an empty one is told where
-/// the source's token comes from (not `CNB_TOKEN`, the destination's).
-fn source_secret(raw: Zeroizing<String>, from: &dyn std::fmt::Display) -> Result<Secret> {
-    if raw.trim_end_matches(['\n', '\r']).is_empty() {
-        return Err(UserError::new(format!("the source's token from {from} is empty"))
-            .hint(format!(
-                "pipe the source registry's token in (`cnbcargo migrate --from-token-stdin ... < token.txt`) or set `{}`",
-                env::CNBCARGO_FROM_TOKEN
-            ))
-            .into());
-    }
-    Ok(credentials::validate_token(raw, from)?)
-}
-
-/// `--from-token-stdin`, else `CNBCARGO_FROM_TOKEN`; checked like a login token.
-fn source_token(from_stdin: bool) -> Result<Option<Secret>> {
-    if from_stdin {
-        if std::io::stdin().is_terminal() {
-            let raw = rpassword::prompt_password("token for the source registry (input hidden): ")
-                .map_err(|e| UserError::new(format!("failed to read the token: {e}")))?;
-            return Ok(Some(source_secret(Zeroizing::new(raw), &"the prompt")?));
-        }
-        let mut raw = Zeroizing::new(String::new());
-        std::io::stdin().read_to_string(&mut raw).map_err(|e| {
-            UserError::new(format!("failed to read the token from standard input: {e}"))
-        })?;
-        return Ok(Some(source_secret(raw, &"standard input")?));
-    }
-    match env::var_os(env::CNBCARGO_FROM_TOKEN) {
-        None => Ok(None),
-        Some(raw) => {
-            let raw = raw.into_string().map_err(|_| {
-                UserError::new(format!(
-                    "`{}` is not valid Unicode",
-                    env::CNBCARGO_FROM_TOKEN
-                ))
-            })?;
-            if raw.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some(credentials::validate_token(
-                Zeroizing::new(raw),
-                &format!("`{}`", env::CNBCARGO_FROM_TOKEN),
-            )?))
-        }
-    }
 }
 
 /// Every name `Cargo.lock` resolves from the source (every version of each).

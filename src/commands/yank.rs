@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::cli::YankArgs;
 use crate::context::Context;
 use crate::error::UserError;
+use crate::explain::VersionNames;
 use crate::spec::VersionMatch;
 
 pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod doctor;
 pub mod init;
+pub mod login;
 pub mod migrate;
 pub mod pipeline;
 pub mod placeholder;

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::client::cnb::{CnbApi, Deleted};
 use crate::client::sparse::SparseIndex;
 use crate::client::webapi::{WebApi, minimal_crate};
-use crate::client::{Op, explain};
 use crate::error::UserError;
+use crate::explain::{Op, explain};
 use crate::ops::wait;
 use crate::shell::Shell;
 
@@ -71,7 +71,7 @@ pub fn upload(web: &WebApi<'_>, name: &str, shell: &Shell) -> anyhow::Result<()>
             explain(
                 e,
                 format!("uploading the placeholder `{name}@{VERSION}` failed"),
-                Op::Read,
+                Op::Upload,
             )
         }),
     }
@@ -192,7 +192,7 @@ pub fn remove<'w>(
                 wait::retry_not_found(limit, &format!("`{placeholder}`"), shell, || {
                     api.yank(name, VERSION)
                 })
-                .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
+                .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Yank))
             }) {
                 Ok(()) => {
                     shell.status("Yanked", format!("the placeholder `{placeholder}`"));

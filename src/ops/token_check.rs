@@ -19,9 +19,10 @@ use url::Url;
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{ConfigAnswer, SparseIndex};
 use crate::client::webapi::WebApi;
-use crate::client::{self, Http, Op};
+use crate::client::{self, Http};
 use crate::credentials::Secret;
 use crate::error::UserError;
+use crate::explain::{Op, explain};
 use crate::registry_url::IndexUrl;
 
 /// The crate and version the probes name: a valid crate name with a
@@ -85,28 +86,6 @@ pub struct Registry<'a> {
 /// or 403 on the index) is an error, and so is an index that cannot be
 /// reached: the caller stores nothing then.
 pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result<Report> {
-    let rejected = |what: &str, status: u16| -> anyhow::Error {
-        let mut err = UserError::new(format!(
-            "{what} refused the token ({status}); nothing was stored"
-        ))
-        .hint("the token may be mistyped, expired or revoked: copy it again, or create a new one");
-        if let Some(page) = registry.index.and_then(token_page) {
-            err = err.hint(format!("tokens are created at {page}"));
-        }
-        if !what.starts_with("the index") {
-            // The index took it: cargo could still use it.
-            err =
-                err.hint("the index accepted it: `--no-verify-token` stores it without this check");
-        }
-        err.into()
-    };
-    let unreachable = |action: String, e: client::Error| -> anyhow::Error {
-        UserError::new("the token was not checked, and nothing was stored")
-            .hint("pass `--no-verify-token` to store it without this check (cargo still reads the index's `config.json`)")
-            .caused_by(client::explain(e, action, Op::Read))
-            .into()
-    };
-
     let Some(index) = registry.index else {
         return Ok(Report {
             index_checked: false,
@@ -118,77 +97,33 @@ pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result
     };
     let probe_timeout = Some(http.configured_timeout().unwrap_or(PROBE_TIMEOUT));
     let sparse = SparseIndex::new(http, index.clone(), Some(token.clone()));
+    let on_index = format!("the index of `{}`", registry.name);
     let config = match sparse.config(true, probe_timeout) {
         Ok(ConfigAnswer::Config(config)) => config,
-        Ok(ConfigAnswer::Unauthorized { .. }) => {
-            return Err(rejected(&format!("the index of `{}`", registry.name), 401));
-        }
-        Err(e) if e.status() == Some(403) => {
-            return Err(rejected(&format!("the index of `{}`", registry.name), 403));
-        }
+        Ok(ConfigAnswer::Unauthorized { .. }) => return Err(rejected(registry, &on_index, 401)),
+        Err(e) if e.status() == Some(403) => return Err(rejected(registry, &on_index, 403)),
         Err(e) => {
-            return Err(unreachable(
-                format!(
-                    "cannot ask the index of `{}` about the token",
-                    registry.name
-                ),
-                e,
-            ));
+            return Err(UserError::new("the token was not checked, and nothing was stored")
+                .hint("pass `--no-verify-token` to store it without this check (cargo still reads the index's `config.json`)")
+                .caused_by(explain(
+                    e,
+                    format!("cannot ask the index of `{}` about the token", registry.name),
+                    Op::Check,
+                ))
+                .into());
         }
     };
-
-    // The three rights, asked side by side.
+    // The publish probe goes to the Web API `config.json` names.
     let web_api = config
         .api
         .as_deref()
         .and_then(|api| Url::parse(api).ok())
-        .filter(client::may_carry_token);
-    let cnb = registry.api.as_ref();
-    let (read, publish, delete) = std::thread::scope(|scope| {
-        let read = scope.spawn(|| match cnb {
-            None => Ok(Right::NotAsked(
-                "CNB's API is not known for this registry".into(),
-            )),
-            Some(api) => match api.probe(probe_timeout) {
-                Ok(()) => Ok(Right::Granted),
-                // Only a real list says the token may read.
-                Err(e) => match e.status() {
-                    Some(401) => Err(401),
-                    Some(403) => Ok(Right::Denied),
-                    _ => Ok(Right::Unknown(crate::shell::clean_line(&e.to_string()))),
-                },
-            },
-        });
-        let delete = scope.spawn(|| match cnb {
-            None => Ok(Right::NotAsked(
-                "CNB's API is not known for this registry".into(),
-            )),
-            Some(api) => match api.probe_delete(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
-                Ok(status) => right_from_status(status),
-                Err(e) => right_from(e.status(), &e),
-            },
-        });
-        let publish = match &web_api {
-            None => Ok(Right::NotAsked(
-                "the index's `config.json` names no `https://` Web API".into(),
-            )),
-            Some(api) => {
-                let web = WebApi::new(http, api.clone(), token.clone());
-                match web.probe_yank(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
-                    Ok(status) => right_from_status(status),
-                    Err(e) => right_from(e.status(), &e),
-                }
-            }
-        };
-        let join = |h: std::thread::ScopedJoinHandle<'_, Result<Right, u16>>| {
-            h.join()
-                .unwrap_or_else(|_| Ok(Right::Unknown("the check failed".into())))
-        };
-        (join(read), publish, join(delete))
-    });
-    let read = read.map_err(|s| rejected("CNB's API", s))?;
-    let publish = publish.map_err(|s| rejected("the registry's Web API", s))?;
-    let mut delete = delete.map_err(|s| rejected("CNB's API", s))?;
+        .filter(crate::registry_url::may_carry_token)
+        .map(|api| WebApi::new(http, api, token.clone()));
+    let (read, publish, delete) = rights(registry.api.as_ref(), web_api.as_ref(), probe_timeout);
+    let read = read.map_err(|s| rejected(registry, "CNB's API", s))?;
+    let publish = publish.map_err(|s| rejected(registry, "the registry's Web API", s))?;
+    let mut delete = delete.map_err(|s| rejected(registry, "CNB's API", s))?;
     if delete == Right::Granted && read != Right::Granted {
         delete = Right::Unknown(
             "CNB's API gave no package list, so its answer to the delete check says nothing".into(),
@@ -201,6 +136,74 @@ pub fn check(http: &Http, registry: &Registry, token: &Secret) -> anyhow::Result
         publish,
         delete,
     })
+}
+
+/// A probe's answer: the right, or the status of a refused token.
+type Probed = Result<Right, u16>;
+
+/// The three rights, asked side by side: read and delete on CNB's API,
+/// publish on the Web API.
+fn rights(
+    cnb: Option<&CnbApi<'_>>,
+    web: Option<&WebApi<'_>>,
+    probe_timeout: Option<Duration>,
+) -> (Probed, Probed, Probed) {
+    let no_cnb = || {
+        Ok(Right::NotAsked(
+            "CNB's API is not known for this registry".into(),
+        ))
+    };
+    std::thread::scope(|scope| {
+        let read = scope.spawn(|| match cnb {
+            None => no_cnb(),
+            Some(api) => match api.probe(probe_timeout) {
+                Ok(()) => Ok(Right::Granted),
+                // Only a real list says the token may read.
+                Err(e) => match e.status() {
+                    Some(401) => Err(401),
+                    Some(403) => Ok(Right::Denied),
+                    _ => Ok(Right::Unknown(crate::shell::clean_line(&e.to_string()))),
+                },
+            },
+        });
+        let delete = scope.spawn(|| match cnb {
+            None => no_cnb(),
+            Some(api) => match api.probe_delete(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
+                Ok(status) => right_from_status(status),
+                Err(e) => right_from(e.status(), &e),
+            },
+        });
+        let publish = match web {
+            None => Ok(Right::NotAsked(
+                "the index's `config.json` names no `https://` Web API".into(),
+            )),
+            Some(web) => match web.probe_yank(PROBE_CRATE, PROBE_VERSION, probe_timeout) {
+                Ok(status) => right_from_status(status),
+                Err(e) => right_from(e.status(), &e),
+            },
+        };
+        let join = |h: std::thread::ScopedJoinHandle<'_, Probed>| {
+            h.join()
+                .unwrap_or_else(|_| Ok(Right::Unknown("the check failed".into())))
+        };
+        (join(read), publish, join(delete))
+    })
+}
+
+/// `what` refused the token with `status`: nothing is stored.
+fn rejected(registry: &Registry, what: &str, status: u16) -> anyhow::Error {
+    let mut err = UserError::new(format!(
+        "{what} refused the token ({status}); nothing was stored"
+    ))
+    .hint("the token may be mistyped, expired or revoked: copy it again, or create a new one");
+    if let Some(page) = registry.index.and_then(IndexUrl::token_page) {
+        err = err.hint(format!("tokens are created at {page}"));
+    }
+    if !what.starts_with("the index") {
+        // The index took it: cargo could still use it.
+        err = err.hint("the index accepted it: `--no-verify-token` stores it without this check");
+    }
+    err.into()
 }
 
 /// A probe's status as a right; `Err(401)` when the token was refused.
@@ -221,17 +224,6 @@ fn right_from(status: Option<u16>, err: &client::Error) -> Result<Right, u16> {
     }
 }
 
-/// Where CNB users create tokens, for an index on `cargo.<domain>`:
-/// `https://<domain>/profile/token`.
-pub fn token_page(index: &IndexUrl) -> Option<String> {
-    let host = index.http_url().host_str()?;
-    let domain = host.strip_prefix("cargo.").filter(|d| !d.is_empty())?;
-    Some(format!("https://{domain}/profile/token"))
-}
-
-/// The scopes each command needs, for prompts and hints.
-pub const SCOPES: &str = "`registry-package:rw` to publish and yank (it includes reading), `registry-package-delete:rw` to delete";
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,16 +241,5 @@ mod tests {
     fn the_probe_version_is_no_version() {
         assert!(semver::Version::parse(PROBE_VERSION).is_err());
         assert!(crate::spec::validate_crate_name(PROBE_CRATE).is_ok());
-    }
-
-    #[test]
-    fn token_page_follows_the_index_host() {
-        let cnb = IndexUrl::parse_target("acme/crates").unwrap();
-        assert_eq!(
-            token_page(&cnb).as_deref(),
-            Some("https://cnb.cool/profile/token")
-        );
-        let other = IndexUrl::parse_target("https://registry.example.com/x/").unwrap();
-        assert_eq!(token_page(&other), None);
     }
 }

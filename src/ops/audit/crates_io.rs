@@ -3,10 +3,10 @@
 use anyhow::Result;
 
 use crate::client::sparse::SparseIndex;
-use crate::client::{self, Op};
 use crate::context::Context;
 use crate::env;
 use crate::error::UserError;
+use crate::explain::Op;
 use crate::registry_url::IndexUrl;
 
 use super::JOBS;
@@ -62,7 +62,7 @@ pub fn crates_io_has(
         })
         .collect();
     let failure = failure.map(|err| {
-        let err = client::explain(
+        let err = crate::explain::explain(
             err,
             format!("cannot ask crates.io's index `{index}` which crate names it has"),
             Op::Read,

@@ -26,6 +26,7 @@ use serde::Serialize;
 use crate::cargo_config::RegistryDef;
 use crate::context::Context;
 use crate::error::UserError;
+use crate::explain::VersionNames;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 use crate::shell::plural;
@@ -225,13 +226,7 @@ fn registries(ctx: &Context, requested: Option<&str>) -> Result<Vec<(RegistryDef
     chosen
         .into_iter()
         .map(|registry| {
-            let index = IndexUrl::from_config(&registry.index).map_err(|e| {
-                UserError::new(format!(
-                    "registry `{}` ({}) cannot be audited",
-                    registry.name, registry.origin
-                ))
-                .caused_by(e)
-            })?;
+            let index = settings::registry_index(&registry, "be audited")?;
             Ok((registry, index))
         })
         .collect()

@@ -15,7 +15,7 @@ pub(super) fn checks(net: &settings::network::Network, ctx: &Context) -> Vec<Che
         } else {
             format!(
                 "`http.proxy` = `{}` ({})",
-                crate::client::redact_text(&proxy.value),
+                crate::registry_url::redact_text(&proxy.value),
                 proxy.origin
             )
         });

@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{ConfigAnswer, SparseIndex};
-use crate::client::{self, Http, Op};
+use crate::client::{self, Http};
 use crate::context::Context;
 use crate::credentials::Secret;
 use crate::env;
 use crate::error::UserError;
+use crate::explain::Op;
 use crate::registry_url::IndexUrl;
 use crate::settings;
 
@@ -17,7 +18,7 @@ use super::{Check, NETWORK_TIMEOUT};
 
 /// A failed check from a client error, with the client's own hint.
 fn failure(id: &'static str, action: &str, err: client::Error) -> Check {
-    let err = client::explain(err, action, Op::Read);
+    let err = crate::explain::explain(err, action, Op::Read);
     let hint = UserError::first_hint(&err).unwrap_or_else(|| "check the network".into());
     Check::fail(id, format!("{err:#}")).hint(hint)
 }
@@ -77,7 +78,7 @@ fn api_check(
             "the index URL has no CNB registry path; the API cannot be checked",
         )],
         (Ok((base, _)), Some(token), Some(slug)) => {
-            let shown = client::redact(base);
+            let shown = crate::registry_url::redact(base);
             let api = CnbApi::new(http, base.clone(), slug, token.clone());
             match api.probe(timeout) {
                 Ok(()) => vec![
@@ -107,7 +108,7 @@ fn index_checks(
     token: Option<Secret>,
     timeout: Option<Duration>,
 ) -> Vec<Check> {
-    let url = client::redact(&index.join("config.json"));
+    let url = crate::registry_url::redact(&index.join("config.json"));
     let has_token = token.is_some();
     let sparse = SparseIndex::new(http, index.clone(), token);
     let mut checks = Vec::new();
@@ -178,14 +179,14 @@ fn index_token(
     match sparse.config(true, timeout) {
         Ok(ConfigAnswer::Config(config))
             if config.api.as_deref().is_some_and(|api| {
-                url::Url::parse(api).is_ok_and(|u| !client::may_carry_token(&u))
+                url::Url::parse(api).is_ok_and(|u| !crate::registry_url::may_carry_token(&u))
             }) =>
         {
             Check::fail(
                 "index.token",
                 format!(
                     "the index's `config.json` names the API `{}`: cargo would send the token there in clear",
-                    client::redact_text(config.api.as_deref().unwrap_or_default())
+                    crate::registry_url::redact_text(config.api.as_deref().unwrap_or_default())
                 ),
             )
             .hint("the registry must serve its API over `https://`")

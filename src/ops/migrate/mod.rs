@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::client::cnb::CnbApi;
 use crate::client::sparse::{FullEntry, SparseIndex};
 use crate::client::webapi::WebApi;
+use crate::explain::VersionNames;
 use crate::ops::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
 use crate::ops::wait;
 use crate::shell::Shell;
@@ -556,10 +557,10 @@ fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Resu
     let name = items[0].entry.name.clone();
     let present: BTreeSet<String> = dest.api.version_names(&name)?.into_iter().collect();
     let listed = dest.index.full_entries(&name).map_err(|e| {
-        crate::client::explain(
+        crate::explain::explain(
             e,
             format!("cannot read `{}`'s index entry for `{name}`", dest.name),
-            crate::client::Op::Read,
+            crate::explain::Op::Read,
         )
     })?;
     for item in &mut items {

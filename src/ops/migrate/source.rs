@@ -13,9 +13,11 @@ use url::Url;
 use super::budget::{Budget, Taken};
 use super::manifest;
 use crate::client::sparse::{ConfigAnswer, FullEntry, SparseIndex, file_path};
-use crate::client::{self, Auth, Call, Error, Http, Limit, Op, explain};
+use crate::client::{self, Auth, Call, Error, Http, Limit};
 use crate::credentials::Secret;
 use crate::error::UserError;
+use crate::explain::{Op, explain};
+use crate::registry_url;
 use crate::registry_url::IndexUrl;
 
 /// The largest `.crate` copied. crates.io takes 10 MiB; private registries
@@ -382,7 +384,7 @@ impl IndexSource<'_> {
                     let next = url.join(&text).map_err(|e| {
                         format!(
                             "the download from `{}` redirects to an invalid URL: {e}",
-                            client::redact(&url)
+                            registry_url::redact(&url)
                         )
                     })?;
                     if next.origin() != url.origin() {
@@ -400,7 +402,7 @@ impl IndexSource<'_> {
                         .is_some_and(|len| len > CRATE_FILE.bytes)
                     {
                         return Err(Error::TooLarge {
-                            url: client::redact(&url),
+                            url: registry_url::redact(&url),
                             limit: CRATE_FILE,
                         }
                         .to_string());
@@ -443,7 +445,7 @@ impl IndexSource<'_> {
         if let Some(len) = answer.content_length() {
             reserve(buffer, len);
         }
-        let shown = client::redact(&url);
+        let shown = registry_url::redact(&url);
         read_capped(answer.reader(), buffer, hasher).map_err(|e| match e.kind() {
             std::io::ErrorKind::FileTooLarge => Error::TooLarge {
                 url: shown.clone(),
@@ -526,7 +528,7 @@ impl IndexSource<'_> {
             if crate::spec::validate_crate_name(name).is_err() {
                 return Err(UserError::new(format!(
                     "the source's search API (`{}`) lists `{}`, which is not a crate name: refused",
-                    client::redact(&first),
+                    registry_url::redact(&first),
                     crate::shell::clean_line(name)
                 ))
                 .hint("name the crates to copy instead of `--all`")
@@ -549,14 +551,14 @@ fn api_url(text: &str, with_token: bool) -> Result<Url, UserError> {
             // Every other check, on the same URL spoken over https.
             let mut secure = url.clone();
             let _ = secure.set_scheme("https");
-            match client::check_endpoint(secure.as_str(), WHAT) {
+            match registry_url::check_endpoint(secure.as_str(), WHAT) {
                 Ok(_) => Ok(url),
                 // The same check fails on the URL as written, and its
                 // message then shows that one.
-                Err(_) => client::check_endpoint(text, WHAT),
+                Err(_) => registry_url::check_endpoint(text, WHAT),
             }
         }
-        _ => client::check_endpoint(text, WHAT),
+        _ => registry_url::check_endpoint(text, WHAT),
     }
 }
 
@@ -567,8 +569,8 @@ const MAX_DOWNLOAD_REDIRECTS: u32 = 5;
 /// signed storage URL). Plain http to another machine only without a
 /// token: an anonymous internal registry is common.
 fn download_url_check(text: &str, with_token: bool) -> Result<Url, String> {
-    let shown = crate::shell::clean_line(&client::redact_text(text));
-    let url = Url::parse(text).map_err(|e| format!("`{shown}` is not a download URL: {e}"))?;
+    let shown = crate::shell::clean_line(&registry_url::redact_text(text));
+    let url = registry_url::parse_url(text, "the download link").map_err(|e| e.to_string())?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(format!("`{shown}` is not an `http(s)` download URL"));
     }
@@ -577,7 +579,7 @@ fn download_url_check(text: &str, with_token: bool) -> Result<Url, String> {
             "the download URL `{shown}` carries a user name or password"
         ));
     }
-    if with_token && !client::may_carry_token(&url) {
+    if with_token && !registry_url::may_carry_token(&url) {
         return Err(format!(
             "refusing to send the source's token to `{shown}` over plain `http://`"
         ));
