@@ -1004,7 +1004,11 @@ impl<'a> Executor<'a> {
             self.api,
             || self.web_api(),
             package,
-            yanked,
+            if yanked {
+                placeholder::Leftover::Yanked
+            } else {
+                placeholder::Leftover::None
+            },
             self.index_timeout,
             self.shell(),
         )

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::client::cnb::{CnbApi, Deleted};
-use crate::client::sparse::SparseIndex;
+use crate::client::sparse::{FullEntry, IndexEntry, SparseIndex};
 use crate::client::webapi::{WebApi, minimal_crate};
 use crate::client::{Op, explain};
 use crate::error::UserError;
@@ -18,6 +18,106 @@ use crate::shell::Shell;
 /// A version no real crate uses and crates.io cannot have (cnbcargo's
 /// pre-release tag), so the proxy never lists it.
 pub const VERSION: &str = "0.0.0-cnbcargo.placeholder";
+
+/// An earlier run's placeholder, found in the registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leftover {
+    None,
+    /// There, not yanked.
+    InRegistry,
+    /// There, yanked (an earlier run's token could not delete it).
+    Yanked,
+}
+
+impl Leftover {
+    /// From the versions the registry holds (CNB's API) and what its index
+    /// lists for the name (which says whether the placeholder is yanked).
+    pub fn find<S: AsRef<str>>(
+        held: impl IntoIterator<Item = S>,
+        listed: &[impl Listed],
+    ) -> Leftover {
+        if !held.into_iter().any(|v| v.as_ref() == VERSION) {
+            Leftover::None
+        } else if listed
+            .iter()
+            .any(|l| l.version() == VERSION && l.is_yanked())
+        {
+            Leftover::Yanked
+        } else {
+            Leftover::InRegistry
+        }
+    }
+
+    pub fn is_some(self) -> bool {
+        self != Leftover::None
+    }
+
+    /// What the registry holds of it when nothing more is done to it.
+    pub fn state(self) -> State {
+        match self {
+            Leftover::Yanked => State::LeftYanked,
+            Leftover::None | Leftover::InRegistry => State::InRegistry,
+        }
+    }
+}
+
+/// An index entry as the placeholder rules read it: `publish` reads the
+/// index's short entries, `migrate` its full ones.
+pub trait Listed {
+    fn version(&self) -> &str;
+    fn is_yanked(&self) -> bool;
+}
+
+impl Listed for IndexEntry {
+    fn version(&self) -> &str {
+        &self.vers
+    }
+    fn is_yanked(&self) -> bool {
+        self.yanked
+    }
+}
+
+impl Listed for FullEntry {
+    fn version(&self) -> &str {
+        &self.vers
+    }
+    fn is_yanked(&self) -> bool {
+        self.yanked
+    }
+}
+
+/// The collision a placeholder gets past: the registry holds no version
+/// of its own for the name (`holds_none`), so its index serves the crates.io
+/// proxy's entries (`listed`), and those list a version being uploaded:
+/// cargo (and the registry) would refuse it as already there.
+pub fn collides<'v>(
+    holds_none: bool,
+    listed: &[impl Listed],
+    mut uploading: impl Iterator<Item = &'v str>,
+) -> bool {
+    holds_none && uploading.any(|v| listed.iter().any(|l| l.version() == v))
+}
+
+/// A name's placeholder, and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceholderReport {
+    pub name: String,
+    pub version: &'static str,
+    pub state: State,
+}
+
+/// Records `state` as what became of `name`'s placeholder: one entry per
+/// name, the latest state.
+pub fn record(reports: &mut Vec<PlaceholderReport>, name: &str, state: State) {
+    match reports.iter_mut().find(|p| p.name == name) {
+        Some(p) => p.state = state,
+        None => reports.push(PlaceholderReport {
+            name: name.to_string(),
+            version: VERSION,
+            state,
+        }),
+    }
+}
 
 /// What became of a name's placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -152,17 +252,18 @@ pub fn delete(
     })
 }
 
-/// Deletes the placeholder through CNB's API; where the token may not
-/// delete, yanks it, unless an earlier run did already (`yanked`). A 404
-/// from either is tried again within `limit`.
+/// Deletes the placeholder through CNB's API (this run's, or an earlier
+/// run's `leftover`); where the token may not delete, yanks it, unless an
+/// earlier run did already. A 404 from either is tried again within `limit`.
 pub fn remove<'w>(
     api: Option<&CnbApi<'_>>,
     web: impl FnOnce() -> anyhow::Result<&'w WebApi<'w>>,
     name: &str,
-    yanked: bool,
+    leftover: Leftover,
     limit: Duration,
     shell: &Shell,
 ) -> State {
+    let yanked = leftover == Leftover::Yanked;
     let placeholder = format!("{name}@{VERSION}");
     let deleted = match api {
         Some(api) => delete(api, name, limit, shell),
@@ -219,11 +320,7 @@ pub fn remove<'w>(
                 "could not delete the placeholder `{placeholder}`: {err}{still}"
             ));
             shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
-            if yanked {
-                State::LeftYanked
-            } else {
-                State::InRegistry
-            }
+            leftover.state()
         }
     }
 }
