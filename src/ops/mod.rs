@@ -5,5 +5,6 @@
 pub mod audit;
 pub mod migrate;
 pub mod placeholder;
+pub mod publish;
 pub mod token_check;
 pub mod wait;

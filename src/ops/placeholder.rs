@@ -19,6 +19,17 @@ use crate::shell::Shell;
 /// pre-release tag), so the proxy never lists it.
 pub const VERSION: &str = "0.0.0-cnbcargo.placeholder";
 
+/// When a placeholder goes up before a name's first version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only when the crates.io proxy lists a version being uploaded.
+    Auto,
+    /// Whenever the registry holds no version of the name.
+    Always,
+    /// Never: a collision is refused instead.
+    Never,
+}
+
 /// An earlier run's placeholder, found in the registry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Leftover {
@@ -96,6 +107,64 @@ pub fn collides<'v>(
     mut uploading: impl Iterator<Item = &'v str>,
 ) -> bool {
     holds_none && uploading.any(|v| listed.iter().any(|l| l.version() == v))
+}
+
+/// What a name needs, placeholder-wise, before a version goes up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    /// A placeholder goes up first.
+    pub upload: bool,
+    /// The proxy's index lists the version (see `collides`).
+    pub collision: bool,
+    pub leftover: Leftover,
+    /// The registry holds no version of the name and the proxy lists it:
+    /// this first version hides crates.io's crate of that name.
+    pub shadows: bool,
+}
+
+/// `Mode::Never` met a collision: the version cannot go up as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused;
+
+impl Need {
+    /// Nothing to do: no placeholder, none there.
+    pub const NONE: Need = Need {
+        upload: false,
+        collision: false,
+        leftover: Leftover::None,
+        shadows: false,
+    };
+
+    /// The rule, from what the registry holds of the name (`held`, its API)
+    /// and what its index lists (`listed`), for uploading `version`. With
+    /// any version of its own (even a leftover placeholder) the registry
+    /// serves its own index: no collision, no placeholder needed.
+    pub fn of(
+        held: &[String],
+        listed: &[impl Listed],
+        version: &str,
+        mode: Mode,
+    ) -> Result<Need, Refused> {
+        let collision = collides(held.is_empty(), listed, std::iter::once(version));
+        let upload = match mode {
+            Mode::Always => held.is_empty(),
+            Mode::Auto => collision,
+            Mode::Never if collision => return Err(Refused),
+            Mode::Never => false,
+        };
+        Ok(Need {
+            upload,
+            collision,
+            leftover: Leftover::find(held, listed),
+            shadows: held.is_empty() && !listed.is_empty(),
+        })
+    }
+
+    /// The index must list a placeholder (this run's or a leftover) before
+    /// the version goes up, and it is removed after.
+    pub fn involves_placeholder(&self) -> bool {
+        self.upload || self.leftover.is_some()
+    }
 }
 
 /// A name's placeholder, and what became of it.
