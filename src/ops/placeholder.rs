@@ -354,31 +354,7 @@ pub fn remove<'w>(
             ));
             State::LeftYanked
         }
-        Err(err) if err.status() == Some(403) => {
-            shell.warn(format!(
-                "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
-            ));
-            match web().and_then(|api| {
-                wait::retry_not_found(limit, &format!("`{placeholder}`"), shell, || {
-                    api.yank(name, VERSION)
-                })
-                .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
-            }) {
-                Ok(()) => {
-                    shell.status("Yanked", format!("the placeholder `{placeholder}`"));
-                    shell.hint(format!(
-                        "delete it later with `cnbcargo delete {placeholder}` and a token that may delete"
-                    ));
-                    State::Yanked
-                }
-                Err(e) => {
-                    shell.warn(format!(
-                        "could not yank `{placeholder}` either ({e:#}); it stays in the registry"
-                    ));
-                    State::InRegistry
-                }
-            }
-        }
+        Err(err) if err.status() == Some(403) => yank_instead(web, name, limit, shell),
         Err(err) => {
             let still = if err.status() == Some(404) {
                 format!(" (not found there for {} s)", limit.as_secs())
@@ -391,5 +367,133 @@ pub fn remove<'w>(
             shell.hint(format!("delete it with `cnbcargo delete {placeholder}`"));
             leftover.state()
         }
+    }
+}
+
+/// The token may not delete the placeholder: it is yanked instead (a 404
+/// tried again within `limit`), so that cargo does not pick it.
+fn yank_instead<'w>(
+    web: impl FnOnce() -> anyhow::Result<&'w WebApi<'w>>,
+    name: &str,
+    limit: Duration,
+    shell: &Shell,
+) -> State {
+    let placeholder = format!("{name}@{VERSION}");
+    shell.warn(format!(
+        "the token may not delete `{placeholder}` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead"
+    ));
+    let yanked = web().and_then(|api| {
+        wait::retry_not_found(limit, &format!("`{placeholder}`"), shell, || {
+            api.yank(name, VERSION)
+        })
+        .map_err(|e| explain(e, format!("cannot yank `{placeholder}`"), Op::Read))
+    });
+    match yanked {
+        Ok(()) => {
+            shell.status("Yanked", format!("the placeholder `{placeholder}`"));
+            shell.hint(format!(
+                "delete it later with `cnbcargo delete {placeholder}` and a token that may delete"
+            ));
+            State::Yanked
+        }
+        Err(e) => {
+            shell.warn(format!(
+                "could not yank `{placeholder}` either ({e:#}); it stays in the registry"
+            ));
+            State::InRegistry
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn short(list: &[(&str, bool)]) -> Vec<IndexEntry> {
+        list.iter()
+            .map(|(vers, yanked)| IndexEntry {
+                vers: vers.to_string(),
+                yanked: *yanked,
+            })
+            .collect()
+    }
+
+    fn full(list: &[(&str, bool)]) -> Vec<FullEntry> {
+        list.iter()
+            .map(|(vers, yanked)| FullEntry {
+                name: "n".to_string(),
+                vers: vers.to_string(),
+                deps: Vec::new(),
+                cksum: "0".repeat(64),
+                features: Default::default(),
+                features2: None,
+                yanked: *yanked,
+                links: None,
+                rust_version: None,
+            })
+            .collect()
+    }
+
+    /// publish reads short entries, migrate full ones: the same answers.
+    #[test]
+    fn a_leftover_is_found_alike_in_either_kind_of_entry() {
+        let held = [VERSION.to_string(), "1.0.0".to_string()];
+        let cases = [
+            (&[][..], &[(VERSION, true)][..], Leftover::None),
+            (&held[..], &[(VERSION, false)][..], Leftover::InRegistry),
+            (&held[..], &[][..], Leftover::InRegistry),
+            (
+                &held[..],
+                &[("1.0.0", true), (VERSION, true)][..],
+                Leftover::Yanked,
+            ),
+        ];
+        for (held, listed, want) in cases {
+            assert_eq!(Leftover::find(held, &short(listed)), want);
+            assert_eq!(Leftover::find(held, &full(listed)), want);
+        }
+        assert_eq!(Leftover::Yanked.state(), State::LeftYanked);
+        assert_eq!(Leftover::InRegistry.state(), State::InRegistry);
+    }
+
+    #[test]
+    fn a_collision_needs_an_empty_registry_and_a_listed_version() {
+        let proxy = full(&[("1.0.0", false), ("1.1.0", false)]);
+        assert!(collides(true, &proxy, ["2.0.0", "1.1.0"].into_iter()));
+        assert!(!collides(true, &proxy, ["2.0.0"].into_iter()));
+        assert!(!collides(false, &proxy, ["1.0.0"].into_iter()));
+        assert!(!collides(true, &full(&[]), ["1.0.0"].into_iter()));
+    }
+
+    #[test]
+    fn never_refuses_only_a_collision() {
+        let proxy = short(&[("1.0.0", false)]);
+        assert_eq!(Need::of(&[], &proxy, "1.0.0", Mode::Never), Err(Refused));
+        assert_eq!(
+            Need::of(&[], &proxy, "2.0.0", Mode::Never),
+            Ok(Need {
+                shadows: true,
+                ..Need::NONE
+            })
+        );
+        let held = ["0.9.0".to_string()];
+        assert_eq!(
+            Need::of(&held, &proxy, "1.0.0", Mode::Always),
+            Ok(Need::NONE)
+        );
+        let need = Need::of(&[], &short(&[]), "1.0.0", Mode::Always).unwrap();
+        assert!(need.upload && !need.collision && need.involves_placeholder());
+    }
+
+    #[test]
+    fn one_entry_per_name_with_the_latest_state() {
+        let mut reports = Vec::new();
+        record(&mut reports, "a", State::InRegistry);
+        record(&mut reports, "b", State::Planned);
+        record(&mut reports, "a", State::Deleted);
+        let states: Vec<(&str, State)> =
+            reports.iter().map(|p| (p.name.as_str(), p.state)).collect();
+        assert_eq!(states, [("a", State::Deleted), ("b", State::Planned)]);
+        assert!(reports.iter().all(|p| p.version == VERSION));
     }
 }
