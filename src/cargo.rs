@@ -388,14 +388,29 @@ impl Cargo {
     ) -> Result<()> {
         let status = self.run_shown(args, token_env, shell)?;
         if !status.success() {
-            let command = args.iter().take(3).cloned().collect::<Vec<_>>().join(" ");
             return Err(
-                UserError::new(format!("`cargo {command}` failed ({status})"))
+                UserError::new(format!("`{}` failed ({status})", self.command_line(args)))
                     .hint("cargo's own message is above")
                     .into(),
             );
         }
         Ok(())
+    }
+
+    /// `cargo` and every argument `run_shown` passes it, as a failure
+    /// names the command: the whole of it, registry and packages included
+    /// (a token never travels on the command line).
+    fn command_line(&self, args: &[String]) -> String {
+        let shown = match args.split_first() {
+            Some((subcommand, rest)) => self.shown_args(subcommand, rest),
+            None => Vec::new(),
+        };
+        let mut line = String::from("cargo");
+        for arg in shown {
+            line.push(' ');
+            line.push_str(&arg);
+        }
+        line
     }
 
     /// `cargo yank --registry NAME name@version [--undo]`, cargo's own
@@ -729,6 +744,25 @@ mod tests {
         assert_eq!(
             args(&["--verbose", "--color", "auto"]),
             "publish --verbose --color auto"
+        );
+    }
+
+    #[test]
+    fn a_failed_command_is_named_whole() {
+        let mut cargo = Cargo::from_env();
+        cargo.verbosity = Verbosity::Normal;
+        cargo.color = None;
+        let args: Vec<String> = ["publish", "--dry-run", "--registry", "cnb", "-p", "a"]
+            .map(str::to_string)
+            .to_vec();
+        assert_eq!(
+            cargo.command_line(&args),
+            "cargo publish --dry-run --registry cnb -p a"
+        );
+        cargo.verbosity = Verbosity::Quiet;
+        assert_eq!(
+            cargo.command_line(&args[..4]),
+            "cargo publish --quiet --dry-run --registry cnb"
         );
     }
 

@@ -80,6 +80,30 @@ impl Member {
     }
 }
 
+/// Without `--registry`: the one registry every member's
+/// `package.publish` allows, if they agree on exactly one.
+pub fn only_allowed_registry(members: &[&Member]) -> Option<String> {
+    let mut only: Option<&String> = None;
+    for member in members {
+        match member.publish.as_deref() {
+            Some([one]) if only.is_none_or(|o| o == one) => only = Some(one),
+            Some([]) => continue,
+            _ => return None,
+        }
+    }
+    only.cloned()
+}
+
+/// A manifest as a TOML document, for a look before cargo reads it:
+/// `None` when it cannot be read or parsed, which cargo explains. A
+/// manifest is a few KiB; a larger one is left for cargo to refuse.
+pub fn peek_manifest(path: &Path) -> Option<toml_edit::DocumentMut> {
+    let Ok(Some(bytes)) = crate::fs::read_regular_limited(path, 4 << 20) else {
+        return None;
+    };
+    String::from_utf8_lossy(&bytes).parse().ok()
+}
+
 /// Refuses a package name crates.io and CNB would not take; `manifest`
 /// says where it was written.
 pub fn check_package_name(name: &str, manifest: &Path) -> Result<(), UserError> {

@@ -123,7 +123,7 @@ struct JsonReport<'a> {
     /// cnbcargo's own placeholder versions found in the source: never copied.
     ignored: usize,
     versions: &'a [VersionReport],
-    placeholders: &'a [migrate::PlaceholderReport],
+    placeholders: &'a [crate::ops::placeholder::PlaceholderReport],
 }
 
 /// `name` (every version) or `name@REQ`.

@@ -9,5 +9,6 @@ pub mod login;
 pub mod migrate;
 pub mod pipeline;
 pub mod placeholder;
+pub mod publish;
 pub mod token_check;
 pub mod wait;

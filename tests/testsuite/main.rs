@@ -27,6 +27,7 @@ mod network;
 mod paging;
 mod provider;
 mod publish;
+mod publish_summary;
 mod secrets;
 mod stalls;
 mod tokens;

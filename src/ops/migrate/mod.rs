@@ -18,7 +18,7 @@ use crate::client::cnb::CnbApi;
 use crate::client::sparse::{FullEntry, SparseIndex};
 use crate::client::webapi::WebApi;
 use crate::explain::VersionNames;
-use crate::ops::placeholder::{self, VERSION as PLACEHOLDER_VERSION};
+use crate::ops::placeholder::{self, Leftover, PlaceholderReport, VERSION as PLACEHOLDER_VERSION};
 use crate::ops::wait;
 use crate::shell::Shell;
 use crate::spec::VersionMatch;
@@ -99,13 +99,6 @@ impl VersionReport {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct PlaceholderReport {
-    pub name: String,
-    pub version: &'static str,
-    pub state: placeholder::State,
-}
-
 #[derive(Debug, Default, Serialize)]
 pub struct Report {
     pub versions: Vec<VersionReport>,
@@ -162,8 +155,8 @@ struct NamePlan {
     destination_empty: bool,
     /// What the destination's index lists for the name.
     listed: Vec<FullEntry>,
-    /// An earlier run's placeholder, and whether it is yanked.
-    leftover: Option<bool>,
+    /// An earlier run's placeholder.
+    leftover: Leftover,
 }
 
 impl NamePlan {
@@ -180,10 +173,11 @@ impl NamePlan {
     /// A placeholder must go up first: the index the destination serves
     /// for the name is the proxy's, and lists a version being copied.
     fn collides(&self) -> bool {
-        self.destination_empty
-            && self
-                .to_copy()
-                .any(|i| self.listed.iter().any(|l| l.vers == i.entry.vers))
+        placeholder::collides(
+            self.destination_empty,
+            &self.listed,
+            self.to_copy().map(|i| i.entry.vers.as_str()),
+        )
     }
 }
 
@@ -271,11 +265,7 @@ pub fn run(
                     }
                 }
             };
-            report.placeholders.push(PlaceholderReport {
-                name: plan.name.clone(),
-                version: PLACEHOLDER_VERSION,
-                state,
-            });
+            placeholder::record(&mut report.placeholders, &plan.name, state);
         }
         // A name's copies go up only once the registry serves its own
         // index for it, as cargo's publish would need. The waits overlap.
@@ -353,29 +343,23 @@ pub fn run(
                 Some(&dest.api),
                 || Ok(&dest.web),
                 &name,
-                false,
+                Leftover::None,
                 dest.index_timeout,
                 shell,
             );
-            if let Some(p) = report.placeholders.iter_mut().find(|p| p.name == name) {
-                p.state = state;
-            }
+            placeholder::record(&mut report.placeholders, &name, state);
         }
         for plan in &level {
-            if let (Some(yanked), false) = (plan.leftover, dry_run) {
+            if plan.leftover.is_some() && !dry_run {
                 let state = placeholder::remove(
                     Some(&dest.api),
                     || Ok(&dest.web),
                     &plan.name,
-                    yanked,
+                    plan.leftover,
                     dest.index_timeout,
                     shell,
                 );
-                report.placeholders.push(PlaceholderReport {
-                    name: plan.name.clone(),
-                    version: PLACEHOLDER_VERSION,
-                    state,
-                });
+                placeholder::record(&mut report.placeholders, &plan.name, state);
             }
         }
     }
@@ -569,11 +553,7 @@ fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Resu
             item.todo = Todo::Present(shown);
         }
     }
-    let leftover = present.contains(PLACEHOLDER_VERSION).then(|| {
-        listed
-            .iter()
-            .any(|l| l.vers == PLACEHOLDER_VERSION && l.yanked)
-    });
+    let leftover = Leftover::find(&present, &listed);
     Ok(NamePlan {
         name,
         items,
