@@ -4,38 +4,11 @@ use serde_json::Value;
 
 use crate::support::*;
 
-fn doctor(cmd: &mut std::process::Command) -> (std::process::Output, Value) {
-    let out = run(cmd.args(["doctor", "--json"]));
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
-    (out, report)
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))["status"]
-        .as_str()
-        .unwrap()
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
-}
-
 #[test]
 fn healthy_setup_passes_every_check() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_success(&out);
     assert_eq!(report["ok"], true);
     for c in report["checks"].as_array().unwrap() {
@@ -62,7 +35,7 @@ fn healthy_setup_passes_every_check() {
         "index.token",
         "api.token",
     ] {
-        status(&report, id);
+        check_status(&report, id);
     }
     assert!(
         check(&report, "registry.index")["source"]
@@ -77,7 +50,7 @@ fn healthy_setup_passes_every_check() {
             .unwrap()
             .contains("credentials.toml")
     );
-    assert_eq!(status(&report, "token.env"), "pass");
+    assert_eq!(check_status(&report, "token.env"), "pass");
     assert!(
         !stdout(&out).contains("\"tok\""),
         "the token is never shown"
@@ -109,30 +82,30 @@ fn broken_configuration_fails_with_hints() {
     env.write("project/.cargo/config.toml", "[net]\nretry = 1\n");
     env.env("CNB_API_ENDPOINT", registry.api_url())
         .env("CARGO_REGISTRIES_cnb-other_TOKEN", "x");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
     assert_eq!(report["ok"], false);
-    assert_eq!(status(&report, "config.legacy"), "warn");
-    assert_eq!(status(&report, "registry.index"), "fail");
+    assert_eq!(check_status(&report, "config.legacy"), "warn");
+    assert_eq!(check_status(&report, "registry.index"), "fail");
     assert!(
         check(&report, "registry.index")["message"]
             .as_str()
             .unwrap()
             .contains("trailing slash")
     );
-    assert_eq!(status(&report, "registry.default"), "warn");
-    assert_eq!(status(&report, "registry.provider"), "fail");
-    assert_eq!(status(&report, "source.replace"), "warn");
-    assert_eq!(status(&report, "env.names"), "fail");
+    assert_eq!(check_status(&report, "registry.default"), "warn");
+    assert_eq!(check_status(&report, "registry.provider"), "fail");
+    assert_eq!(check_status(&report, "source.replace"), "warn");
+    assert_eq!(check_status(&report, "env.names"), "fail");
     assert!(
         check(&report, "env.names")["message"]
             .as_str()
             .unwrap()
             .contains("CARGO_REGISTRIES_CNB_OTHER_TOKEN")
     );
-    assert_eq!(status(&report, "token.cargo"), "warn");
-    assert_eq!(status(&report, "token.api"), "fail");
-    assert_eq!(status(&report, "index.token"), "fail");
+    assert_eq!(check_status(&report, "token.cargo"), "warn");
+    assert_eq!(check_status(&report, "token.api"), "fail");
+    assert_eq!(check_status(&report, "index.token"), "fail");
     for c in report["checks"].as_array().unwrap() {
         if c["status"] == "fail" {
             assert!(c["hint"].is_string(), "a failed check has a hint: {c:#}");
@@ -143,13 +116,12 @@ fn broken_configuration_fails_with_hints() {
 #[test]
 fn old_cargo_and_no_registry() {
     let mut env = TestEnv::new();
-    let fake = env.path().join("bin/cargo");
-    write_script(&fake, "echo 'cargo 1.72.0 (000000000 2023-07-01)'\n");
+    let fake = fake_cargo(&env, "echo 'cargo 1.72.0 (000000000 2023-07-01)'\n");
     env.env("CARGO", &fake);
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "cargo.version"), "fail");
-    assert_eq!(status(&report, "registry.present"), "fail");
+    assert_eq!(check_status(&report, "cargo.version"), "fail");
+    assert_eq!(check_status(&report, "registry.present"), "fail");
     assert!(
         check(&report, "registry.present")["hint"]
             .as_str()
@@ -165,10 +137,10 @@ fn network_failures_are_explained() {
     let mut env = logged_in_env(&registry, "tok");
     env.env("CNB_TOKEN", "wrong");
     std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "index.token"), "fail");
-    assert_eq!(status(&report, "api.token"), "fail");
+    assert_eq!(check_status(&report, "index.token"), "fail");
+    assert_eq!(check_status(&report, "api.token"), "fail");
     assert!(
         check(&report, "api.token")["message"]
             .as_str()
@@ -181,7 +153,7 @@ fn network_failures_are_explained() {
         .token_with_scopes("weak", &[])
         .start();
     let env = logged_in_env(&registry, "weak");
-    let (_, report) = doctor(&mut env.cnbcargo());
+    let (_, report) = doctor_json(&mut env.cnbcargo());
     assert!(
         check(&report, "api.token")["message"]
             .as_str()
@@ -194,9 +166,9 @@ fn network_failures_are_explained() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     drop(registry);
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "index.reachable"), "fail");
+    assert_eq!(check_status(&report, "index.reachable"), "fail");
     assert!(
         check(&report, "index.reachable")["message"]
             .as_str()
@@ -217,9 +189,9 @@ fn remaining_check_paths() {
         .start();
     let mut env = logged_in_env(&registry, "tok");
     env.env("HTTPS_PROXY", "http://proxy.invalid:3128");
-    let (_, report) = doctor(&mut env.cnbcargo());
-    assert_eq!(status(&report, "index.auth"), "warn");
-    assert_eq!(status(&report, "env.proxy"), "warn");
+    let (_, report) = doctor_json(&mut env.cnbcargo());
+    assert_eq!(check_status(&report, "index.auth"), "warn");
+    assert_eq!(check_status(&report, "env.proxy"), "warn");
     assert!(
         check(&report, "env.proxy")["message"]
             .as_str()
@@ -228,17 +200,17 @@ fn remaining_check_paths() {
     );
 
     env.env("CARGO", env.path().join("no-such-cargo"));
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "cargo.found"), "fail");
+    assert_eq!(check_status(&report, "cargo.found"), "fail");
     assert!(check(&report, "cargo.found")["hint"].is_string());
 
     // A config file cargo cannot parse stops the config checks there.
     let env = TestEnv::new();
     env.write("project/.cargo/config.toml", "[registry\n");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "config.parse"), "fail");
+    assert_eq!(check_status(&report, "config.parse"), "fail");
     assert!(
         check(&report, "config.parse")["message"]
             .as_str()
@@ -256,7 +228,7 @@ fn tls_failure_is_named() {
     assert_success(&run(env.cnbcargo().args(["init", &https_index])));
     env.env("CNB_TOKEN", "tok")
         .env("CNB_API_ENDPOINT", registry.api_url());
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
     let reachable = check(&report, "index.reachable");
     assert_eq!(reachable["status"], "fail");
@@ -304,16 +276,16 @@ fn an_index_without_sparse_prefix_is_named_and_still_checked() {
         .args(["doctor", "--json", "--registry", "cnb"]));
     assert_failure(&out, 1);
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(status(&report, "registry.index"), "fail");
+    assert_eq!(check_status(&report, "registry.index"), "fail");
     assert!(
         check(&report, "registry.index")["hint"]
             .as_str()
             .unwrap()
             .contains(&format!("sparse+{}", registry.http_index()))
     );
-    assert_eq!(status(&report, "index.reachable"), "pass");
-    assert_eq!(status(&report, "index.token"), "pass");
-    assert_eq!(status(&report, "api.token"), "pass");
+    assert_eq!(check_status(&report, "index.reachable"), "pass");
+    assert_eq!(check_status(&report, "index.token"), "pass");
+    assert_eq!(check_status(&report, "api.token"), "pass");
 }
 
 #[test]
@@ -362,11 +334,11 @@ fn in_a_project_the_audit_findings_show() {
     );
     assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
 
-    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    let (out, report) = doctor_json(env.cnbcargo().current_dir(&app));
     assert_failure(&out, 1);
     assert_eq!(report["ok"], false);
-    assert_eq!(status(&report, "audit.confusion"), "fail");
-    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    assert_eq!(check_status(&report, "audit.confusion"), "fail");
+    assert_eq!(check_status(&report, "audit.shadowed"), "warn");
     let confusion = check(&report, "audit.confusion");
     assert!(
         confusion["message"]
@@ -382,7 +354,7 @@ fn in_a_project_the_audit_findings_show() {
             .contains("publish `internal-a` to `cnb-cargo-repo`")
     );
     // The other checks still pass: only the audit fails.
-    assert_eq!(status(&report, "api.token"), "pass");
+    assert_eq!(check_status(&report, "api.token"), "pass");
 
     // The human report marks them like every other check.
     let out = run(env.cnbcargo().arg("doctor").current_dir(&app));
@@ -398,9 +370,9 @@ fn in_a_project_the_audit_findings_show() {
         .cargo()
         .args(["update", "-p", "internal-a", "--precise", "1.1.0"])
         .current_dir(&app)));
-    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    let (out, report) = doctor_json(env.cnbcargo().current_dir(&app));
     assert_success(&out);
-    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    assert_eq!(check_status(&report, "audit.shadowed"), "warn");
     assert!(
         report["checks"]
             .as_array()

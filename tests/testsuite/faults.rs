@@ -6,15 +6,6 @@ use std::time::Duration;
 use crate::support::registry_mod::FaultKind;
 use crate::support::*;
 
-fn with_versions(name: &str, versions: &[&str]) -> (TestRegistry, TestEnv) {
-    let registry = TestRegistry::builder().token("tok").start();
-    for v in versions {
-        registry.add_version(name, v);
-    }
-    let env = logged_in_env(&registry, "tok");
-    (registry, env)
-}
-
 fn api_attempts(registry: &TestRegistry, fragment: &str) -> usize {
     registry
         .requests()
@@ -25,7 +16,7 @@ fn api_attempts(registry: &TestRegistry, fragment: &str) -> usize {
 
 #[test]
 fn connection_resets_are_retried() {
-    let (registry, env) = with_versions("reset", &["0.1.0"]);
+    let (registry, env) = hosting("reset", &["0.1.0"]);
     registry.fault_next("/cargo/reset/-/tags", 2, FaultKind::Reset);
     let out = run(env.cnbcargo().args(["list", "reset", "-v"]));
     assert_success(&out);
@@ -40,7 +31,7 @@ fn connection_resets_are_retried() {
 
 #[test]
 fn too_many_requests_is_retried() {
-    let (registry, env) = with_versions("busy", &["0.1.0"]);
+    let (registry, env) = hosting("busy", &["0.1.0"]);
     registry.fail_next("/cargo/busy/-/tags", 1, 429);
     let out = run(env.cnbcargo().args(["list", "busy"]));
     assert_success(&out);
@@ -48,7 +39,7 @@ fn too_many_requests_is_retried() {
 
 #[test]
 fn a_response_slower_than_the_timeout_gives_up_after_bounded_retries() {
-    let (registry, mut env) = with_versions("slow", &["0.1.0"]);
+    let (registry, mut env) = hosting("slow", &["0.1.0"]);
     env.env("CNBCARGO_HTTP_TIMEOUT", "0.3");
     registry.fault_next(
         "/cargo/slow/-/tags",
@@ -71,7 +62,7 @@ fn a_response_slower_than_the_timeout_gives_up_after_bounded_retries() {
 
 #[test]
 fn malformed_json_is_a_clear_error() {
-    let (registry, env) = with_versions("garbled", &["0.1.0"]);
+    let (registry, env) = hosting("garbled", &["0.1.0"]);
     registry.fault_next(
         "/cargo/garbled/-/tags",
         1,

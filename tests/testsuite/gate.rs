@@ -1,6 +1,5 @@
 //! The cargo version gate, with fake `cargo` scripts.
 
-use crate::login::configured_env;
 use crate::support::*;
 
 fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
@@ -11,14 +10,7 @@ fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
 fn login_with_cargo_printing_in(version_line: &str) -> (std::process::Output, TestEnv) {
     let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
-    let fake = env.path().join("bin/cargo");
-    write_script(
-        &fake,
-        &format!(
-            "if [ \"$1\" = -V ]; then echo '{version_line}'; exit 0; fi\nexec '{}' \"$@\"\n",
-            real_cargo().display()
-        ),
-    );
+    let fake = cargo_claiming(&env, version_line, None);
     env.env("CARGO", &fake);
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
     (out, env)

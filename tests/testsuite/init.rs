@@ -1,4 +1,3 @@
-use crate::corpus::{is_byte_subsequence, keeps_every_line};
 use crate::support::*;
 
 const CNB_INDEX: &str = "sparse+https://cargo.cnb.cool/acme/crates/-/packages/";

@@ -1,16 +1,5 @@
 use crate::support::*;
 
-/// A project configured for `registry` with `cnbcargo init`.
-pub fn configured_env(registry: &TestRegistry) -> TestEnv {
-    let env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env
-}
-
-pub fn credentials(env: &TestEnv) -> String {
-    std::fs::read_to_string(env.cargo_home().join("credentials.toml")).unwrap_or_default()
-}
-
 #[test]
 fn login_from_cnb_token_env() {
     let registry = TestRegistry::builder().token("tok-env-1").start();
@@ -159,14 +148,7 @@ fn unknown_registry_is_an_error_listing_what_exists() {
 fn cargo_failure_is_shown_with_its_exit_code() {
     let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
-    let fake = env.path().join("bin/cargo");
-    write_script(
-        &fake,
-        &format!(
-            "if [ \"$1\" = -V ]; then exec '{}' -V; fi\necho 'error: the registry said no' >&2\nexit 101\n",
-            real_cargo().display()
-        ),
-    );
+    let fake = failing_cargo(&env, "error: the registry said no", 101);
     env.env("CARGO", &fake);
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
     assert_failure(&out, 1);

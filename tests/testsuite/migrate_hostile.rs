@@ -181,7 +181,7 @@ fn a_crate_full_of_readmes_is_unpacked_in_bounded_memory() {
     eprintln!("index source: peak {peak} KiB (bound {bound} KiB)");
     assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
     assert_eq!(dest.uploads(), ["bomb@1.0.0"]);
-    let meta = crate::migrate::dest_publish_metadata(&dest, "bomb");
+    let meta = dest.publish_metadata("bomb");
     assert_eq!(meta["readme"], "# the real one\n");
     assert_eq!(meta["readme_file"], "README.md");
 

@@ -40,11 +40,7 @@ fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
 
     // The order on the wire: placeholder upload, real upload, delete.
     let requests = registry.requests();
-    let uploads: Vec<_> = requests
-        .iter()
-        .filter(|r| r.url.ends_with("/api/v1/crates/new"))
-        .collect();
-    assert_eq!(uploads.len(), 2);
+    assert_eq!(registry.upload_requests().len(), 2);
     assert!(requests.iter().any(|r| r.method == "DELETE"
         && r.url.ends_with(&format!(
             "/cargo/proxied/-/tag/{}",
@@ -82,11 +78,7 @@ fn rerun_finds_the_version_already_published() {
         .args(["publish", "--", "--no-verify"])
         .current_dir(&lib)));
     assert_eq!(versions(&registry, "twice"), ["0.2.0"]);
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 1, "no collision: a plain publish");
 
     let out = run(env
@@ -99,11 +91,7 @@ fn rerun_finds_the_version_already_published() {
         "{}",
         stderr(&out)
     );
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 1);
 }
 
@@ -309,11 +297,7 @@ fn placeholder_always_and_manifest_path() {
         "{}",
         stderr(&out)
     );
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 2);
     assert_eq!(versions(&registry, "always"), ["0.4.0"]);
 }
