@@ -77,7 +77,6 @@ pub use plugin::*;
 pub use registry as registry_mod;
 pub use registry::TestRegistry;
 pub use setup::*;
-#[allow(unused_imports, reason = "used from the next commit on")]
 pub use snap::*;
 #[allow(unused_imports, reason = "not every user of this module needs it")]
 pub use trap::TrapServer;

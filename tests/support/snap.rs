@@ -12,7 +12,7 @@ use std::process::Output;
 
 use snapbox::{Assert, IntoData, Redactions, assert::DEFAULT_ACTION_ENV, filter::RedactedValue};
 
-use super::{TestEnv, TestRegistry, stderr, stdout, tail};
+use super::{TestEnv, TestRegistry, real_cargo, stderr, stdout, tail};
 
 /// The redactions of one test's snapshots.
 #[derive(Clone)]
@@ -21,13 +21,16 @@ pub struct Redact {
 }
 
 impl Redact {
-    /// `[ROOT]` for `env`'s temp dir (so `[ROOT]/project/...`), and
-    /// `[HOME]`, `[CARGO_HOME]` are then `[ROOT]/home`, `[ROOT]/cargo-home`.
+    /// `[ROOT]` for `env`'s temp dir (so `[ROOT]/project/...`,
+    /// `[ROOT]/cargo-home/...`), `[CARGO]` for the real cargo's path.
     pub fn new(env: &TestEnv) -> Redact {
         let mut redactions = Redactions::new();
         redactions
             .insert("[ROOT]", env.path().to_path_buf())
             .unwrap();
+        // The cargo these tests run (doctor names it): where the toolchain
+        // is installed varies by machine.
+        redactions.insert("[CARGO]", real_cargo()).unwrap();
         Redact { redactions }
     }
 
@@ -44,8 +47,11 @@ impl Redact {
     }
 
     fn assert(&self) -> Assert {
+        // Messages are compared as printed: no `\` to `/` (paths here
+        // are Unix ones).
         Assert::new()
             .action_env(DEFAULT_ACTION_ENV)
+            .normalize_paths(false)
             .redact_with(self.redactions.clone())
     }
 }

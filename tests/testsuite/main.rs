@@ -19,6 +19,7 @@ mod init;
 mod interactive;
 mod lag;
 mod login;
+mod messages;
 mod migrate;
 mod migrate_hostile;
 mod network;
