@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use super::registry::LoggedRequest;
-use super::{TestRegistry, files_under, recorded_commands, stderr, stdout, tail};
+use super::{TestRegistry, TrapServer, files_under, recorded_commands, stderr, stdout, tail};
 
 /// `secret` on neither stream of any of `outputs`, and no panic either.
 #[track_caller]
@@ -78,4 +78,17 @@ pub fn carrying(requests: &[LoggedRequest], token: &str) -> Vec<String> {
         .filter(|r| r.header("authorization").is_some_and(|v| v.contains(token)))
         .map(|r| format!("{} {}", r.method, r.url))
         .collect()
+}
+
+/// The trap (a server no request should reach with a token: another port a
+/// redirect names, a proxy) got no request carrying an `Authorization`.
+#[track_caller]
+pub fn assert_trap_got_no_token(trap: &TrapServer) {
+    let leaked: Vec<String> = trap
+        .requests()
+        .iter()
+        .filter(|r| r.header("authorization").is_some())
+        .map(|r| r.url.clone())
+        .collect();
+    assert!(leaked.is_empty(), "the trap got the token: {leaked:?}");
 }

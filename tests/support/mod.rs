@@ -6,27 +6,31 @@
 //! - this file: [`TestEnv`] (one test's temp world: `home/`, `cargo-home/`,
 //!   `project/`, a cleared environment; `cnbcargo()`/`cargo()` give sealed
 //!   commands), running commands (`run`, `run_with_stdin`,
-//!   `run_with_deadline`/`run_within`/`run_bounded` for what may hang),
+//!   `run_with_deadline`/`run_within`/`run_bounded`/`cnbcargo_bounded`
+//!   for what may hang),
 //!   `stdout`/`stderr`/`tail`, `path_with`, and `fake_crates_io` (the
 //!   crates.io index every test sees, empty by default).
 //! - `setup`: projects as most tests start them: `configured_env` (after
 //!   `init`), `logged_in_env` (after `login`, log cleared), `hosting` (a
 //!   registry holding versions plus a logged-in project), `registry_holding`,
 //!   `colliding_crate` (a name CNB's crates.io proxy already lists),
+//!   `three_crates`/`colliding_workspace` (a workspace `wa <- wb <- wc`),
 //!   `hand_configured` (a config written by hand, for indexes `init` refuses).
 //! - `assert`: exit codes and messages: `assert_success`, `assert_failure`,
 //!   `assert_exit` (shows only the end of long outputs), `assert_fails`
 //!   and `assert_refused` (a failure, never a panic), `assert_stderr_has`,
 //!   `assert_no_terminal_controls`.
 //! - `snap`: whole-output snapshots with snapbox: `assert_snapshot(&out,
-//!   code, str![[..]])` pins exit code and stderr, `assert_stdout_snapshot`
-//!   stdout; `Redact` names what varies (the test's root, ports, a
-//!   registry's URLs) so snapshots are stable. `SNAPSHOTS=overwrite cargo
-//!   test` re-blesses the inline expectations.
+//!   code, &redact, str![[..]])` pins exit code and stderr,
+//!   `assert_stdout_snapshot` stdout; `Redact` names what varies (`[ROOT]`
+//!   for the test's temp dir, `[CARGO]`, `[PORT]`/`[API_PORT]` for a
+//!   registry's ports, any other with `.with`) so snapshots are stable.
+//!   Write a new expectation as `str![]` and run `SNAPSHOTS=overwrite
+//!   cargo test --test testsuite NAME` to fill it in; review the diff.
 //! - `leaks`: a token never shows: `assert_not_shown` (outputs),
 //!   `assert_not_in_files`, `assert_not_on_argv` (with `recording_cargo`),
 //!   `assert_only_in_authorization` (registry requests), `carrying` (which
-//!   requests had it in `Authorization`).
+//!   requests had it in `Authorization`), `assert_trap_got_no_token`.
 //! - `fake_cargo`: scripts standing in for cargo: `recording_cargo` and
 //!   `recorded_commands`, `cargo_claiming` (another `cargo -V`),
 //!   `failing_cargo`, `hanging_cargo`, and `fake_cargo` for any other body.

@@ -138,13 +138,7 @@ fn redirect_of_the_version_list_to_another_port_is_refused() {
     let out = cnbcargo_bounded(&env, &["list", "redir"]);
     assert_exit(&out, 1);
     assert_stderr_has(&out, &["redirect"]);
-    let leaked: Vec<String> = trap
-        .requests()
-        .iter()
-        .filter(|r| r.header("authorization").is_some())
-        .map(|r| r.url.clone())
-        .collect();
-    assert!(leaked.is_empty(), "the trap got the token: {leaked:?}");
+    assert_trap_got_no_token(&trap);
 }
 
 #[test]
@@ -159,13 +153,7 @@ fn redirect_of_the_index_file_to_another_port_is_refused() {
     let out = cnbcargo_bounded(&env, &["list", "redirix"]);
     assert_exit(&out, 1);
     assert_stderr_has(&out, &["redirect"]);
-    let leaked: Vec<String> = trap
-        .requests()
-        .iter()
-        .filter(|r| r.header("authorization").is_some())
-        .map(|r| r.url.clone())
-        .collect();
-    assert!(leaked.is_empty(), "the trap got the token: {leaked:?}");
+    assert_trap_got_no_token(&trap);
 }
 
 /// A proxy in the environment never sees requests to this machine: the
