@@ -1,5 +1,7 @@
 //! `cnbcargo delete`, `yank` and `list` against the test registry's OpenAPI.
 
+use snapbox::str;
+
 use crate::support::*;
 
 #[test]
@@ -93,19 +95,41 @@ fn dry_run_lists_and_no_terminal_needs_yes() {
 fn spec_errors() {
     let registry = registry_holding("spec", &["0.1.0"]);
     let env = logged_in_env(&registry, "tok");
+    let redact = Redact::new(&env).registry(&registry);
     let out = run(env.cnbcargo().args(["delete", "spec@9.9.9", "--yes"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("matches no version") && stderr(&out).contains("0.1.0"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: `spec@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version(s): 0.1.0)
+
+"#]],
     );
     let out = run(env.cnbcargo().args(["delete", "spec", "--yes"]));
-    assert_failure(&out, 2);
-    assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
+    assert_snapshot(
+        &out,
+        2,
+        &redact,
+        str![[r#"
+error: `spec` does not say which versions
+
+hint: pass `spec@1.2.3`, a requirement like `'spec@<0.3'`, or `spec --all`
+
+"#]],
+    );
     let out = run(env.cnbcargo().args(["delete", "nosuch@1.0.0", "--yes"]));
-    assert_failure(&out, 1);
-    assert!(stderr(&out).contains("has no versions"), "{}", stderr(&out));
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: `nosuch` has no versions in `cnb-cargo-repo`
+
+hint: check the crate name; `cnbcargo list` shows the registry's crates
+
+"#]],
+    );
     assert_eq!(registry.version_names("spec"), ["0.1.0"]);
 }
 
@@ -199,13 +223,20 @@ fn api_401_and_404_paths() {
     std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
     env.env("CNB_TOKEN", "wrong-token");
     let out = run(env.cnbcargo().args(["list", "auth"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("refused the token (401)"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+error: cannot list the versions of `auth`: the server refused the token (401)
+
+Caused by:
+  `GET http://127.0.0.1:[API_PORT]/acme/crates/-/packages/cargo/auth/-/tags?page=1&page_size=100` answered 401: unauthorized: missing or invalid token
+
+hint: the token is missing, expired or wrong: run `cnbcargo login` again, or set `CNB_TOKEN`
+
+"#]],
     );
-    assert!(stderr(&out).contains("cnbcargo login"), "{}", stderr(&out));
 
     let env = logged_in_env(&registry, "tok");
     registry.fail_next("/-/tag/0.1.0", 1, 404);
