@@ -1,5 +1,7 @@
 //! `cnbcargo publish` past CNB's crates.io proxy, with the real cargo.
 
+use snapbox::str;
+
 use crate::support::*;
 
 const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
@@ -107,13 +109,36 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
         .cnbcargo()
         .args(["publish", "--", "--no-verify"])
         .current_dir(&lib));
-    assert_success(&out);
-    let err = stderr(&out);
-    assert!(
-        err.contains("warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder`"),
-        "{err}"
+    assert_snapshot(
+        &out,
+        0,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate ci-crate@0.5.0 already exists on `cnb-cargo-repo` index
+   Packaging ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `ci-crate`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+    Uploaded the placeholder `ci-crate@0.0.0-cnbcargo.placeholder`
+    Updating `cnb-cargo-repo` index
+   Packaging ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Uploaded ci-crate v0.5.0 to registry `cnb-cargo-repo`
+note: waiting for ci-crate v0.5.0 to be available at registry `cnb-cargo-repo`
+help: you may press ctrl-c to skip waiting; the crate should be available shortly
+   Published ci-crate v0.5.0 at registry `cnb-cargo-repo`
+note: crates.io's `ci-crate` is no longer reachable through `cnb-cargo-repo`: now that it holds a version of `ci-crate`, the registry serves its own versions for the name instead of crates.io's
+warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead
+      Yanked the placeholder `ci-crate@0.0.0-cnbcargo.placeholder`
+hint: delete it later with `cnbcargo delete ci-crate@0.0.0-cnbcargo.placeholder` and a token that may delete
+   Published ci-crate@0.5.0 to `cnb-cargo-repo`
+
+"#]],
     );
-    assert!(err.contains("yanking it instead"), "{err}");
     let mut listed = registry.versions("ci-crate");
     listed.sort();
     assert_eq!(
@@ -133,15 +158,37 @@ fn failed_real_publish_cleans_up_and_says_so() {
         .cnbcargo()
         .args(["publish", "--", "--no-verify"])
         .current_dir(&lib));
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("publishing `refused@2.0.0` failed; nothing was published; the placeholder `refused@0.0.0-cnbcargo.placeholder` was deleted"),
-        "{err}"
-    );
-    assert!(
-        err.contains("refused by the registry's policy"),
-        "cargo's message is shown: {err}"
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate refused@2.0.0 already exists on `cnb-cargo-repo` index
+   Packaging refused v2.0.0 ([ROOT]/project/refused)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading refused v2.0.0 ([ROOT]/project/refused)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `refused`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+    Uploaded the placeholder `refused@0.0.0-cnbcargo.placeholder`
+    Updating `cnb-cargo-repo` index
+   Packaging refused v2.0.0 ([ROOT]/project/refused)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading refused v2.0.0 ([ROOT]/project/refused)
+error: failed to publish refused v2.0.0 to registry at http://127.0.0.1:[PORT]/acme/crates/-/packages
+
+Caused by:
+  the remote server responded with an error (status 400 Bad Request): version `2.0.0` is refused by the registry's policy
+error: publishing `refused@2.0.0` failed; nothing was published; the placeholder `refused@0.0.0-cnbcargo.placeholder` was deleted
+
+Caused by:
+  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+
+hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
+hint: cargo's own message is above
+
+"#]],
     );
     assert!(versions(&registry, "refused").is_empty());
 }
@@ -154,29 +201,55 @@ fn placeholder_never_explains_and_dry_run_uploads_nothing() {
         .cnbcargo()
         .args(["publish", "--placeholder", "never"])
         .current_dir(&lib));
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(err.contains("crates.io proxy"), "{err}");
-    assert!(err.contains("--placeholder never"), "{err}");
+    let redact = Redact::new(&env).registry(&registry);
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate collides@1.2.3 already exists on `cnb-cargo-repo` index
+   Packaging collides v1.2.3 ([ROOT]/project/collides)
+    Packaged 4 files, [..] ([..] compressed)
+   Verifying collides v1.2.3 ([ROOT]/project/collides)
+   Compiling collides v1.2.3 ([ROOT]/project/collides/target/package/collides-1.2.3)
+    Finished `dev` profile [unoptimized + debuginfo] target(s) in [..]s
+   Uploading collides v1.2.3 ([ROOT]/project/collides)
+warning: aborting upload due to dry run
+error: `collides@1.2.3` cannot be published as is: the registry has no version of `collides`, so CNB serves the crates.io proxy's index for it, which already lists 1.2.3; nothing was uploaded
+
+hint: cargo would refuse with "already exists"; run without `--placeholder never` to publish a placeholder version first
+
+"#]],
+    );
 
     let out = run(env
         .cnbcargo()
         .args(["publish", "--dry-run"])
         .current_dir(&lib));
-    assert_success(&out);
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!(
-            "Would upload the placeholder `collides@{PLACEHOLDER}`"
-        )),
-        "{err}"
-    );
-    assert!(err.contains("Would upload `collides@1.2.3`"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "Would delete the placeholder `collides@{PLACEHOLDER}`"
-        )),
-        "{err}"
+    assert_snapshot(
+        &out,
+        0,
+        &redact,
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate collides@1.2.3 already exists on `cnb-cargo-repo` index
+   Packaging collides v1.2.3 ([ROOT]/project/collides)
+    Packaged 4 files, [..] ([..] compressed)
+   Verifying collides v1.2.3 ([ROOT]/project/collides)
+   Compiling collides v1.2.3 ([ROOT]/project/collides/target/package/collides-1.2.3)
+    Finished `dev` profile [unoptimized + debuginfo] target(s) in [..]s
+   Uploading collides v1.2.3 ([ROOT]/project/collides)
+warning: aborting upload due to dry run
+Would upload the placeholder `collides@0.0.0-cnbcargo.placeholder`
+Would upload `collides@1.2.3`
+note: this first version of `collides` in `cnb-cargo-repo` would make crates.io's `collides` unreachable through the registry: it would serve its own versions for the name instead
+Would delete the placeholder `collides@0.0.0-cnbcargo.placeholder`
+note: dry run: cargo's checks ran, and nothing was uploaded
+
+"#]],
     );
     assert!(
         registry.requests().iter().all(|r| r.method == "GET"),
@@ -220,11 +293,19 @@ fn package_publish_false_is_refused() {
     )
     .unwrap();
     let out = run(env.cnbcargo().arg("publish").current_dir(&lib));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("package.publish = false"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+error: `private` cannot be published.
+`package.publish` must be set to `true` or a non-empty list in Cargo.toml to publish.
+error: nothing to publish to `cnb-cargo-repo`
+
+hint: `private@0.1.0`: its `package.publish = false` keeps it out of every registry
+
+"#]],
     );
 }
 
