@@ -3,6 +3,11 @@
 //! wording change shows in review. What varies between runs is redacted
 //! (`[ROOT]`, `[PORT]`, `[API_PORT]`, `[..]` for durations and sizes).
 //! Re-bless with `SNAPSHOTS=overwrite cargo test --test testsuite messages`.
+//!
+//! Other modules pin their command's messages where the test already
+//! builds the case: `audit` (its findings), `gate` (the cargo version
+//! gate), `login`, `delete`, `init`, `ci` and `publish` (refusals, dry
+//! runs, failures). This module holds the rest, one test per message.
 
 use snapbox::{IntoData, str};
 
@@ -465,44 +470,6 @@ note: dry run: nothing was uploaded (2 to copy, 0 already in `cnb-cargo-repo`)
 "#]],
     );
     assert!(dest.uploads().is_empty());
-}
-
-// ----------------------------------------------------------------- audit
-
-#[test]
-fn audit_finds_an_internal_name_taken_on_crates_io() {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("internal-a", "1.0.0")
-        .start();
-    let crates_io = fake_crates_io(&[("internal-a", "1.0.0")]);
-    let mut env = logged_in_env(&registry, "tok");
-    env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
-    let app = env.new_crate(
-        "app",
-        "app",
-        "0.1.0",
-        "internal-a = { version = \"1\", registry = \"cnb-cargo-repo\" }\n",
-    );
-    assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
-    let out = cnbcargo_in(&env, &app, &["audit"]);
-    let redact = Redact::new(&env)
-        .registry(&registry)
-        .with("[CRATES_IO_PORT]", crates_io.port().to_string());
-    assert_snapshot(
-        &out,
-        1,
-        &redact,
-        str![[r#"
-     Audited 1 crate name(s) from `cnb-cargo-repo` against CNB's API and crates.io's index
-✗ `internal-a` is declared with `registry = "cnb-cargo-repo"`, but `cnb-cargo-repo` holds no version of it: the registry serves crates.io's index for the name, and cargo locked `internal-a@1.0.0` through it; whoever owns `internal-a` on crates.io controls that code
-  hint: publish `internal-a` to `cnb-cargo-repo` (`cnbcargo publish` in its workspace) and run `cargo update -p internal-a`; if crates.io's `internal-a` is the one meant, drop `registry = "cnb-cargo-repo"`
-error: 1 dependency resolves through the registry's crates.io proxy
-
-hint: each `✗` line says what to publish or update
-
-"#]],
-    );
 }
 
 // ---------------------------------------------------------------- doctor
