@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use snapbox::str;
+
 use crate::support::*;
 
 #[test]
@@ -111,6 +113,57 @@ fn broken_configuration_fails_with_hints() {
             assert!(c["hint"].is_string(), "a failed check has a hint: {c:#}");
         }
     }
+
+    // The human report says the same, each failure with its hint.
+    let out = run(env.cnbcargo().arg("doctor"));
+    let redact = Redact::new(&env).registry(&registry);
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: 6 check(s) failed
+
+"#]],
+    );
+    assert_stdout_snapshot(
+        &out,
+        &redact,
+        str![[r#"
+✓ cargo.found        cargo [..] (`[CARGO]` from `CARGO`)
+✓ cargo.version      [..] >= 1.74 (credential providers)
+✓ cargo.features     `publish --workspace` available (1.90+)
+✓ config.files       cargo reads, deepest first: [ROOT]/project/.cargo/config
+! config.legacy      `[ROOT]/project/.cargo/config` shadows `[ROOT]/project/.cargo/config.toml`: cargo reads only the legacy file
+  hint: merge the two into `[ROOT]/project/.cargo/config.toml` and delete `[ROOT]/project/.cargo/config`
+✗ env.names          cargo ignores `CARGO_REGISTRIES_cnb-other_TOKEN` (cargo reads `CARGO_REGISTRIES_CNB_OTHER_TOKEN`)
+  hint: upper-case the registry name and write `-` as `_`
+✓ registry.present   `cnb` ([ROOT]/project/.cargo/config:2)
+✗ registry.index     `sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages` lacks the trailing slash ([ROOT]/project/.cargo/config:2)
+  hint: write `index = "sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages/"`; cargo needs the slash
+! registry.default   not set: `cargo publish` goes to crates.io
+  hint: run `cnbcargo init`, or pass `--registry cnb` to cargo
+✗ registry.provider  `cargo:token` is not in `registry.global-credential-providers`: cargo 1.74+ will not send a token to an authenticated registry
+  hint: run `cnbcargo init`, which adds it
+! source.replace     `[source.crates-io] replace-with = "cnb"`: crates.io dependencies come from `cnb` ([ROOT]/project/.cargo/config:5)
+  hint: CNB's proxy then serves crates.io crates; remove it if that is not what you want
+✓ env.overrides      set: `CNB_API_ENDPOINT` (values not shown)
+✓ env.proxy          no HTTP proxy variables
+! token.cargo        cargo has no token for `cnb`
+  hint: run `cnbcargo login --registry cnb`
+✗ token.api          no token for the CNB API
+  hint: run `cnbcargo login`, or set `CNB_TOKEN`
+✓ net.settings       cargo's network defaults
+✓ tls.trust          [..] certificates from the system store
+✓ index.reachable    `http://127.0.0.1:[PORT]/acme/crates/-/packages/config.json` answers (401 without a token)
+✓ index.auth         authentication required, with cargo's challenge
+✗ index.token        no token to answer the challenge with
+  hint: run `cnbcargo login`
+✗ api.token          no token to try against the CNB API
+  hint: run `cnbcargo login`, or set `CNB_TOKEN`
+
+"#]],
+    );
 }
 
 #[test]
