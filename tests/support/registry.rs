@@ -502,6 +502,15 @@ impl TestRegistry {
             .collect()
     }
 
+    /// The `DELETE` requests (CNB's deletes, cargo's yanks) since the log
+    /// was last cleared, in order.
+    pub fn delete_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "DELETE")
+            .collect()
+    }
+
     /// The metadata JSON of the first upload of `name` (the part of a
     /// publish body before the `.crate`).
     #[track_caller]

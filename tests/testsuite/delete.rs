@@ -146,11 +146,7 @@ fn a_refused_delete_stops_and_explains_once() {
     let env = logged_in_env(&registry, "rw-token");
     let out = run(env.cnbcargo().args(["delete", "three@<1", "--yes"]));
     assert_failure(&out, 1);
-    let deletes = registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes = registry.delete_requests().len();
     assert_eq!(deletes, 1, "{:?}", registry.requests());
     assert_eq!(
         stderr(&out),
@@ -179,11 +175,7 @@ fn a_401_stops_deleting_too() {
         err.contains("stopped at four@0.1.0 (0 of 4 deleted, 3 not attempted): the server refused the token (401)"),
         "{err}"
     );
-    let deletes = registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes = registry.delete_requests().len();
     assert_eq!(deletes, 1);
     assert_eq!(registry.versions("four").len(), 4);
 }
@@ -302,14 +294,7 @@ fn many_versions_are_deleted_concurrently() {
     assert!(registry.version_names("bulk").is_empty());
     // Overlap is asserted, not time (timings belong to benches/): several
     // deletes were in flight at once, and never more than the bound of 16.
-    assert_eq!(
-        registry
-            .requests()
-            .iter()
-            .filter(|r| r.method == "DELETE")
-            .count(),
-        40
-    );
+    assert_eq!(registry.delete_requests().len(), 40);
     let overlap = registry.state().max_in_flight;
     assert!(
         (2..=16).contains(&overlap),

@@ -37,10 +37,9 @@ fn migrate(env: &TestEnv, args: &[&str]) -> std::process::Output {
 
 fn deletes(registry: &TestRegistry) -> Vec<String> {
     registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .map(|r| r.url.clone())
+        .delete_requests()
+        .into_iter()
+        .map(|r| r.url)
         .collect()
 }
 
