@@ -43,9 +43,10 @@
 //!   `find_check`, `check_status`.
 //! - `registry` (the sparse index, Web API and CNB OpenAPI on 127.0.0.1,
 //!   with faults to inject and a request log: `requests`, `uploads`,
-//!   `upload_requests`, `publish_metadata`, `delete_requests`, `versions`), `openapi`, `http`,
-//!   `tls` (a CA made at test time), `trap` (a server that must receive
-//!   nothing), `keyring`, `pty` (prompts in a pseudo-terminal).
+//!   `upload_requests`, `publish_metadata`, `delete_requests`,
+//!   `versions`), `openapi`, `http`, `tls` (a CA made at test time),
+//!   `trap` (a server that must receive nothing), `keyring`, `pty`
+//!   (prompts in a pseudo-terminal).
 
 #![allow(dead_code, reason = "each test module uses a different part")]
 
