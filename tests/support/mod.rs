@@ -15,7 +15,9 @@
 //!   registry holding versions plus a logged-in project), `registry_holding`,
 //!   `colliding_crate` (a name CNB's crates.io proxy already lists),
 //!   `three_crates`/`colliding_workspace` (a workspace `wa <- wb <- wc`),
-//!   `hand_configured` (a config written by hand, for indexes `init` refuses).
+//!   `hand_configured` (a config written by hand, for indexes `init` refuses),
+//!   `cnbcargo_publish` (`publish -- --no-verify` in a dir), `cargo_publish`
+//!   (plain cargo, must succeed).
 //! - `assert`: exit codes and messages: `assert_success`, `assert_failure`,
 //!   `assert_exit` (shows only the end of long outputs), `assert_fails`
 //!   and `assert_refused` (a failure, never a panic), `assert_stderr_has`,

@@ -2,7 +2,8 @@
 //! logged in, holding versions, or with a `.cargo/config.toml` written by
 //! hand.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use super::{TestEnv, TestRegistry, assert_success, run};
 
@@ -127,4 +128,23 @@ pub fn colliding_workspace() -> (TestRegistry, TestEnv, PathBuf) {
     let env = logged_in_env(&registry, "tok");
     let ws = three_crates(&env, true);
     (registry, env, ws)
+}
+
+/// `cnbcargo publish -- --no-verify` in the crate or workspace `dir`
+/// (`--no-verify`: cargo's check does not build it).
+pub fn cnbcargo_publish(env: &TestEnv, dir: &Path) -> Output {
+    run(env
+        .cnbcargo()
+        .args(["publish", "--", "--no-verify"])
+        .current_dir(dir))
+}
+
+/// Plain `cargo publish --no-verify` in `dir`, which must succeed: how a
+/// test puts a version in the registry the way users do.
+#[track_caller]
+pub fn cargo_publish(env: &TestEnv, dir: &Path) {
+    assert_success(&run(env
+        .cargo()
+        .args(["publish", "--no-verify"])
+        .current_dir(dir)));
 }

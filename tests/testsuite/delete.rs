@@ -10,10 +10,7 @@ fn delete_exact_version_and_cargo_sees_it_gone() {
     let env = logged_in_env(&registry, "tok");
     for version in ["0.1.0", "0.2.0"] {
         let lib = env.new_crate(&format!("gone-{version}"), "gone", version, "");
-        assert_success(&run(env
-            .cargo()
-            .args(["publish", "--no-verify"])
-            .current_dir(&lib)));
+        cargo_publish(&env, &lib);
     }
     let app = env.new_crate(
         "app",
@@ -308,10 +305,7 @@ fn yank_by_requirement_and_undo() {
     let env = logged_in_env(&registry, "tok");
     for version in ["0.1.0", "0.2.0", "1.0.0"] {
         let lib = env.new_crate(&format!("y-{version}"), "yankee", version, "");
-        assert_success(&run(env
-            .cargo()
-            .args(["publish", "--no-verify"])
-            .current_dir(&lib)));
+        cargo_publish(&env, &lib);
     }
     // `--dry-run` lists and changes nothing.
     registry.clear_log();

@@ -101,10 +101,7 @@ fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
         1,
         FaultKind::Body("{\"errors\":[{\"detail\":\"the registry's storage is full\"}]}".into()),
     );
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(
@@ -126,10 +123,7 @@ fn server_errors_while_publishing_leave_no_unreported_placeholder() {
     let (registry, env, lib) = colliding_crate("down", "1.0.0");
     registry.refuse_version("1.0.0");
     registry.fail_next("/-/tag/0.0.0-cnbcargo.placeholder", 100, 503);
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_failure(&out, 1);
     let err = stderr(&out);
     // Deleting the placeholder failed too: the state is spelled out.
@@ -148,10 +142,7 @@ fn server_errors_while_publishing_leave_no_unreported_placeholder() {
 fn an_index_that_lags_behind_uploads_is_waited_for() {
     let (registry, env, lib) = colliding_crate("lagging", "1.0.0");
     registry.set_index_delay(Duration::from_millis(1500));
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Deleted the placeholder"),

@@ -58,7 +58,7 @@ fn write_crate(env: &TestEnv, dir: &str, manifest: &str, build_rs: bool) -> Path
     root
 }
 
-fn cargo_publish(env: &TestEnv, dir: &Path) {
+fn publish_to_source(env: &TestEnv, dir: &Path) {
     let out = run(env
         .cargo()
         .args(["publish", "--no-verify", "--registry", "src"])
@@ -85,9 +85,9 @@ fn publish_fixture_crates(env: &TestEnv, source: &TestRegistry) {
             ),
             false,
         );
-        cargo_publish(env, &dir);
+        publish_to_source(env, &dir);
     }
-    cargo_publish(
+    publish_to_source(
         env,
         &write_crate(env, "leaf", &package("mig-leaf", "0.1.0", ""), false),
     );
@@ -108,12 +108,12 @@ fn publish_fixture_crates(env: &TestEnv, source: &TestRegistry) {
         ),
         true,
     );
-    cargo_publish(env, &mid);
-    cargo_publish(
+    publish_to_source(env, &mid);
+    publish_to_source(
         env,
         &write_crate(env, "shared", &package("shared-name", "2.0.0", ""), false),
     );
-    cargo_publish(
+    publish_to_source(
         env,
         &write_crate(env, "bad", &package("mig-bad", "0.1.0", ""), false),
     );

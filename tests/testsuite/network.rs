@@ -107,10 +107,7 @@ fn trusted_the_way(trust: Trust) {
 
     // The real cargo, with the same trust, against the same server.
     let other = env.new_crate("other", "other", "0.1.0", "");
-    assert_success(&run(env
-        .cargo()
-        .args(["publish", "--no-verify"])
-        .current_dir(&other)));
+    cargo_publish(&env, &other);
     assert_eq!(registry.version_names("other"), ["0.1.0"]);
 
     // A collision publish: placeholder, cargo's publish, removal.

@@ -86,10 +86,7 @@ fn a_version_list_sent_as_a_bare_array_is_read_everywhere() {
     // publish asks the registry whether it has the version already.
     let lib = env.new_crate("arr", "arr", "1.0.0", "");
     registry.clear_log();
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Skipping `arr@1.0.0`: the registry already has this version"),

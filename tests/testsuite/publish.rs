@@ -27,10 +27,7 @@ fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
     assert!(versions(&registry, "proxied").is_empty());
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("publishing a placeholder first"), "{err}");
@@ -75,18 +72,12 @@ fn rerun_finds_the_version_already_published() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("twice", "twice", "0.2.0", "");
-    assert_success(&run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib)));
+    assert_success(&cnbcargo_publish(&env, &lib));
     assert_eq!(versions(&registry, "twice"), ["0.2.0"]);
     let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 1, "no collision: a plain publish");
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Skipping `twice@0.2.0`: the registry already has this version"),
@@ -105,10 +96,7 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
         .start();
     let env = logged_in_env(&registry, "ci-tok");
     let lib = env.new_crate("ci-crate", "ci-crate", "0.5.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_snapshot(
         &out,
         0,
@@ -154,10 +142,7 @@ hint: delete it later with `cnbcargo delete ci-crate@0.0.0-cnbcargo.placeholder`
 fn failed_real_publish_cleans_up_and_says_so() {
     let (registry, env, lib) = colliding_crate("refused", "2.0.0");
     registry.refuse_version("2.0.0");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_snapshot(
         &out,
         1,
@@ -271,10 +256,7 @@ fn keep_placeholder_keeps_it() {
     assert_eq!(listed, [PLACEHOLDER, "1.0.0"]);
     // The next version finds the leftover placeholder and removes it.
     let lib = env.new_crate("kept2", "kept", "1.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     let mut listed = versions(&registry, "kept");
     listed.sort();
@@ -440,10 +422,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
         stderr(&out)
     );
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(stderr(&out).contains(note), "{}", stderr(&out));
     assert_eq!(versions(&registry, "collides"), ["1.0.0"]);
@@ -451,10 +430,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
     // A second version hides nothing more; a name the proxy does not
     // serve hides nothing at all.
     let next = env.new_crate("collides-next", "collides", "1.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&next));
+    let out = cnbcargo_publish(&env, &next);
     assert_success(&out);
     assert!(
         !stderr(&out).contains("no longer reachable"),
@@ -462,10 +438,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
         stderr(&out)
     );
     let fresh = env.new_crate("fresh", "fresh-name", "0.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&fresh));
+    let out = cnbcargo_publish(&env, &fresh);
     assert_success(&out);
     assert!(
         !stderr(&out).contains("no longer reachable"),
