@@ -7,7 +7,9 @@
 //! Other modules pin their command's messages where the test already
 //! builds the case: `audit` (its findings), `gate` (the cargo version
 //! gate), `login`, `delete`, `init`, `ci` and `publish` (refusals, dry
-//! runs, failures). This module holds the rest, one test per message.
+//! runs, failures), `doctor` (a broken configuration's report), `network`
+//! (the offline refusal of each command that needs the network). This
+//! module holds the rest, one test per message.
 
 use snapbox::{IntoData, str};
 
@@ -736,41 +738,4 @@ hint: run `cnbcargo login --registry cnb-cargo-repo`, or set `CNB_TOKEN` (CI)
 
 "#]],
     );
-}
-
-// --------------------------------------------------------------- offline
-
-#[test]
-fn offline_refusal() {
-    let (registry, env) = hosting("kept", &["1.0.0"]);
-    let redact = Redact::new(&env).registry(&registry);
-    let out = run_with_deadline(env.cnbcargo().env("CARGO_NET_OFFLINE", "true").args([
-        "delete",
-        "kept@1.0.0",
-        "--yes",
-    ]));
-    assert_snapshot(
-        &out,
-        1,
-        &redact,
-        str![[r#"
-error: `cnbcargo delete` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)
-
-hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
-
-"#]],
-    );
-    let out = cnbcargo_bounded(&env, &["publish", "--offline"]);
-    assert_snapshot(
-        &out,
-        1,
-        &redact,
-        str![[r#"
-error: `cnbcargo publish` needs the network, and cargo is set offline by `--offline`
-
-hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
-
-"#]],
-    );
-    assert!(registry.requests().is_empty());
 }
