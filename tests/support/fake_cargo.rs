@@ -64,6 +64,13 @@ pub fn recorded_commands(logs: &Path) -> Vec<String> {
 /// A `cargo` that answers `cargo -V` with `version_line` and runs the real
 /// cargo for anything else, recording each argv in `logs/argv.log` when
 /// `logs` is given.
+///
+/// `cargo login` reads the token before the real cargo starts, and gives
+/// up without one. cnbcargo starts `cargo login` alongside its `cargo -V`
+/// gate and writes the token only once the gate passed: the real cargo
+/// would print `Updating ...` meanwhile, racing cnbcargo's own messages
+/// (and cut off mid-line where the gate fails); this one prints nothing
+/// before it has the token, so what the tests see is the same every run.
 pub fn cargo_claiming(env: &TestEnv, version_line: &str, logs: Option<&Path>) -> PathBuf {
     let record = match logs {
         Some(logs) => {
@@ -76,8 +83,13 @@ pub fn cargo_claiming(env: &TestEnv, version_line: &str, logs: Option<&Path>) ->
         env,
         &format!(
             "if [ \"$1\" = -V ]; then echo '{version_line}'; exit 0; fi\n\
-             {record}exec '{}' \"$@\"\n",
-            real_cargo().display()
+             {record}\
+             if [ \"$1\" = login ]; then\n\
+             \x20 token=$(cat); [ -n \"$token\" ] || exit 1\n\
+             \x20 printf '%s\\n' \"$token\" | '{cargo}' \"$@\"; exit $?\n\
+             fi\n\
+             exec '{cargo}' \"$@\"\n",
+            cargo = real_cargo().display()
         ),
     )
 }
