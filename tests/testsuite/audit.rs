@@ -3,7 +3,6 @@
 //! proxy, and crates.io faked by a second loopback index.
 
 use serde_json::Value;
-
 use snapbox::str;
 
 use crate::support::*;

@@ -1,8 +1,7 @@
 //! `cnbcargo ci`: the `.cnb.yaml` pipeline, new or merged.
 
-use yaml_rust2::{Yaml, YamlLoader};
-
 use snapbox::str;
+use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::*;
 

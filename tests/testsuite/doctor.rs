@@ -1,7 +1,6 @@
 //! `cnbcargo doctor`: each check's pass and fail paths against the test registry.
 
 use serde_json::Value;
-
 use snapbox::str;
 
 use crate::support::*;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use snapbox::str;
+
 use crate::support::registry_mod::FaultKind;
 use crate::support::*;
 
@@ -68,14 +70,22 @@ fn malformed_json_is_a_clear_error() {
         1,
         FaultKind::Body("{\"cargo\": [ not json".into()),
     );
+    let redact = Redact::new(&env).registry(&registry);
     let out = run(env.cnbcargo().args(["list", "garbled"]));
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("unexpected answer from `http://127.0.0.1"),
-        "{err}"
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: cannot list the versions of `garbled`
+
+Caused by:
+  unexpected answer from `http://127.0.0.1:[API_PORT]/acme/crates/-/packages/cargo/garbled/-/tags?page=1&page_size=100`: expected ident at line 1 column 14
+
+hint: check that the URL points at the registry (and `CNB_API_ENDPOINT` at CNB's API)
+
+"#]],
     );
-    assert!(!err.contains("panicked"), "{err}");
     // JSON that is neither a list of versions nor an object keyed by
     // `cargo` is refused too, naming the URL.
     registry.fault_next(
@@ -84,12 +94,19 @@ fn malformed_json_is_a_clear_error() {
         FaultKind::Body("\"0.1.0\"".into()),
     );
     let out = run(env.cnbcargo().args(["list", "garbled"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("/cargo/garbled/-/tags")
-            && stderr(&out).contains("expected a list of versions, or an object keyed by `cargo`"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: cannot list the versions of `garbled`
+
+Caused by:
+  unexpected answer from `http://127.0.0.1:[API_PORT]/acme/crates/-/packages/cargo/garbled/-/tags?page=1&page_size=100`: expected a list of versions, or an object keyed by `cargo`
+
+hint: check that the URL points at the registry (and `CNB_API_ENDPOINT` at CNB's API)
+
+"#]],
     );
 }
 
@@ -102,17 +119,29 @@ fn errors_body_on_a_200_fails_the_placeholder_and_says_nothing_was_published() {
         FaultKind::Body("{\"errors\":[{\"detail\":\"the registry's storage is full\"}]}".into()),
     );
     let out = cnbcargo_publish(&env, &lib);
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("storage is full"),
-        "cargo's message is shown: {err}"
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate full@1.0.0 already exists on `cnb-cargo-repo` index
+   Packaging full v1.0.0 ([ROOT]/project/full)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading full v1.0.0 ([ROOT]/project/full)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `full`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+error: publishing `full@0.0.0-cnbcargo.placeholder` failed; nothing was published
+
+Caused by:
+  uploading the placeholder `full@0.0.0-cnbcargo.placeholder` failed
+  `PUT http://127.0.0.1:[PORT]/acme/crates/-/packages/api/v1/crates/new` answered 200: the registry's storage is full
+
+hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
+
+"#]],
     );
-    assert!(
-        err.contains("uploading the placeholder `full@0.0.0-cnbcargo.placeholder` failed"),
-        "{err}"
-    );
-    assert!(err.contains("nothing was published"), "{err}");
     assert!(registry.versions("full").is_empty());
 }
 
@@ -124,13 +153,39 @@ fn server_errors_while_publishing_leave_no_unreported_placeholder() {
     registry.refuse_version("1.0.0");
     registry.fail_next("/-/tag/0.0.0-cnbcargo.placeholder", 100, 503);
     let out = cnbcargo_publish(&env, &lib);
-    assert_failure(&out, 1);
-    let err = stderr(&out);
     // Deleting the placeholder failed too: the state is spelled out.
-    assert!(
-        err.contains("the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`, in the registry, not yanked")
-            && err.contains("`cnbcargo delete down@0.0.0-cnbcargo.placeholder`"),
-        "{err}"
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate down@1.0.0 already exists on `cnb-cargo-repo` index
+   Packaging down v1.0.0 ([ROOT]/project/down)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading down v1.0.0 ([ROOT]/project/down)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `down`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+    Uploaded the placeholder `down@0.0.0-cnbcargo.placeholder`
+    Updating `cnb-cargo-repo` index
+   Packaging down v1.0.0 ([ROOT]/project/down)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading down v1.0.0 ([ROOT]/project/down)
+error: failed to publish down v1.0.0 to registry at http://127.0.0.1:[PORT]/acme/crates/-/packages
+
+Caused by:
+  the remote server responded with an error (status 400 Bad Request): version `1.0.0` is refused by the registry's policy
+error: publishing `down@1.0.0` failed; nothing was published; the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`, in the registry, not yanked
+
+Caused by:
+  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+
+hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
+hint: or remove the placeholder with `cnbcargo delete down@0.0.0-cnbcargo.placeholder`
+hint: cargo's own message is above
+
+"#]],
     );
     assert_eq!(
         registry.versions("down"),
