@@ -7,7 +7,8 @@
 //! Other modules pin their command's messages where the test already
 //! builds the case: `audit` (its findings), `gate` (the cargo version
 //! gate), `login`, `delete`, `init`, `ci` and `publish` (refusals, dry
-//! runs, failures), `doctor` (a broken configuration's report), `network`
+//! runs, failures), `faults` (malformed answers, a failed publish),
+//! `doctor` (a broken configuration's report), `network`
 //! (the offline refusal of each command that needs the network). This
 //! module holds the rest, one test per message.
 
