@@ -1,13 +1,71 @@
-//! Test support: a sealed environment per test and the test registry.
+//! Test support: a sealed environment per test, the test registry, and the
+//! helpers the test modules share (test modules never import each other:
+//! whatever two of them need lives here).
+//!
+//! Where to look, for a newcomer:
+//! - this file: [`TestEnv`] (one test's temp world: `home/`, `cargo-home/`,
+//!   `project/`, a cleared environment; `cnbcargo()`/`cargo()` give sealed
+//!   commands), running commands (`run`, `run_with_stdin`,
+//!   `run_with_deadline`/`run_within`/`run_bounded`/`cnbcargo_bounded`
+//!   for what may hang),
+//!   `stdout`/`stderr`/`tail`, `path_with`, and `fake_crates_io` (the
+//!   crates.io index every test sees, empty by default).
+//! - `setup`: projects as most tests start them: `configured_env` (after
+//!   `init`), `logged_in_env` (after `login`, log cleared), `hosting` (a
+//!   registry holding versions plus a logged-in project), `registry_holding`,
+//!   `colliding_crate` (a name CNB's crates.io proxy already lists),
+//!   `three_crates`/`colliding_workspace` (a workspace `wa <- wb <- wc`),
+//!   `hand_configured` (a config written by hand, for indexes `init` refuses),
+//!   `cnbcargo_publish` (`publish -- --no-verify` in a dir), `cargo_publish`
+//!   (plain cargo, must succeed).
+//! - `assert`: exit codes and messages: `assert_success`, `assert_failure`,
+//!   `assert_exit` (shows only the end of long outputs), `assert_fails`
+//!   and `assert_refused` (a failure, never a panic), `assert_stderr_has`,
+//!   `assert_no_terminal_controls`.
+//! - `snap`: whole-output snapshots with snapbox: `assert_snapshot(&out,
+//!   code, &redact, str![[..]])` pins exit code and stderr,
+//!   `assert_stdout_snapshot` stdout; `Redact` names what varies (`[ROOT]`
+//!   for the test's temp dir, `[CARGO]`, `[PORT]`/`[API_PORT]` for a
+//!   registry's ports, any other with `.with`) so snapshots are stable.
+//!   Write a new expectation as `str![]` and run `SNAPSHOTS=overwrite
+//!   cargo test --test testsuite NAME` to fill it in; review the diff.
+//! - `leaks`: a token never shows: `assert_not_shown` (outputs),
+//!   `assert_not_in_files`, `assert_not_on_argv` (with `recording_cargo`),
+//!   `assert_only_in_authorization` (registry requests), `carrying` (which
+//!   requests had it in `Authorization`), `assert_trap_got_no_token`.
+//! - `fake_cargo`: scripts standing in for cargo: `recording_cargo` and
+//!   `recorded_commands`, `cargo_claiming` (another `cargo -V`),
+//!   `failing_cargo`, `hanging_cargo`, and `fake_cargo` for any other body.
+//! - `files`: `write_script`, `files_under`, `mkfifo`, `temp_files`,
+//!   `stray_temp_file`, `credentials` (cargo's `credentials.toml`), and
+//!   `keeps_every_line`/`is_byte_subsequence` (an edit only added).
+//! - `plugin`: the credential-provider mode: `provider_env`,
+//!   `init_provider`, `speak`/`speak_output` (the protocol on stdin).
+//! - `doctor_report`: `doctor_json`, `doctor_report`, `check`,
+//!   `find_check`, `check_status`.
+//! - `registry` (the sparse index, Web API and CNB OpenAPI on 127.0.0.1,
+//!   with faults to inject and a request log: `requests`, `uploads`,
+//!   `upload_requests`, `publish_metadata`, `delete_requests`,
+//!   `versions`), `openapi`, `http`, `tls` (a CA made at test time),
+//!   `trap` (a server that must receive nothing), `keyring`, `pty`
+//!   (prompts in a pseudo-terminal).
 
 #![allow(dead_code, reason = "each test module uses a different part")]
 
+pub mod assert;
+pub mod doctor_report;
+pub mod fake_cargo;
+pub mod files;
 pub mod http;
 pub mod keyring;
+pub mod leaks;
 pub mod openapi;
+pub mod plugin;
 #[cfg(unix)]
 pub mod pty;
 pub mod registry;
+pub mod setup;
+pub mod snap;
 pub mod tls;
 pub mod trap;
 
@@ -17,12 +75,19 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub use assert::*;
+pub use doctor_report::*;
+pub use fake_cargo::*;
+pub use files::*;
+pub use leaks::*;
+pub use plugin::*;
 pub use registry as registry_mod;
 pub use registry::TestRegistry;
+pub use setup::*;
+pub use snap::*;
 #[allow(unused_imports, reason = "not every user of this module needs it")]
 pub use trap::TrapServer;
 
-/// The cnbcargo binary under test.
 /// The test's `PATH` with `dirs` first, for programs cargo must find
 /// there (`cargo-cnb`, the `cnbcargo` credential provider).
 pub fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
@@ -35,6 +100,7 @@ pub fn path_with(dirs: &[&Path]) -> std::ffi::OsString {
     .unwrap()
 }
 
+/// The cnbcargo binary under test.
 pub fn cnbcargo_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_cnbcargo"))
 }
@@ -286,6 +352,13 @@ pub fn run_with_deadline(cmd: &mut Command) -> Output {
     run_within(cmd, DEADLINE)
 }
 
+/// `cnbcargo ARGS` in `env`, failing the test when it is still running
+/// after `DEADLINE` (for commands facing a server that may hang them).
+#[track_caller]
+pub fn cnbcargo_bounded(env: &TestEnv, args: &[&str]) -> Output {
+    run_with_deadline(env.cnbcargo().args(args))
+}
+
 /// `run`, failing the test when the command is still running after `deadline`.
 #[track_caller]
 pub fn run_within(cmd: &mut Command, deadline: Duration) -> Output {
@@ -314,86 +387,4 @@ pub fn stdout(output: &Output) -> String {
 
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Asserts success, showing both streams when it failed.
-#[track_caller]
-pub fn assert_success(output: &Output) {
-    assert!(
-        output.status.success(),
-        "expected success, got {}\n--- stdout\n{}\n--- stderr\n{}",
-        output.status,
-        stdout(output),
-        stderr(output)
-    );
-}
-
-#[track_caller]
-pub fn assert_failure(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "expected exit {code}\n--- stdout\n{}\n--- stderr\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-/// Writes an executable shell script.
-pub fn write_script(path: &Path, body: &str) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-}
-
-/// Every regular file under `dir`, recursively.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(t) if t.is_file() => out.push(path),
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-/// A project configured for `registry` (`init`) and logged in (`login`
-/// from `CNB_TOKEN`), with `CNB_API_ENDPOINT` pointing at the registry's
-/// OpenAPI and `CNB_TOKEN` set for the API; the request log starts empty.
-pub fn logged_in_env(registry: &TestRegistry, token: &str) -> TestEnv {
-    let mut env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env.env("CNB_TOKEN", token)
-        .env("CNB_API_ENDPOINT", registry.api_url());
-    assert_success(&run(env.cnbcargo().arg("login")));
-    // The tests look at what their own commands sent, not the set-up's
-    // (login's token check included).
-    registry.clear_log();
-    env
-}
-
-/// A logged-in project with a crate `name@version` that CNB's crates.io
-/// proxy already lists, while the registry holds no version of it: the
-/// collision `cnbcargo publish` works around. Returns the crate's directory.
-pub fn colliding_crate(name: &str, version: &str) -> (TestRegistry, TestEnv, PathBuf) {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream(name, version)
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let lib = env.new_crate(name, name, version, "");
-    (registry, env, lib)
 }

@@ -493,11 +493,42 @@ impl TestRegistry {
         self.state().refused_versions.remove(vers);
     }
 
+    /// The publish requests (`PUT /api/v1/crates/new`) since the log was
+    /// last cleared, in order: `.len()` counts uploads, failed ones too.
+    pub fn upload_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
+            .collect()
+    }
+
+    /// The `DELETE` requests (CNB's deletes, cargo's yanks) since the log
+    /// was last cleared, in order.
+    pub fn delete_requests(&self) -> Vec<LoggedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "DELETE")
+            .collect()
+    }
+
+    /// The metadata JSON of the first upload of `name` (the part of a
+    /// publish body before the `.crate`).
+    #[track_caller]
+    pub fn publish_metadata(&self, name: &str) -> Value {
+        self.upload_requests()
+            .iter()
+            .find_map(|r| {
+                let len = u32::from_le_bytes(r.body[..4].try_into().unwrap()) as usize;
+                let meta: Value = serde_json::from_slice(&r.body[4..4 + len]).unwrap();
+                (meta["name"] == name).then_some(meta)
+            })
+            .unwrap_or_else(|| panic!("no upload of `{name}`"))
+    }
+
     /// The names of the crates uploaded (`PUT .../crates/new`), in order.
     pub fn uploads(&self) -> Vec<String> {
-        self.requests()
+        self.upload_requests()
             .iter()
-            .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
             .filter_map(|r| {
                 let len = u32::from_le_bytes(r.body.get(..4)?.try_into().ok()?) as usize;
                 let meta: Value = serde_json::from_slice(r.body.get(4..4 + len)?).ok()?;

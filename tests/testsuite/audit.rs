@@ -3,6 +3,7 @@
 //! proxy, and crates.io faked by a second loopback index.
 
 use serde_json::Value;
+use snapbox::str;
 
 use crate::support::*;
 
@@ -52,6 +53,13 @@ impl Fixture {
         run_with_deadline(self.env.cnbcargo().arg("audit").args(args).current_dir(app))
     }
 
+    /// The redactions of this fixture's snapshots.
+    fn redact(&self) -> Redact {
+        Redact::new(&self.env)
+            .registry(&self.registry)
+            .with("[CRATES_IO_PORT]", self.crates_io.port().to_string())
+    }
+
     fn audit_json(&self, app: &std::path::Path) -> (std::process::Output, Value) {
         let out = self.audit(app, &["--json"]);
         let report = serde_json::from_str(&stdout(&out))
@@ -93,24 +101,19 @@ fn an_unpublished_internal_name_resolves_to_crates_io() {
     assert!(f.registry.versions("internal-a").is_empty());
 
     let out = f.audit(&app, &[]);
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("✗ `internal-a` is declared with `registry = \"cnb-cargo-repo\"`, but `cnb-cargo-repo` holds no version of it"),
-        "{err}"
-    );
-    assert!(err.contains("cargo locked `internal-a@1.0.0`"), "{err}");
-    assert!(
-        err.contains("whoever owns `internal-a` on crates.io controls that code"),
-        "{err}"
-    );
-    assert!(
-        err.contains("hint: publish `internal-a` to `cnb-cargo-repo`"),
-        "{err}"
-    );
-    assert!(
-        err.contains("error: 1 dependency resolves through the registry's crates.io proxy"),
-        "{err}"
+    assert_snapshot(
+        &out,
+        1,
+        &f.redact(),
+        str![[r#"
+     Audited 1 crate name(s) from `cnb-cargo-repo` against CNB's API and crates.io's index
+✗ `internal-a` is declared with `registry = "cnb-cargo-repo"`, but `cnb-cargo-repo` holds no version of it: the registry serves crates.io's index for the name, and cargo locked `internal-a@1.0.0` through it; whoever owns `internal-a` on crates.io controls that code
+  hint: publish `internal-a` to `cnb-cargo-repo` (`cnbcargo publish` in its workspace) and run `cargo update -p internal-a`; if crates.io's `internal-a` is the one meant, drop `registry = "cnb-cargo-repo"`
+error: 1 dependency resolves through the registry's crates.io proxy
+
+hint: each `✗` line says what to publish or update
+
+"#]],
     );
 
     let (out, report) = f.audit_json(&app);
@@ -183,15 +186,21 @@ fn a_lock_resolved_through_the_proxy_is_an_error() {
     f.registry.add_version("partly", "1.0.0");
 
     let out = f.audit(&app, &[]);
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("✗ `Cargo.lock` pins `partly@2.0.0` from `cnb-cargo-repo`, which is not one of `cnb-cargo-repo`'s own versions of `partly` (`1.0.0`)"),
-        "{err}"
-    );
-    assert!(
-        err.contains("hint: run `cargo update -p partly@2.0.0`"),
-        "{err}"
+    assert_snapshot(
+        &out,
+        1,
+        &f.redact(),
+        str![[r#"
+     Audited 1 crate name(s) from `cnb-cargo-repo` against CNB's API and crates.io's index
+✗ `Cargo.lock` pins `partly@2.0.0` from `cnb-cargo-repo`, which is not one of `cnb-cargo-repo`'s own versions of `partly` (`1.0.0`): it was locked through the registry's crates.io proxy, from crates.io's crate
+  hint: run `cargo update -p partly@2.0.0` to lock one of `cnb-cargo-repo`'s own versions
+! `partly` is in `cnb-cargo-repo` and on crates.io: those who use `cnb-cargo-repo` as a crates.io mirror no longer reach crates.io's `partly` through it, and deleting every version of `partly` in `cnb-cargo-repo` would make the name fall through to crates.io's crate
+  hint: keep at least one version of `partly` in `cnb-cargo-repo` (yank rather than delete the last one)
+error: 1 dependency resolves through the registry's crates.io proxy
+
+hint: each `✗` line says what to publish or update
+
+"#]],
     );
 
     let (out, report) = f.audit_json(&app);

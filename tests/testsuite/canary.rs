@@ -2,107 +2,7 @@
 //! show up only on cargo's stdin, in cargo's credentials store and in the
 //! registry's `Authorization` headers.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
-
 use crate::support::*;
-
-/// A `cargo` that records every argv, and the stdin of `cargo login`, in
-/// `logs/` before running the real cargo. Returns (wrapper, logs).
-pub(crate) fn recording_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
-    let logs = env.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let wrapper = env.path().join("bin/cargo");
-    write_script(
-        &wrapper,
-        &format!(
-            "printf '%s\\n' \"$*\" >> '{logs}/argv.log'\n\
-             if [ \"$1\" = login ]; then tee -a '{logs}/stdin.log' | '{cargo}' \"$@\"; exit $?; fi\n\
-             exec '{cargo}' \"$@\"\n",
-            logs = logs.display(),
-            cargo = real_cargo().display()
-        ),
-    );
-    (wrapper, logs)
-}
-
-/// Not in any output, and no panic either.
-pub(crate) fn assert_not_shown(token: &str, outputs: &[Output]) {
-    for out in outputs {
-        assert!(
-            !stdout(out).contains(token),
-            "token in stdout: {}",
-            stdout(out)
-        );
-        assert!(
-            !stderr(out).contains(token),
-            "token in stderr: {}",
-            stderr(out)
-        );
-        assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
-    }
-}
-
-/// The recorded command lines without the output flags cnbcargo passes
-/// on to cargo (`--quiet`, `--verbose`, `--color WHEN`).
-pub(crate) fn recorded_commands(logs: &Path) -> Vec<String> {
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    argv.lines()
-        .map(|line| {
-            let mut words = Vec::new();
-            let mut iter = line.split(' ');
-            while let Some(word) = iter.next() {
-                match word {
-                    "--quiet" | "--verbose" => {}
-                    "--color" => {
-                        iter.next();
-                    }
-                    _ => words.push(word),
-                }
-            }
-            words.join(" ")
-        })
-        .collect()
-}
-
-/// Not on any argv the wrapper recorded.
-pub(crate) fn assert_not_on_argv(token: &str, logs: &Path, expected_command: &str) {
-    let argv = std::fs::read_to_string(logs.join("argv.log")).unwrap();
-    let commands = recorded_commands(logs);
-    assert!(
-        commands.iter().any(|c| c.contains(expected_command)),
-        "{argv}"
-    );
-    assert!(!argv.contains(token), "token on argv: {argv}");
-}
-
-/// In no file under `root` but those `allowed`.
-pub(crate) fn assert_not_in_files(token: &str, root: &Path, allowed: &[PathBuf]) {
-    for file in files_under(root) {
-        if allowed.contains(&file) {
-            continue;
-        }
-        let bytes = std::fs::read(&file).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(token),
-            "token written to {}",
-            file.display()
-        );
-    }
-}
-
-/// The registry saw it only in `Authorization` headers.
-pub(crate) fn assert_only_in_authorization(token: &str, registry: &TestRegistry) {
-    for request in registry.requests() {
-        assert!(!request.url.contains(token));
-        assert!(!String::from_utf8_lossy(&request.body).contains(token));
-        for (name, value) in &request.headers {
-            if !name.eq_ignore_ascii_case("authorization") {
-                assert!(!value.contains(token), "token in header {name}");
-            }
-        }
-    }
-}
 
 #[test]
 fn token_never_leaks() {
@@ -152,7 +52,7 @@ fn token_never_leaks() {
     assert_success(&publish);
     outputs.push(run(env.cnbcargo().args(["logout", "-vv"])));
 
-    assert_not_shown(&token, &outputs);
+    assert_not_shown(&token, &outputs.iter().collect::<Vec<_>>());
     assert!(outputs[1].status.success() && outputs[2].status.success());
     for failed in &outputs[3..6] {
         assert!(!failed.status.success());
@@ -267,7 +167,7 @@ fn token_never_leaks_from_api_commands() {
         registry.versions("canary-crate"),
         [("1.0.0".to_string(), false)]
     );
-    assert_not_shown(&token, &outputs);
+    assert_not_shown(&token, &outputs.iter().collect::<Vec<_>>());
     assert_not_on_argv(&token, &logs, "publish --registry cnb-cargo-repo");
     assert_not_in_files(&token, env.path(), &[]);
     assert_only_in_authorization(&token, &registry);
@@ -284,7 +184,7 @@ fn token_never_leaks_through_the_credential_provider() {
         .token(&token)
         .upstream("prov-canary", "1.0.0")
         .start();
-    let mut env = crate::provider::provider_env(&registry);
+    let mut env = provider_env(&registry);
     let (wrapper, logs) = recording_cargo(&env);
     // The `cnbcargo` cargo finds on `PATH` records its argv too.
     let provider_log = logs.join("provider-argv.log");
@@ -355,7 +255,7 @@ fn token_never_leaks_through_the_credential_provider() {
         assert!(out.status.success(), "{}", stderr(out));
     }
 
-    assert_not_shown(&token, &outputs);
+    assert_not_shown(&token, &outputs.iter().collect::<Vec<_>>());
     let argv = std::fs::read_to_string(&provider_log).unwrap();
     assert!(
         argv.lines().all(|l| l.ends_with("--cargo-plugin")),

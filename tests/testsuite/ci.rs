@@ -1,5 +1,6 @@
 //! `cnbcargo ci`: the `.cnb.yaml` pipeline, new or merged.
 
+use snapbox::str;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::support::*;
@@ -46,8 +47,15 @@ fn writes_a_new_pipeline() {
         ]
     );
     let again = run(env.cnbcargo().arg("ci"));
-    assert_success(&again);
-    assert!(stderr(&again).contains("already publishes"));
+    assert_snapshot(
+        &again,
+        0,
+        &Redact::new(&env),
+        str![[r#"
+       Fresh `[ROOT]/project/.cnb.yaml` already publishes with cnbcargo
+
+"#]],
+    );
     assert_eq!(env.read("project/.cnb.yaml"), text);
 }
 
@@ -57,11 +65,41 @@ fn merges_into_an_existing_file_keeping_its_content() {
     let original = "# CI for the project\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n\n$:\n  tag_push:\n    - docker:\n        image: alpine\n      stages:\n        - name: notes\n          script: echo release\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().args(["ci", "--dry-run"]));
-    assert_success(&out);
-    assert!(
-        stdout(&out).contains("+    - name: publish crates with cnbcargo"),
-        "{}",
-        stdout(&out)
+    let redact = Redact::new(&env);
+    assert_snapshot(
+        &out,
+        0,
+        &redact,
+        str![[r#"
+note: dry run: nothing was written
+
+"#]],
+    );
+    assert_stdout_snapshot(
+        &out,
+        &redact,
+        str![[r#"
+--- [ROOT]/project/.cnb.yaml
++++ [ROOT]/project/.cnb.yaml
+@@ -7,6 +7,16 @@
+ 
+ $:
+   tag_push:
++    - name: publish crates with cnbcargo
++      docker:
++        image: rust:1.89
++      stages:
++        - name: install cnbcargo
++          script: cargo install --locked cnbcargo
++        - name: log cargo in with the pipeline's CNB_TOKEN
++          script: cnbcargo login
++        - name: publish the workspace (skips versions already published)
++          script: cnbcargo publish
+     - docker:
+         image: alpine
+       stages:
+
+"#]],
     );
     assert_eq!(env.read("project/.cnb.yaml"), original);
 
@@ -92,8 +130,17 @@ fn flow_style_is_refused_unchanged() {
     let original = "$: {tag_push: [{stages: [{script: make}]}]}\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
-    assert_failure(&out, 1);
-    assert!(stderr(&out).contains("flow style"), "{}", stderr(&out));
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env),
+        str![[r#"
+error: `[ROOT]/project/.cnb.yaml`: `$` is written in flow style (`{ ... }` or `[ ... ]`) (line 1, `$: {tag_push: [{stages: [{script: make}]}]}`)
+
+hint: rewrite `$` as a plain block (the key alone on its line, the value's lines indented below it), or add the pipeline by hand; the file was not changed
+
+"#]],
+    );
     assert_eq!(env.read("project/.cnb.yaml"), original);
 }
 
@@ -231,11 +278,14 @@ fn a_script_that_runs_cnbcargo_publish_already_publishes() {
     let original = "v*:\n  tag_push:\n    - stages:\n        - name: release\n          script: |\n            set -e\n            cnbcargo login && cnbcargo -v publish\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
-    assert_success(&out);
-    assert!(
-        stderr(&out).contains("already publishes"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        0,
+        &Redact::new(&env),
+        str![[r#"
+       Fresh `[ROOT]/project/.cnb.yaml` already publishes with cnbcargo
+
+"#]],
     );
     assert_eq!(env.read("project/.cnb.yaml"), original);
 }

@@ -56,7 +56,7 @@ fn color_follows_the_flag_then_no_color_then_cargo_term_color() {
 fn quiet_and_verbose_and_color_reach_the_cargo_that_runs() {
     let registry = TestRegistry::builder().token("tok").start();
     let mut env = logged_in_env(&registry, "tok");
-    let (wrapper, logs) = crate::canary::recording_cargo(&env);
+    let (wrapper, logs) = recording_cargo(&env);
     env.env("CARGO", &wrapper);
     let out = run(env.cnbcargo().args(["-vv", "--color", "always", "logout"]));
     assert_success(&out);
@@ -257,9 +257,8 @@ fn completion_offers_only_valid_registry_names() {
 #[test]
 fn completion_offers_no_escapes_from_cargo_metadata() {
     let mut env = TestEnv::new();
-    let cargo = env.path().join("bin/cargo");
     let answer = env.path().join("metadata.json");
-    write_script(&cargo, &format!("cat '{}'\n", answer.display()));
+    let cargo = fake_cargo(&env, &format!("cat '{}'\n", answer.display()));
     env.env("CARGO", &cargo);
     let root = env.project().display().to_string();
     let member = |name: &str, version: &str| {

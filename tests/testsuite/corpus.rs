@@ -16,20 +16,6 @@ fn corpus() -> Vec<PathBuf> {
     files
 }
 
-/// `original`'s lines (without their line endings) appear, in order and unchanged, among `edited`'s.
-pub fn keeps_every_line(original: &str, edited: &str) -> bool {
-    let mut edited_lines = edited.lines();
-    original
-        .lines()
-        .all(|line| edited_lines.any(|candidate| candidate == line))
-}
-
-/// Every byte of `original` is in `edited`, in order: the edit only added.
-pub fn is_byte_subsequence(original: &[u8], edited: &[u8]) -> bool {
-    let mut rest = edited.iter();
-    original.iter().all(|b| rest.any(|c| c == b))
-}
-
 #[test]
 fn init_on_every_corpus_file() {
     let files = corpus();

@@ -1,14 +1,8 @@
 //! `cnbcargo delete`, `yank` and `list` against the test registry's OpenAPI.
 
-use crate::support::*;
+use snapbox::str;
 
-fn registry_with(name: &str, versions: &[&str]) -> TestRegistry {
-    let registry = TestRegistry::builder().token("tok").start();
-    for v in versions {
-        registry.add_version(name, v);
-    }
-    registry
-}
+use crate::support::*;
 
 #[test]
 fn delete_exact_version_and_cargo_sees_it_gone() {
@@ -16,10 +10,7 @@ fn delete_exact_version_and_cargo_sees_it_gone() {
     let env = logged_in_env(&registry, "tok");
     for version in ["0.1.0", "0.2.0"] {
         let lib = env.new_crate(&format!("gone-{version}"), "gone", version, "");
-        assert_success(&run(env
-            .cargo()
-            .args(["publish", "--no-verify"])
-            .current_dir(&lib)));
+        cargo_publish(&env, &lib);
     }
     let app = env.new_crate(
         "app",
@@ -46,7 +37,7 @@ fn delete_exact_version_and_cargo_sees_it_gone() {
 
 #[test]
 fn delete_by_requirement() {
-    let registry = registry_with(
+    let registry = registry_holding(
         "req",
         &["0.1.0", "0.2.9", "0.3.0", "1.0.0", "1.4.2", "2.0.0"],
     );
@@ -64,7 +55,7 @@ fn delete_by_requirement() {
 
 #[test]
 fn delete_all_removes_the_package() {
-    let registry = registry_with("whole", &["0.1.0", "0.2.0"]);
+    let registry = registry_holding("whole", &["0.1.0", "0.2.0"]);
     let env = logged_in_env(&registry, "tok");
     let out = run(env.cnbcargo().args(["delete", "whole", "--all", "--yes"]));
     assert_success(&out);
@@ -79,7 +70,7 @@ fn delete_all_removes_the_package() {
 
 #[test]
 fn dry_run_lists_and_no_terminal_needs_yes() {
-    let registry = registry_with("keep", &["0.1.0", "0.2.0"]);
+    let registry = registry_holding("keep", &["0.1.0", "0.2.0"]);
     let env = logged_in_env(&registry, "tok");
     let out = run(env.cnbcargo().args(["delete", "keep@<1", "--dry-run"]));
     assert_success(&out);
@@ -99,21 +90,43 @@ fn dry_run_lists_and_no_terminal_needs_yes() {
 
 #[test]
 fn spec_errors() {
-    let registry = registry_with("spec", &["0.1.0"]);
+    let registry = registry_holding("spec", &["0.1.0"]);
     let env = logged_in_env(&registry, "tok");
+    let redact = Redact::new(&env).registry(&registry);
     let out = run(env.cnbcargo().args(["delete", "spec@9.9.9", "--yes"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("matches no version") && stderr(&out).contains("0.1.0"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: `spec@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version(s): 0.1.0)
+
+"#]],
     );
     let out = run(env.cnbcargo().args(["delete", "spec", "--yes"]));
-    assert_failure(&out, 2);
-    assert!(stderr(&out).contains("--all"), "{}", stderr(&out));
+    assert_snapshot(
+        &out,
+        2,
+        &redact,
+        str![[r#"
+error: `spec` does not say which versions
+
+hint: pass `spec@1.2.3`, a requirement like `'spec@<0.3'`, or `spec --all`
+
+"#]],
+    );
     let out = run(env.cnbcargo().args(["delete", "nosuch@1.0.0", "--yes"]));
-    assert_failure(&out, 1);
-    assert!(stderr(&out).contains("has no versions"), "{}", stderr(&out));
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: `nosuch` has no versions in `cnb-cargo-repo`
+
+hint: check the crate name; `cnbcargo list` shows the registry's crates
+
+"#]],
+    );
     assert_eq!(registry.version_names("spec"), ["0.1.0"]);
 }
 
@@ -130,11 +143,7 @@ fn a_refused_delete_stops_and_explains_once() {
     let env = logged_in_env(&registry, "rw-token");
     let out = run(env.cnbcargo().args(["delete", "three@<1", "--yes"]));
     assert_failure(&out, 1);
-    let deletes = registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes = registry.delete_requests().len();
     assert_eq!(deletes, 1, "{:?}", registry.requests());
     assert_eq!(
         stderr(&out),
@@ -152,7 +161,7 @@ fn a_refused_delete_stops_and_explains_once() {
 /// A 401 midway (a token revoked, say) stops the same way.
 #[test]
 fn a_401_stops_deleting_too() {
-    let registry = registry_with("four", &["0.1.0", "0.2.0", "0.3.0", "0.4.0"]);
+    let registry = registry_holding("four", &["0.1.0", "0.2.0", "0.3.0", "0.4.0"]);
     let env = logged_in_env(&registry, "tok");
     registry.fail_next("/-/tag/", 1, 401);
     let out = run(env.cnbcargo().args(["delete", "four@<1", "--yes"]));
@@ -163,11 +172,7 @@ fn a_401_stops_deleting_too() {
         err.contains("stopped at four@0.1.0 (0 of 4 deleted, 3 not attempted): the server refused the token (401)"),
         "{err}"
     );
-    let deletes = registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes = registry.delete_requests().len();
     assert_eq!(deletes, 1);
     assert_eq!(registry.versions("four").len(), 4);
 }
@@ -201,19 +206,26 @@ fn delete_without_scope_is_403_with_hint() {
 
 #[test]
 fn api_401_and_404_paths() {
-    let registry = registry_with("auth", &["0.1.0"]);
+    let registry = registry_holding("auth", &["0.1.0"]);
     let mut env = logged_in_env(&registry, "tok");
     // `CNB_TOKEN` is used where cargo has no token of its own.
     std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
     env.env("CNB_TOKEN", "wrong-token");
     let out = run(env.cnbcargo().args(["list", "auth"]));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("refused the token (401)"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+error: cannot list the versions of `auth`: the server refused the token (401)
+
+Caused by:
+  `GET http://127.0.0.1:[API_PORT]/acme/crates/-/packages/cargo/auth/-/tags?page=1&page_size=100` answered 401: unauthorized: missing or invalid token
+
+hint: the token is missing, expired or wrong: run `cnbcargo login` again, or set `CNB_TOKEN`
+
+"#]],
     );
-    assert!(stderr(&out).contains("cnbcargo login"), "{}", stderr(&out));
 
     let env = logged_in_env(&registry, "tok");
     registry.fail_next("/-/tag/0.1.0", 1, 404);
@@ -224,7 +236,7 @@ fn api_401_and_404_paths() {
 
 #[test]
 fn server_errors_are_retried_a_bounded_number_of_times() {
-    let registry = registry_with("flaky", &["0.1.0", "0.2.0"]);
+    let registry = registry_holding("flaky", &["0.1.0", "0.2.0"]);
     let env = logged_in_env(&registry, "tok");
     // Two 503s, then success: retried.
     registry.fail_next("/cargo/flaky/-/tags", 2, 503);
@@ -254,7 +266,7 @@ fn server_errors_are_retried_a_bounded_number_of_times() {
 
 #[test]
 fn one_failure_does_not_stop_the_others() {
-    let registry = registry_with("partial", &["0.1.0", "0.2.0", "0.3.0"]);
+    let registry = registry_holding("partial", &["0.1.0", "0.2.0", "0.3.0"]);
     let env = logged_in_env(&registry, "tok");
     registry.fail_next("/-/tag/0.2.0", 100, 500);
     let out = run(env.cnbcargo().args(["delete", "partial@<1", "--yes"]));
@@ -271,7 +283,7 @@ fn one_failure_does_not_stop_the_others() {
 fn many_versions_are_deleted_concurrently() {
     let versions: Vec<String> = (0..40).map(|i| format!("0.{i}.0")).collect();
     let refs: Vec<&str> = versions.iter().map(String::as_str).collect();
-    let registry = registry_with("bulk", &refs);
+    let registry = registry_holding("bulk", &refs);
     let env = logged_in_env(&registry, "tok");
     registry.set_latency(std::time::Duration::from_millis(100));
     let out = run(env.cnbcargo().args(["delete", "bulk@<1", "--yes"]));
@@ -279,14 +291,7 @@ fn many_versions_are_deleted_concurrently() {
     assert!(registry.version_names("bulk").is_empty());
     // Overlap is asserted, not time (timings belong to benches/): several
     // deletes were in flight at once, and never more than the bound of 16.
-    assert_eq!(
-        registry
-            .requests()
-            .iter()
-            .filter(|r| r.method == "DELETE")
-            .count(),
-        40
-    );
+    assert_eq!(registry.delete_requests().len(), 40);
     let overlap = registry.state().max_in_flight;
     assert!(
         (2..=16).contains(&overlap),
@@ -300,10 +305,7 @@ fn yank_by_requirement_and_undo() {
     let env = logged_in_env(&registry, "tok");
     for version in ["0.1.0", "0.2.0", "1.0.0"] {
         let lib = env.new_crate(&format!("y-{version}"), "yankee", version, "");
-        assert_success(&run(env
-            .cargo()
-            .args(["publish", "--no-verify"])
-            .current_dir(&lib)));
+        cargo_publish(&env, &lib);
     }
     // `--dry-run` lists and changes nothing.
     registry.clear_log();
@@ -377,7 +379,7 @@ fn yank_by_requirement_and_undo() {
 
 #[test]
 fn list_shows_counts_and_newest_versions_even_from_a_bare_list() {
-    let registry = registry_with("alpha", &["0.1.0", "0.10.0", "0.9.0"]);
+    let registry = registry_holding("alpha", &["0.1.0", "0.10.0", "0.9.0"]);
     registry.add_version("beta", "1.0.0");
     let env = logged_in_env(&registry, "tok");
     let out = run(env.cnbcargo().arg("list"));
@@ -440,7 +442,7 @@ fn packages_are_paginated() {
 
 #[test]
 fn missing_api_endpoint_says_which_to_set() {
-    let registry = registry_with("x", &["0.1.0"]);
+    let registry = registry_holding("x", &["0.1.0"]);
     let env = TestEnv::new();
     assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
     let mut cmd = env.cnbcargo();
@@ -459,7 +461,7 @@ fn missing_api_endpoint_says_which_to_set() {
 /// `--yes` alone is not enough.
 #[test]
 fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
-    let registry = registry_with("shadow", &["1.0.0", "1.1.0"]);
+    let registry = registry_holding("shadow", &["1.0.0", "1.1.0"]);
     let crates_io = fake_crates_io(&[("shadow", "3.0.0")]);
     let mut env = logged_in_env(&registry, "tok");
     env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());
@@ -531,7 +533,7 @@ fn deleting_the_last_version_of_a_shadowed_name_needs_allow_fall_through() {
 /// A name crates.io does not have falls through to nothing: `--yes` does.
 #[test]
 fn deleting_the_last_version_of_an_unshadowed_name_needs_only_yes() {
-    let registry = registry_with("only-ours", &["0.1.0"]);
+    let registry = registry_holding("only-ours", &["0.1.0"]);
     let crates_io = fake_crates_io(&[("shadow", "3.0.0")]);
     let mut env = logged_in_env(&registry, "tok");
     env.env("CNBCARGO_CRATES_IO_INDEX", crates_io.http_index());

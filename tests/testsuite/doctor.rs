@@ -1,41 +1,15 @@
 //! `cnbcargo doctor`: each check's pass and fail paths against the test registry.
 
 use serde_json::Value;
+use snapbox::str;
 
 use crate::support::*;
-
-fn doctor(cmd: &mut std::process::Command) -> (std::process::Output, Value) {
-    let out = run(cmd.args(["doctor", "--json"]));
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
-    (out, report)
-}
-
-fn status<'a>(report: &'a Value, id: &str) -> &'a str {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))["status"]
-        .as_str()
-        .unwrap()
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
-        .unwrap()
-}
 
 #[test]
 fn healthy_setup_passes_every_check() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_success(&out);
     assert_eq!(report["ok"], true);
     for c in report["checks"].as_array().unwrap() {
@@ -62,7 +36,7 @@ fn healthy_setup_passes_every_check() {
         "index.token",
         "api.token",
     ] {
-        status(&report, id);
+        check_status(&report, id);
     }
     assert!(
         check(&report, "registry.index")["source"]
@@ -77,7 +51,7 @@ fn healthy_setup_passes_every_check() {
             .unwrap()
             .contains("credentials.toml")
     );
-    assert_eq!(status(&report, "token.env"), "pass");
+    assert_eq!(check_status(&report, "token.env"), "pass");
     assert!(
         !stdout(&out).contains("\"tok\""),
         "the token is never shown"
@@ -109,47 +83,97 @@ fn broken_configuration_fails_with_hints() {
     env.write("project/.cargo/config.toml", "[net]\nretry = 1\n");
     env.env("CNB_API_ENDPOINT", registry.api_url())
         .env("CARGO_REGISTRIES_cnb-other_TOKEN", "x");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
     assert_eq!(report["ok"], false);
-    assert_eq!(status(&report, "config.legacy"), "warn");
-    assert_eq!(status(&report, "registry.index"), "fail");
+    assert_eq!(check_status(&report, "config.legacy"), "warn");
+    assert_eq!(check_status(&report, "registry.index"), "fail");
     assert!(
         check(&report, "registry.index")["message"]
             .as_str()
             .unwrap()
             .contains("trailing slash")
     );
-    assert_eq!(status(&report, "registry.default"), "warn");
-    assert_eq!(status(&report, "registry.provider"), "fail");
-    assert_eq!(status(&report, "source.replace"), "warn");
-    assert_eq!(status(&report, "env.names"), "fail");
+    assert_eq!(check_status(&report, "registry.default"), "warn");
+    assert_eq!(check_status(&report, "registry.provider"), "fail");
+    assert_eq!(check_status(&report, "source.replace"), "warn");
+    assert_eq!(check_status(&report, "env.names"), "fail");
     assert!(
         check(&report, "env.names")["message"]
             .as_str()
             .unwrap()
             .contains("CARGO_REGISTRIES_CNB_OTHER_TOKEN")
     );
-    assert_eq!(status(&report, "token.cargo"), "warn");
-    assert_eq!(status(&report, "token.api"), "fail");
-    assert_eq!(status(&report, "index.token"), "fail");
+    assert_eq!(check_status(&report, "token.cargo"), "warn");
+    assert_eq!(check_status(&report, "token.api"), "fail");
+    assert_eq!(check_status(&report, "index.token"), "fail");
     for c in report["checks"].as_array().unwrap() {
         if c["status"] == "fail" {
             assert!(c["hint"].is_string(), "a failed check has a hint: {c:#}");
         }
     }
+
+    // The human report says the same, each failure with its hint.
+    let out = run(env.cnbcargo().arg("doctor"));
+    let redact = Redact::new(&env).registry(&registry);
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: 6 check(s) failed
+
+"#]],
+    );
+    assert_stdout_snapshot(
+        &out,
+        &redact,
+        str![[r#"
+✓ cargo.found        cargo [..] (`[CARGO]` from `CARGO`)
+✓ cargo.version      [..] >= 1.74 (credential providers)
+✓ cargo.features     `publish --workspace` available (1.90+)
+✓ config.files       cargo reads, deepest first: [ROOT]/project/.cargo/config
+! config.legacy      `[ROOT]/project/.cargo/config` shadows `[ROOT]/project/.cargo/config.toml`: cargo reads only the legacy file
+  hint: merge the two into `[ROOT]/project/.cargo/config.toml` and delete `[ROOT]/project/.cargo/config`
+✗ env.names          cargo ignores `CARGO_REGISTRIES_cnb-other_TOKEN` (cargo reads `CARGO_REGISTRIES_CNB_OTHER_TOKEN`)
+  hint: upper-case the registry name and write `-` as `_`
+✓ registry.present   `cnb` ([ROOT]/project/.cargo/config:2)
+✗ registry.index     `sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages` lacks the trailing slash ([ROOT]/project/.cargo/config:2)
+  hint: write `index = "sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages/"`; cargo needs the slash
+! registry.default   not set: `cargo publish` goes to crates.io
+  hint: run `cnbcargo init`, or pass `--registry cnb` to cargo
+✗ registry.provider  `cargo:token` is not in `registry.global-credential-providers`: cargo 1.74+ will not send a token to an authenticated registry
+  hint: run `cnbcargo init`, which adds it
+! source.replace     `[source.crates-io] replace-with = "cnb"`: crates.io dependencies come from `cnb` ([ROOT]/project/.cargo/config:5)
+  hint: CNB's proxy then serves crates.io crates; remove it if that is not what you want
+✓ env.overrides      set: `CNB_API_ENDPOINT` (values not shown)
+✓ env.proxy          no HTTP proxy variables
+! token.cargo        cargo has no token for `cnb`
+  hint: run `cnbcargo login --registry cnb`
+✗ token.api          no token for the CNB API
+  hint: run `cnbcargo login`, or set `CNB_TOKEN`
+✓ net.settings       cargo's network defaults
+✓ tls.trust          [..] certificates from the system store
+✓ index.reachable    `http://127.0.0.1:[PORT]/acme/crates/-/packages/config.json` answers (401 without a token)
+✓ index.auth         authentication required, with cargo's challenge
+✗ index.token        no token to answer the challenge with
+  hint: run `cnbcargo login`
+✗ api.token          no token to try against the CNB API
+  hint: run `cnbcargo login`, or set `CNB_TOKEN`
+
+"#]],
+    );
 }
 
 #[test]
 fn old_cargo_and_no_registry() {
     let mut env = TestEnv::new();
-    let fake = env.path().join("bin/cargo");
-    write_script(&fake, "echo 'cargo 1.72.0 (000000000 2023-07-01)'\n");
+    let fake = fake_cargo(&env, "echo 'cargo 1.72.0 (000000000 2023-07-01)'\n");
     env.env("CARGO", &fake);
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "cargo.version"), "fail");
-    assert_eq!(status(&report, "registry.present"), "fail");
+    assert_eq!(check_status(&report, "cargo.version"), "fail");
+    assert_eq!(check_status(&report, "registry.present"), "fail");
     assert!(
         check(&report, "registry.present")["hint"]
             .as_str()
@@ -165,10 +189,10 @@ fn network_failures_are_explained() {
     let mut env = logged_in_env(&registry, "tok");
     env.env("CNB_TOKEN", "wrong");
     std::fs::remove_file(env.cargo_home().join("credentials.toml")).unwrap();
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "index.token"), "fail");
-    assert_eq!(status(&report, "api.token"), "fail");
+    assert_eq!(check_status(&report, "index.token"), "fail");
+    assert_eq!(check_status(&report, "api.token"), "fail");
     assert!(
         check(&report, "api.token")["message"]
             .as_str()
@@ -181,7 +205,7 @@ fn network_failures_are_explained() {
         .token_with_scopes("weak", &[])
         .start();
     let env = logged_in_env(&registry, "weak");
-    let (_, report) = doctor(&mut env.cnbcargo());
+    let (_, report) = doctor_json(&mut env.cnbcargo());
     assert!(
         check(&report, "api.token")["message"]
             .as_str()
@@ -194,9 +218,9 @@ fn network_failures_are_explained() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     drop(registry);
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "index.reachable"), "fail");
+    assert_eq!(check_status(&report, "index.reachable"), "fail");
     assert!(
         check(&report, "index.reachable")["message"]
             .as_str()
@@ -217,9 +241,9 @@ fn remaining_check_paths() {
         .start();
     let mut env = logged_in_env(&registry, "tok");
     env.env("HTTPS_PROXY", "http://proxy.invalid:3128");
-    let (_, report) = doctor(&mut env.cnbcargo());
-    assert_eq!(status(&report, "index.auth"), "warn");
-    assert_eq!(status(&report, "env.proxy"), "warn");
+    let (_, report) = doctor_json(&mut env.cnbcargo());
+    assert_eq!(check_status(&report, "index.auth"), "warn");
+    assert_eq!(check_status(&report, "env.proxy"), "warn");
     assert!(
         check(&report, "env.proxy")["message"]
             .as_str()
@@ -228,17 +252,17 @@ fn remaining_check_paths() {
     );
 
     env.env("CARGO", env.path().join("no-such-cargo"));
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "cargo.found"), "fail");
+    assert_eq!(check_status(&report, "cargo.found"), "fail");
     assert!(check(&report, "cargo.found")["hint"].is_string());
 
     // A config file cargo cannot parse stops the config checks there.
     let env = TestEnv::new();
     env.write("project/.cargo/config.toml", "[registry\n");
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
-    assert_eq!(status(&report, "config.parse"), "fail");
+    assert_eq!(check_status(&report, "config.parse"), "fail");
     assert!(
         check(&report, "config.parse")["message"]
             .as_str()
@@ -256,7 +280,7 @@ fn tls_failure_is_named() {
     assert_success(&run(env.cnbcargo().args(["init", &https_index])));
     env.env("CNB_TOKEN", "tok")
         .env("CNB_API_ENDPOINT", registry.api_url());
-    let (out, report) = doctor(&mut env.cnbcargo());
+    let (out, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&out, 1);
     let reachable = check(&report, "index.reachable");
     assert_eq!(reachable["status"], "fail");
@@ -304,16 +328,16 @@ fn an_index_without_sparse_prefix_is_named_and_still_checked() {
         .args(["doctor", "--json", "--registry", "cnb"]));
     assert_failure(&out, 1);
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(status(&report, "registry.index"), "fail");
+    assert_eq!(check_status(&report, "registry.index"), "fail");
     assert!(
         check(&report, "registry.index")["hint"]
             .as_str()
             .unwrap()
             .contains(&format!("sparse+{}", registry.http_index()))
     );
-    assert_eq!(status(&report, "index.reachable"), "pass");
-    assert_eq!(status(&report, "index.token"), "pass");
-    assert_eq!(status(&report, "api.token"), "pass");
+    assert_eq!(check_status(&report, "index.reachable"), "pass");
+    assert_eq!(check_status(&report, "index.token"), "pass");
+    assert_eq!(check_status(&report, "api.token"), "pass");
 }
 
 #[test]
@@ -362,11 +386,11 @@ fn in_a_project_the_audit_findings_show() {
     );
     assert_success(&run(env.cargo().arg("generate-lockfile").current_dir(&app)));
 
-    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    let (out, report) = doctor_json(env.cnbcargo().current_dir(&app));
     assert_failure(&out, 1);
     assert_eq!(report["ok"], false);
-    assert_eq!(status(&report, "audit.confusion"), "fail");
-    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    assert_eq!(check_status(&report, "audit.confusion"), "fail");
+    assert_eq!(check_status(&report, "audit.shadowed"), "warn");
     let confusion = check(&report, "audit.confusion");
     assert!(
         confusion["message"]
@@ -382,7 +406,7 @@ fn in_a_project_the_audit_findings_show() {
             .contains("publish `internal-a` to `cnb-cargo-repo`")
     );
     // The other checks still pass: only the audit fails.
-    assert_eq!(status(&report, "api.token"), "pass");
+    assert_eq!(check_status(&report, "api.token"), "pass");
 
     // The human report marks them like every other check.
     let out = run(env.cnbcargo().arg("doctor").current_dir(&app));
@@ -398,9 +422,9 @@ fn in_a_project_the_audit_findings_show() {
         .cargo()
         .args(["update", "-p", "internal-a", "--precise", "1.1.0"])
         .current_dir(&app)));
-    let (out, report) = doctor(env.cnbcargo().current_dir(&app));
+    let (out, report) = doctor_json(env.cnbcargo().current_dir(&app));
     assert_success(&out);
-    assert_eq!(status(&report, "audit.shadowed"), "warn");
+    assert_eq!(check_status(&report, "audit.shadowed"), "warn");
     assert!(
         report["checks"]
             .as_array()

@@ -59,10 +59,7 @@ fn index_etag_gives_304_and_changes_after_yank() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("etagged", "etagged", "0.1.0", "");
-    assert_success(&run(env
-        .cargo()
-        .args(["publish", "--no-verify"])
-        .current_dir(&lib)));
+    cargo_publish(&env, &lib);
     let app = env.new_crate(
         "app",
         "app",

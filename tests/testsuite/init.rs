@@ -1,4 +1,5 @@
-use crate::corpus::{is_byte_subsequence, keeps_every_line};
+use snapbox::str;
+
 use crate::support::*;
 
 const CNB_INDEX: &str = "sparse+https://cargo.cnb.cool/acme/crates/-/packages/";
@@ -51,14 +52,20 @@ fn the_shorthand_says_its_url_is_derived() {
 
     let env = TestEnv::new();
     let out = init(&env, &["acme/crates", "--domain", "cnb.build"]);
-    assert_success(&out);
-    assert!(
-        stderr(&out).starts_with(
-            "note: `acme/crates` was expanded to `https://cargo.cnb.build/acme/crates/-/packages/`, an address derived from the path, not read from CNB\n\
-             hint: the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead\n"
-        ),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        0,
+        &Redact::new(&env),
+        str![[r#"
+note: `acme/crates` was expanded to `https://cargo.cnb.build/acme/crates/-/packages/`, an address derived from the path, not read from CNB
+hint: the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead
+     Created [ROOT]/project/.cargo/config.toml
+       Added registry `cnb-cargo-repo` with index `sparse+https://cargo.cnb.build/acme/crates/-/packages/`
+       Added `registry.default = "cnb-cargo-repo"`
+       Added `cargo:token` to `registry.global-credential-providers`
+hint: run `cnbcargo login --registry cnb-cargo-repo` to give cargo your CNB token
+
+"#]],
     );
     assert!(
         env.read("project/.cargo/config.toml")
@@ -67,18 +74,33 @@ fn the_shorthand_says_its_url_is_derived() {
         env.read("project/.cargo/config.toml")
     );
     // `--domain` with a URL, or naming the cargo host: usage errors.
-    for args in [
-        &[
-            "https://cargo.cnb.build/acme/crates/-/packages/",
-            "--domain",
-            "cnb.build",
-        ][..],
-        &["acme/crates", "--domain", "cargo.cnb.build"],
+    for (args, expected) in [
+        (
+            &[
+                "https://cargo.cnb.build/acme/crates/-/packages/",
+                "--domain",
+                "cnb.build",
+            ][..],
+            str![[r#"
+error: `--domain cnb.build` applies to a `group/registry` path, not to a URL
+
+hint: pass either the full index URL, or the path with `--domain`
+
+"#]],
+        ),
+        (
+            &["acme/crates", "--domain", "cargo.cnb.build"],
+            str![[r#"
+error: `--domain cargo.cnb.build` names the cargo host, not CNB's domain
+
+hint: pass `--domain cnb.build` (the index is on `cargo.<domain>`)
+
+"#]],
+        ),
     ] {
         let env = TestEnv::new();
         let out = init(&env, args);
-        assert_failure(&out, 2);
-        assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
+        assert_snapshot(&out, 2, &Redact::new(&env), expected);
         assert!(!env.project().join(".cargo").exists());
     }
 }
@@ -90,14 +112,32 @@ fn dry_run_prints_diff_and_writes_nothing() {
         &env,
         &["--dry-run", "https://cargo.cnb.cool/acme/crates/-/packages"],
     );
-    assert_success(&out);
-    let diff = stdout(&out);
-    assert!(diff.contains("+[registries.cnb-cargo-repo]"), "{diff}");
-    assert!(
-        diff.contains(&format!("+index = \"{CNB_INDEX}\"")),
-        "{diff}"
+    let redact = Redact::new(&env);
+    assert_snapshot(
+        &out,
+        0,
+        &redact,
+        str![[r#"
+note: dry run: nothing was written
+
+"#]],
     );
-    assert!(stderr(&out).contains("nothing was written"));
+    assert_stdout_snapshot(
+        &out,
+        &redact,
+        str![[r#"
+--- [ROOT]/project/.cargo/config.toml
++++ [ROOT]/project/.cargo/config.toml
+@@ -0,0 +1,6 @@
++[registry]
++default = "cnb-cargo-repo"
++global-credential-providers = ["cargo:token"]
++
++[registries.cnb-cargo-repo]
++index = "sparse+https://cargo.cnb.cool/acme/crates/-/packages/"
+
+"#]],
+    );
     assert!(!env.project().join(".cargo").exists());
 }
 
@@ -107,11 +147,16 @@ fn second_run_is_a_no_op() {
     assert_success(&init(&env, &["acme/crates"]));
     let first = env.read("project/.cargo/config.toml");
     let out = init(&env, &["acme/crates"]);
-    assert_success(&out);
-    assert!(
-        stderr(&out).contains("already configures `cnb-cargo-repo`"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        0,
+        &Redact::new(&env),
+        str![[r#"
+note: `acme/crates` was expanded to `https://cargo.cnb.cool/acme/crates/-/packages/`, an address derived from the path, not read from CNB
+hint: the registry's page on CNB (Artifacts, then the registry) shows its address: if it differs, pass that URL to `cnbcargo init` instead (for CNB on another domain, add `--domain`, e.g. `--domain cnb.build`)
+       Fresh `[ROOT]/project/.cargo/config.toml` already configures `cnb-cargo-repo` (sparse+https://cargo.cnb.cool/acme/crates/-/packages/)
+
+"#]],
     );
     assert_eq!(env.read("project/.cargo/config.toml"), first);
     // The same registry written differently is still the same registry.

@@ -3,7 +3,6 @@
 
 #![cfg(unix)]
 
-use crate::login::{configured_env, credentials};
 use crate::support::pty::Pty;
 use crate::support::*;
 

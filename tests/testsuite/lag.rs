@@ -197,9 +197,8 @@ fn a_placeholder_the_index_does_not_list_in_time_is_reported_and_resumed() {
     );
     assert_success(&out);
     let refused: Vec<u16> = registry
-        .requests()
+        .upload_requests()
         .iter()
-        .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
         .map(|r| r.status)
         .collect();
     assert_eq!(refused, [409, 200], "{}", stderr(&out));

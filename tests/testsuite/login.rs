@@ -1,15 +1,6 @@
+use snapbox::str;
+
 use crate::support::*;
-
-/// A project configured for `registry` with `cnbcargo init`.
-pub fn configured_env(registry: &TestRegistry) -> TestEnv {
-    let env = TestEnv::new();
-    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    env
-}
-
-pub fn credentials(env: &TestEnv) -> String {
-    std::fs::read_to_string(env.cargo_home().join("credentials.toml")).unwrap_or_default()
-}
 
 #[test]
 fn login_from_cnb_token_env() {
@@ -58,14 +49,38 @@ fn login_from_piped_stdin_and_token_stdin() {
 fn empty_and_whitespace_tokens_are_refused() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = configured_env(&registry);
+    let redact = Redact::new(&env).registry(&registry);
     for (input, expected) in [
-        (&b""[..], "empty"),
-        (b"\n", "empty"),
-        (b"two words\n", "whitespace"),
+        (
+            &b""[..],
+            str![[r#"
+error: the token from standard input is empty
+
+hint: pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `CNB_TOKEN`
+
+"#]],
+        ),
+        (
+            b"\n",
+            str![[r#"
+error: the token from standard input is empty
+
+hint: pipe the token in (`cnbcargo login --token-stdin < token.txt`) or set `CNB_TOKEN`
+
+"#]],
+        ),
+        (
+            b"two words\n",
+            str![[r#"
+error: the token from standard input contains whitespace
+
+hint: copy the token again: CNB access tokens are a single word of letters and digits
+
+"#]],
+        ),
     ] {
         let out = run_with_stdin(env.cnbcargo().arg("login"), input);
-        assert_failure(&out, 1);
-        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert_snapshot(&out, 1, &redact, expected);
         assert!(!stderr(&out).contains("two words"));
     }
     assert_eq!(credentials(&env), "");
@@ -105,11 +120,19 @@ fn registry_comes_from_default_then_the_only_cnb_registry() {
         &other.http_index(),
     ])));
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("`mine`") && err.contains("`second`") && err.contains("--registry"),
-        "{err}"
+    let redact = Redact::new(&env)
+        .registry(&registry)
+        .with("[OTHER_PORT]", other.port().to_string());
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+error: several CNB registries are configured and none is `registry.default` (configured: `mine` (sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages/, [ROOT]/project/.cargo/config.toml:5); `second` (sparse+http://127.0.0.1:[OTHER_PORT]/acme/other/-/packages/, [ROOT]/project/.cargo/config.toml:8))
+
+hint: pass `--registry NAME`
+
+"#]],
     );
 
     // `CARGO_REGISTRY_DEFAULT` picks one, as it does for cargo.
@@ -134,24 +157,29 @@ fn unknown_registry_is_an_error_listing_what_exists() {
         env.cnbcargo().args(["login", "--registry", "nope"]),
         b"tok\n",
     );
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("`nope` is not in cargo's config"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("`cnb-cargo-repo`"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+error: registry `nope` is not in cargo's config (configured: `cnb-cargo-repo` (sparse+http://127.0.0.1:[PORT]/acme/crates/-/packages/, [ROOT]/project/.cargo/config.toml:6))
+
+hint: run `cnbcargo init <group/registry> --name NAME` to add it
+
+"#]],
     );
     let empty = TestEnv::new();
     let out = run_with_stdin(empty.cnbcargo().arg("login"), b"tok\n");
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("no CNB registry is configured"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&empty),
+        str![[r#"
+error: no CNB registry is configured here (no registries are configured)
+
+hint: run `cnbcargo init <group/registry>` first, or pass `--registry NAME`
+
+"#]],
     );
 }
 
@@ -159,20 +187,22 @@ fn unknown_registry_is_an_error_listing_what_exists() {
 fn cargo_failure_is_shown_with_its_exit_code() {
     let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
-    let fake = env.path().join("bin/cargo");
-    write_script(
-        &fake,
-        &format!(
-            "if [ \"$1\" = -V ]; then exec '{}' -V; fi\necho 'error: the registry said no' >&2\nexit 101\n",
-            real_cargo().display()
-        ),
-    );
+    let fake = failing_cargo(&env, "error: the registry said no", 101);
     env.env("CARGO", &fake);
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(err.contains("the registry said no"), "{err}");
-    assert!(err.contains("exit status: 101"), "{err}");
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+     Checked the token with `cnb-cargo-repo`: it may publish
+error: the registry said no
+error: `cargo login --registry cnb-cargo-repo` failed (exit status: 101)
+
+hint: cargo's own message is above
+
+"#]],
+    );
 }
 
 #[test]

@@ -21,6 +21,7 @@ mod init_outside;
 mod interactive;
 mod lag;
 mod login;
+mod messages;
 mod migrate;
 mod migrate_hostile;
 mod network;

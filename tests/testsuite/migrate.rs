@@ -58,7 +58,7 @@ fn write_crate(env: &TestEnv, dir: &str, manifest: &str, build_rs: bool) -> Path
     root
 }
 
-fn cargo_publish(env: &TestEnv, dir: &Path) {
+fn publish_to_source(env: &TestEnv, dir: &Path) {
     let out = run(env
         .cargo()
         .args(["publish", "--no-verify", "--registry", "src"])
@@ -85,9 +85,9 @@ fn publish_fixture_crates(env: &TestEnv, source: &TestRegistry) {
             ),
             false,
         );
-        cargo_publish(env, &dir);
+        publish_to_source(env, &dir);
     }
-    cargo_publish(
+    publish_to_source(
         env,
         &write_crate(env, "leaf", &package("mig-leaf", "0.1.0", ""), false),
     );
@@ -108,12 +108,12 @@ fn publish_fixture_crates(env: &TestEnv, source: &TestRegistry) {
         ),
         true,
     );
-    cargo_publish(env, &mid);
-    cargo_publish(
+    publish_to_source(env, &mid);
+    publish_to_source(
         env,
         &write_crate(env, "shared", &package("shared-name", "2.0.0", ""), false),
     );
-    cargo_publish(
+    publish_to_source(
         env,
         &write_crate(env, "bad", &package("mig-bad", "0.1.0", ""), false),
     );
@@ -278,7 +278,7 @@ fn copies_every_version_byte_for_byte_and_a_consumer_builds() {
     let oldest = uploads.iter().position(|u| u == "mig-base@0.1.0").unwrap();
     assert!(oldest < base, "{uploads:?}");
     // The metadata came along: description, README.
-    let hand = dest_publish_metadata(&dest, "mig-hand");
+    let hand = dest.publish_metadata("mig-hand");
     assert_eq!(hand["readme"], "# hand made\n");
     assert_eq!(hand["description"], "mig-hand, a migration fixture");
 
@@ -297,18 +297,6 @@ fn copies_every_version_byte_for_byte_and_a_consumer_builds() {
         "{lock}"
     );
     assert!(!lock.contains(&source.index_url()), "{lock}");
-}
-
-pub fn dest_publish_metadata(dest: &TestRegistry, name: &str) -> Value {
-    dest.requests()
-        .iter()
-        .filter(|r| r.method == "PUT" && r.url.ends_with("/api/v1/crates/new"))
-        .find_map(|r| {
-            let len = u32::from_le_bytes(r.body[..4].try_into().unwrap()) as usize;
-            let meta: Value = serde_json::from_slice(&r.body[4..4 + len]).unwrap();
-            (meta["name"] == name).then_some(meta)
-        })
-        .unwrap()
 }
 
 #[test]
@@ -471,11 +459,12 @@ fn both_tokens_stay_secret_and_apart() {
         format!("{SRC_TOKEN}\n").as_bytes(),
     ));
     assert!(!outputs[2].status.success());
-    crate::canary::assert_not_shown(SRC_TOKEN, &outputs);
-    crate::canary::assert_not_shown(DST_TOKEN, &outputs);
-    crate::canary::assert_not_in_files(SRC_TOKEN, env.path(), &[]);
+    let shown: Vec<&std::process::Output> = outputs.iter().collect();
+    assert_not_shown(SRC_TOKEN, &shown);
+    assert_not_shown(DST_TOKEN, &shown);
+    assert_not_in_files(SRC_TOKEN, env.path(), &[]);
     // The set-up's `cnbcargo login` gave cargo the destination's token.
-    crate::canary::assert_not_in_files(
+    assert_not_in_files(
         DST_TOKEN,
         env.path(),
         &[env.cargo_home().join("credentials.toml")],
@@ -485,8 +474,8 @@ fn both_tokens_stay_secret_and_apart() {
         (&source, SRC_TOKEN, DST_TOKEN),
         (&dest, DST_TOKEN, SRC_TOKEN),
     ] {
-        crate::canary::assert_only_in_authorization(own, registry);
-        crate::canary::assert_only_in_authorization(other, registry);
+        assert_only_in_authorization(own, registry);
+        assert_only_in_authorization(other, registry);
         assert!(
             registry
                 .requests()

@@ -37,10 +37,9 @@ fn migrate(env: &TestEnv, args: &[&str]) -> std::process::Output {
 
 fn deletes(registry: &TestRegistry) -> Vec<String> {
     registry
-        .requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .map(|r| r.url.clone())
+        .delete_requests()
+        .into_iter()
+        .map(|r| r.url)
         .collect()
 }
 
@@ -181,7 +180,7 @@ fn a_crate_full_of_readmes_is_unpacked_in_bounded_memory() {
     eprintln!("index source: peak {peak} KiB (bound {bound} KiB)");
     assert!(peak < bound, "peak {peak} KiB over {bound} KiB");
     assert_eq!(dest.uploads(), ["bomb@1.0.0"]);
-    let meta = crate::migrate::dest_publish_metadata(&dest, "bomb");
+    let meta = dest.publish_metadata("bomb");
     assert_eq!(meta["readme"], "# the real one\n");
     assert_eq!(meta["readme_file"], "README.md");
 

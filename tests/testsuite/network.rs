@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use snapbox::str;
+
 use crate::support::http::{HttpServer, Wrap};
 use crate::support::tls::TestCa;
 use crate::support::*;
@@ -107,10 +109,7 @@ fn trusted_the_way(trust: Trust) {
 
     // The real cargo, with the same trust, against the same server.
     let other = env.new_crate("other", "other", "0.1.0", "");
-    assert_success(&run(env
-        .cargo()
-        .args(["publish", "--no-verify"])
-        .current_dir(&other)));
+    cargo_publish(&env, &other);
     assert_eq!(registry.version_names("other"), ["0.1.0"]);
 
     // A collision publish: placeholder, cargo's publish, removal.
@@ -417,33 +416,70 @@ fn offline_commands_that_need_the_network_stop_at_once() {
     registry.add_version("kept", "1.0.0");
     let mut env = logged_in_env(&registry, "tok");
 
-    for args in [
-        &["list"][..],
-        &["delete", "kept@1.0.0", "--yes"],
-        &["yank", "kept@1.0.0"],
-        &["publish"],
+    let redact = Redact::new(&env).registry(&registry);
+    for (args, expected) in [
+        (
+            &["list"][..],
+            str![[r#"
+error: `cnbcargo list` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
+        (
+            &["delete", "kept@1.0.0", "--yes"],
+            str![[r#"
+error: `cnbcargo delete` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
+        (
+            &["yank", "kept@1.0.0"],
+            str![[r#"
+error: `cnbcargo yank` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
+        (
+            &["publish"],
+            str![[r#"
+error: `cnbcargo publish` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
     ] {
         let out = run_with_deadline(env.cnbcargo().env("CARGO_NET_OFFLINE", "true").args(args));
-        assert_failure(&out, 1);
-        let err = stderr(&out);
-        assert!(
-            err.contains(&format!(
-                "error: `cnbcargo {}` needs the network, and cargo is set offline by `net.offline` (environment variable `CARGO_NET_OFFLINE`)",
-                args[0]
-            )),
-            "{err}"
-        );
+        assert_snapshot(&out, 1, &redact, expected);
     }
-    for flag in ["--offline", "--frozen"] {
+    for (flag, expected) in [
+        (
+            "--offline",
+            str![[r#"
+error: `cnbcargo publish` needs the network, and cargo is set offline by `--offline`
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
+        (
+            "--frozen",
+            str![[r#"
+error: `cnbcargo publish` needs the network, and cargo is set offline by `--frozen`
+
+hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+
+"#]],
+        ),
+    ] {
         let out = run_with_deadline(env.cnbcargo().args(["publish", flag]));
-        assert_failure(&out, 1);
-        assert!(
-            stderr(&out).contains(&format!(
-                "error: `cnbcargo publish` needs the network, and cargo is set offline by `{flag}`"
-            )),
-            "{}",
-            stderr(&out)
-        );
+        assert_snapshot(&out, 1, &redact, expected);
     }
     assert!(registry.requests().is_empty());
     assert_eq!(registry.version_names("kept"), ["1.0.0"]);

@@ -7,14 +7,6 @@ use serde_json::{Value, json};
 use crate::support::registry_mod::FaultKind;
 use crate::support::*;
 
-fn registry_with(name: &str, versions: &[String]) -> TestRegistry {
-    let registry = TestRegistry::builder().token("tok").start();
-    for v in versions {
-        registry.add_version(name, v);
-    }
-    registry
-}
-
 /// `0.0.0` .. `0.{n-2}.0`, then `1.0.0`: `NAME@<1` matches all but the last.
 fn versions(n: usize) -> Vec<String> {
     (0..n - 1)
@@ -48,7 +40,7 @@ fn tag_list_reads(registry: &TestRegistry, name: &str) -> usize {
 
 #[test]
 fn a_version_list_sent_as_a_bare_array_is_read_everywhere() {
-    let registry = registry_with(
+    let registry = registry_holding(
         "arr",
         &["0.1.0", "0.2.0", "0.3.0", "0.4.0", "1.0.0"].map(String::from),
     );
@@ -94,10 +86,7 @@ fn a_version_list_sent_as_a_bare_array_is_read_everywhere() {
     // publish asks the registry whether it has the version already.
     let lib = env.new_crate("arr", "arr", "1.0.0", "");
     registry.clear_log();
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Skipping `arr@1.0.0`: the registry already has this version"),
@@ -114,7 +103,7 @@ fn a_version_list_sent_as_a_bare_array_is_read_everywhere() {
 fn pages_capped_below_the_size_asked_are_all_read() {
     for cap in [10, 20] {
         let all = versions(45);
-        let registry = registry_with("capped", &all);
+        let registry = registry_holding("capped", &all);
         registry.set_page_size_cap(Some(cap));
         let env = logged_in_env(&registry, "tok");
         let pages = 45usize.div_ceil(cap);
@@ -184,7 +173,7 @@ fn a_capped_package_list_is_all_read() {
 #[test]
 fn a_repeating_page_is_an_error_and_deletes_nothing() {
     let all = versions(30);
-    let registry = registry_with("rep", &all);
+    let registry = registry_holding("rep", &all);
     registry.set_page_size_cap(Some(10));
     registry.set_repeat_pages(true);
     let env = logged_in_env(&registry, "tok");
@@ -228,7 +217,7 @@ fn a_repeating_page_is_an_error_and_deletes_nothing() {
 /// push time is read from `last_pusher.push_at` or `updated_at`.
 #[test]
 fn yank_state_comes_from_the_index_not_the_api_status() {
-    let registry = registry_with("st", &["0.1.0", "0.2.0"].map(String::from));
+    let registry = registry_holding("st", &["0.1.0", "0.2.0"].map(String::from));
     let env = logged_in_env(&registry, "tok");
     assert_success(&run(env.cnbcargo().args(["yank", "st@0.1.0"])));
     let body = json!({"cargo": [

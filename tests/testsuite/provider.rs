@@ -3,38 +3,10 @@
 //! builds with no `credentials.toml` at all, from `CNB_TOKEN` or from the
 //! kernel keyring.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 
 use crate::support::keyring;
 use crate::support::*;
-
-/// An environment whose `PATH` finds the `cnbcargo` under test, with the
-/// registry set up in the provider's mode.
-pub(crate) fn provider_env(registry: &TestRegistry) -> TestEnv {
-    let mut env = TestEnv::new();
-    env.env("CNB_API_ENDPOINT", registry.api_url());
-    let out = init_provider(&mut env, registry);
-    assert_success(&out);
-    let err = stderr(&out);
-    assert!(
-        err.contains("`credential-provider = \"cnbcargo\"` to `cnb-cargo-repo`"),
-        "{err}"
-    );
-    env
-}
-
-/// `cnbcargo` first on `PATH`, then `init --credential-provider cnbcargo`.
-fn init_provider(env: &mut TestEnv, registry: &TestRegistry) -> std::process::Output {
-    env.env("PATH", path_with(&[cnbcargo_bin().parent().unwrap()]));
-    run(env.cnbcargo().args([
-        "init",
-        &registry.http_index(),
-        "--credential-provider",
-        "cnbcargo",
-    ]))
-}
 
 fn no_credentials_file(env: &TestEnv) {
     for name in ["credentials.toml", "credentials"] {
@@ -43,31 +15,6 @@ fn no_credentials_file(env: &TestEnv) {
             "cargo wrote `{name}`"
         );
     }
-}
-
-/// Runs `cnbcargo --cargo-plugin` with these request lines; its stdout.
-fn speak(env: &TestEnv, requests: &[&str]) -> String {
-    let out = speak_output(env, requests);
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out)
-}
-
-/// `speak`, for a test that reads both streams and the status.
-pub(crate) fn speak_output(env: &TestEnv, requests: &[&str]) -> std::process::Output {
-    let mut child = env
-        .cnbcargo()
-        .arg("--cargo-plugin")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    for line in requests {
-        writeln!(stdin, "{line}").unwrap();
-    }
-    drop(stdin);
-    child.wait_with_output().unwrap()
 }
 
 /// Publish, yank and a consumer build, with the real cargo only.

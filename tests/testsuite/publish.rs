@@ -1,5 +1,7 @@
 //! `cnbcargo publish` past CNB's crates.io proxy, with the real cargo.
 
+use snapbox::str;
+
 use crate::support::*;
 
 const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
@@ -25,10 +27,7 @@ fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
     assert!(stderr(&out).contains("already exists"), "{}", stderr(&out));
     assert!(versions(&registry, "proxied").is_empty());
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     let err = stderr(&out);
     assert!(err.contains("publishing a placeholder first"), "{err}");
@@ -40,11 +39,7 @@ fn collision_is_fixed_with_a_placeholder_that_is_then_deleted() {
 
     // The order on the wire: placeholder upload, real upload, delete.
     let requests = registry.requests();
-    let uploads: Vec<_> = requests
-        .iter()
-        .filter(|r| r.url.ends_with("/api/v1/crates/new"))
-        .collect();
-    assert_eq!(uploads.len(), 2);
+    assert_eq!(registry.upload_requests().len(), 2);
     assert!(requests.iter().any(|r| r.method == "DELETE"
         && r.url.ends_with(&format!(
             "/cargo/proxied/-/tag/{}",
@@ -77,33 +72,19 @@ fn rerun_finds_the_version_already_published() {
     let registry = TestRegistry::builder().token("tok").start();
     let env = logged_in_env(&registry, "tok");
     let lib = env.new_crate("twice", "twice", "0.2.0", "");
-    assert_success(&run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib)));
+    assert_success(&cnbcargo_publish(&env, &lib));
     assert_eq!(versions(&registry, "twice"), ["0.2.0"]);
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 1, "no collision: a plain publish");
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(
         stderr(&out).contains("Skipping `twice@0.2.0`: the registry already has this version"),
         "{}",
         stderr(&out)
     );
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 1);
 }
 
@@ -115,17 +96,37 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
         .start();
     let env = logged_in_env(&registry, "ci-tok");
     let lib = env.new_crate("ci-crate", "ci-crate", "0.5.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
-    assert_success(&out);
-    let err = stderr(&out);
-    assert!(
-        err.contains("warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder`"),
-        "{err}"
+    let out = cnbcargo_publish(&env, &lib);
+    assert_snapshot(
+        &out,
+        0,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate ci-crate@0.5.0 already exists on `cnb-cargo-repo` index
+   Packaging ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `ci-crate`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+    Uploaded the placeholder `ci-crate@0.0.0-cnbcargo.placeholder`
+    Updating `cnb-cargo-repo` index
+   Packaging ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading ci-crate v0.5.0 ([ROOT]/project/ci-crate)
+    Uploaded ci-crate v0.5.0 to registry `cnb-cargo-repo`
+note: waiting for ci-crate v0.5.0 to be available at registry `cnb-cargo-repo`
+help: you may press ctrl-c to skip waiting; the crate should be available shortly
+   Published ci-crate v0.5.0 at registry `cnb-cargo-repo`
+note: crates.io's `ci-crate` is no longer reachable through `cnb-cargo-repo`: now that it holds a version of `ci-crate`, the registry serves its own versions for the name instead of crates.io's
+warning: the token may not delete `ci-crate@0.0.0-cnbcargo.placeholder` (it needs the `registry-package-delete:rw` scope and the Administrator role); yanking it instead
+      Yanked the placeholder `ci-crate@0.0.0-cnbcargo.placeholder`
+hint: delete it later with `cnbcargo delete ci-crate@0.0.0-cnbcargo.placeholder` and a token that may delete
+   Published ci-crate@0.5.0 to `cnb-cargo-repo`
+
+"#]],
     );
-    assert!(err.contains("yanking it instead"), "{err}");
     let mut listed = registry.versions("ci-crate");
     listed.sort();
     assert_eq!(
@@ -141,19 +142,38 @@ fn token_that_cannot_delete_yanks_the_placeholder() {
 fn failed_real_publish_cleans_up_and_says_so() {
     let (registry, env, lib) = colliding_crate("refused", "2.0.0");
     registry.refuse_version("2.0.0");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(
-        err.contains("publishing `refused@2.0.0` failed; nothing was published; the placeholder `refused@0.0.0-cnbcargo.placeholder` was deleted"),
-        "{err}"
-    );
-    assert!(
-        err.contains("refused by the registry's policy"),
-        "cargo's message is shown: {err}"
+    let out = cnbcargo_publish(&env, &lib);
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate refused@2.0.0 already exists on `cnb-cargo-repo` index
+   Packaging refused v2.0.0 ([ROOT]/project/refused)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading refused v2.0.0 ([ROOT]/project/refused)
+warning: aborting upload due to dry run
+note: `cnb-cargo-repo` has no version of `refused`, and the crates.io proxy's index lists the version being published: publishing a placeholder first
+    Uploaded the placeholder `refused@0.0.0-cnbcargo.placeholder`
+    Updating `cnb-cargo-repo` index
+   Packaging refused v2.0.0 ([ROOT]/project/refused)
+    Packaged 4 files, [..] ([..] compressed)
+   Uploading refused v2.0.0 ([ROOT]/project/refused)
+error: failed to publish refused v2.0.0 to registry at http://127.0.0.1:[PORT]/acme/crates/-/packages
+
+Caused by:
+  the remote server responded with an error (status 400 Bad Request): version `2.0.0` is refused by the registry's policy
+error: publishing `refused@2.0.0` failed; nothing was published; the placeholder `refused@0.0.0-cnbcargo.placeholder` was deleted
+
+Caused by:
+  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+
+hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
+hint: cargo's own message is above
+
+"#]],
     );
     assert!(versions(&registry, "refused").is_empty());
 }
@@ -166,29 +186,55 @@ fn placeholder_never_explains_and_dry_run_uploads_nothing() {
         .cnbcargo()
         .args(["publish", "--placeholder", "never"])
         .current_dir(&lib));
-    assert_failure(&out, 1);
-    let err = stderr(&out);
-    assert!(err.contains("crates.io proxy"), "{err}");
-    assert!(err.contains("--placeholder never"), "{err}");
+    let redact = Redact::new(&env).registry(&registry);
+    assert_snapshot(
+        &out,
+        1,
+        &redact,
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate collides@1.2.3 already exists on `cnb-cargo-repo` index
+   Packaging collides v1.2.3 ([ROOT]/project/collides)
+    Packaged 4 files, [..] ([..] compressed)
+   Verifying collides v1.2.3 ([ROOT]/project/collides)
+   Compiling collides v1.2.3 ([ROOT]/project/collides/target/package/collides-1.2.3)
+    Finished `dev` profile [unoptimized + debuginfo] target(s) in [..]s
+   Uploading collides v1.2.3 ([ROOT]/project/collides)
+warning: aborting upload due to dry run
+error: `collides@1.2.3` cannot be published as is: the registry has no version of `collides`, so CNB serves the crates.io proxy's index for it, which already lists 1.2.3; nothing was uploaded
+
+hint: cargo would refuse with "already exists"; run without `--placeholder never` to publish a placeholder version first
+
+"#]],
+    );
 
     let out = run(env
         .cnbcargo()
         .args(["publish", "--dry-run"])
         .current_dir(&lib));
-    assert_success(&out);
-    let err = stderr(&out);
-    assert!(
-        err.contains(&format!(
-            "Would upload the placeholder `collides@{PLACEHOLDER}`"
-        )),
-        "{err}"
-    );
-    assert!(err.contains("Would upload `collides@1.2.3`"), "{err}");
-    assert!(
-        err.contains(&format!(
-            "Would delete the placeholder `collides@{PLACEHOLDER}`"
-        )),
-        "{err}"
+    assert_snapshot(
+        &out,
+        0,
+        &redact,
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+    Updating `cnb-cargo-repo` index
+warning: crate collides@1.2.3 already exists on `cnb-cargo-repo` index
+   Packaging collides v1.2.3 ([ROOT]/project/collides)
+    Packaged 4 files, [..] ([..] compressed)
+   Verifying collides v1.2.3 ([ROOT]/project/collides)
+   Compiling collides v1.2.3 ([ROOT]/project/collides/target/package/collides-1.2.3)
+    Finished `dev` profile [unoptimized + debuginfo] target(s) in [..]s
+   Uploading collides v1.2.3 ([ROOT]/project/collides)
+warning: aborting upload due to dry run
+Would upload the placeholder `collides@0.0.0-cnbcargo.placeholder`
+Would upload `collides@1.2.3`
+note: this first version of `collides` in `cnb-cargo-repo` would make crates.io's `collides` unreachable through the registry: it would serve its own versions for the name instead
+Would delete the placeholder `collides@0.0.0-cnbcargo.placeholder`
+note: dry run: cargo's checks ran, and nothing was uploaded
+
+"#]],
     );
     assert!(
         registry.requests().iter().all(|r| r.method == "GET"),
@@ -210,10 +256,7 @@ fn keep_placeholder_keeps_it() {
     assert_eq!(listed, [PLACEHOLDER, "1.0.0"]);
     // The next version finds the leftover placeholder and removes it.
     let lib = env.new_crate("kept2", "kept", "1.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     let mut listed = versions(&registry, "kept");
     listed.sort();
@@ -232,11 +275,19 @@ fn package_publish_false_is_refused() {
     )
     .unwrap();
     let out = run(env.cnbcargo().arg("publish").current_dir(&lib));
-    assert_failure(&out, 1);
-    assert!(
-        stderr(&out).contains("package.publish = false"),
-        "{}",
-        stderr(&out)
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env).registry(&registry),
+        str![[r#"
+    Checking this package with `cargo publish --dry-run` before any upload
+error: `private` cannot be published.
+`package.publish` must be set to `true` or a non-empty list in Cargo.toml to publish.
+error: nothing to publish to `cnb-cargo-repo`
+
+hint: `private@0.1.0`: its `package.publish = false` keeps it out of every registry
+
+"#]],
     );
 }
 
@@ -309,11 +360,7 @@ fn placeholder_always_and_manifest_path() {
         "{}",
         stderr(&out)
     );
-    let uploads = registry
-        .requests()
-        .iter()
-        .filter(|r| r.url.ends_with("/crates/new"))
-        .count();
+    let uploads = registry.upload_requests().len();
     assert_eq!(uploads, 2);
     assert_eq!(versions(&registry, "always"), ["0.4.0"]);
 }
@@ -375,10 +422,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
         stderr(&out)
     );
 
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&lib));
+    let out = cnbcargo_publish(&env, &lib);
     assert_success(&out);
     assert!(stderr(&out).contains(note), "{}", stderr(&out));
     assert_eq!(versions(&registry, "collides"), ["1.0.0"]);
@@ -386,10 +430,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
     // A second version hides nothing more; a name the proxy does not
     // serve hides nothing at all.
     let next = env.new_crate("collides-next", "collides", "1.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&next));
+    let out = cnbcargo_publish(&env, &next);
     assert_success(&out);
     assert!(
         !stderr(&out).contains("no longer reachable"),
@@ -397,10 +438,7 @@ fn a_colliding_first_version_notes_that_crates_io_is_no_longer_reachable() {
         stderr(&out)
     );
     let fresh = env.new_crate("fresh", "fresh-name", "0.1.0", "");
-    let out = run(env
-        .cnbcargo()
-        .args(["publish", "--", "--no-verify"])
-        .current_dir(&fresh));
+    let out = cnbcargo_publish(&env, &fresh);
     assert_success(&out);
     assert!(
         !stderr(&out).contains("no longer reachable"),

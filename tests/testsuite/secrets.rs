@@ -3,7 +3,6 @@
 //! error; and `CNB_TOKEN` handed to a look-alike registry that a cloned
 //! repository's config defines.
 
-use crate::provider::{provider_env, speak_output};
 use crate::support::*;
 
 /// Tokens with the two characters JSON escapes.

@@ -6,7 +6,7 @@
 
 #![cfg(unix)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -16,12 +16,6 @@ use crate::support::*;
 const LIMIT: &str = "2";
 /// Far above `LIMIT`, far below a hang.
 const BOUND: Duration = Duration::from_secs(20);
-
-fn mkfifo(path: &Path) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
-    assert!(status.success(), "mkfifo {}", path.display());
-}
 
 /// Runs cnbcargo with the short limit; it must end well within `BOUND`.
 #[track_caller]
@@ -40,15 +34,8 @@ fn run_limited(cmd: &mut Command) -> Output {
 
 #[track_caller]
 fn assert_exit_1(out: &Output) {
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "expected exit 1, got {}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status,
-        tail(&stdout(out)),
-        tail(&stderr(out))
-    );
-    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+    assert_exit(out, 1);
+    assert_no_panic(out);
 }
 
 /// Both streams, for messages that may be a doctor check or an error.
@@ -72,21 +59,6 @@ fn fifo_has_reader(fifo: &Path) -> bool {
         // Opening it released the reader, which now reads EOF.
         Ok(_) => true,
     }
-}
-
-/// A `cargo` that never answers, and starts a child that never ends
-/// either, both writing their pid to `pids`.
-fn hanging_cargo(env: &TestEnv) -> (PathBuf, PathBuf) {
-    let pids = env.path().join("pids");
-    let script = env.path().join("bin/cargo");
-    write_script(
-        &script,
-        &format!(
-            "echo $$ >> '{pids}'\nsleep 300 &\necho $! >> '{pids}'\nwait\n",
-            pids = pids.display()
-        ),
-    );
-    (script, pids)
 }
 
 /// The pids a hanging cargo wrote.

@@ -4,9 +4,6 @@
 //! keyring); `-v` names the copy used; `doctor` fails on a keyring copy
 //! that differs, without showing either token.
 
-use serde_json::Value;
-
-use crate::login::configured_env;
 use crate::support::registry_mod::{READ, WRITE};
 use crate::support::*;
 
@@ -46,31 +43,9 @@ fn yank_authorization(registry: &TestRegistry) -> Option<String> {
 
 #[track_caller]
 fn assert_no_token(outputs: &[&std::process::Output]) {
-    for out in outputs {
-        for token in [A, B] {
-            assert!(
-                !stdout(out).contains(token) && !stderr(out).contains(token),
-                "a token is shown:\n{}\n{}",
-                stdout(out),
-                stderr(out)
-            );
-        }
+    for token in [A, B] {
+        assert_not_shown(token, outputs);
     }
-}
-
-fn doctor_json(env: &TestEnv) -> (std::process::Output, Value) {
-    let out = run(env.cnbcargo().args(["doctor", "--json"]));
-    let report: Value = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
-    (out, report)
-}
-
-fn check<'a>(report: &'a Value, id: &str) -> Option<&'a Value> {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == id)
 }
 
 /// The case: `cnbcargo login` with A (which left a keyring copy
@@ -126,9 +101,9 @@ fn cargo_login_after_cnbcargo_login_wins_and_doctor_fails_on_the_keyring_copy() 
         );
     }
 
-    let (doctor, report) = doctor_json(&env);
+    let (doctor, report) = doctor_json(&mut env.cnbcargo());
     assert_failure(&doctor, 1);
-    let keyring_check = check(&report, "token.keyring").expect("a token.keyring check");
+    let keyring_check = find_check(&report, "token.keyring").expect("a token.keyring check");
     assert_eq!(keyring_check["status"], "fail", "{keyring_check:#}");
     assert!(
         keyring_check["hint"]
@@ -137,7 +112,7 @@ fn cargo_login_after_cnbcargo_login_wins_and_doctor_fails_on_the_keyring_copy() 
             .contains("cnbcargo login --registry cnb-cargo-repo"),
         "{keyring_check:#}"
     );
-    assert_eq!(check(&report, "token.api").unwrap()["status"], "pass");
+    assert_eq!(find_check(&report, "token.api").unwrap()["status"], "pass");
     let human = run(env.cnbcargo().arg("doctor"));
     assert_failure(&human, 1);
     assert!(
@@ -158,9 +133,9 @@ fn cargo_login_after_cnbcargo_login_wins_and_doctor_fails_on_the_keyring_copy() 
         stderr(&relogin)
     );
     assert!(keyring::gone(&account, &service), "the keyring copy stayed");
-    let (doctor, report) = doctor_json(&env);
+    let (doctor, report) = doctor_json(&mut env.cnbcargo());
     assert_success(&doctor);
-    assert!(check(&report, "token.keyring").is_none(), "{report:#}");
+    assert!(find_check(&report, "token.keyring").is_none(), "{report:#}");
     assert_no_token(&[&relogin, &doctor]);
 }
 
@@ -189,9 +164,9 @@ fn cnb_token_gives_way_to_cargos_own_token() {
         err.contains("hint: to use `CNB_TOKEN`, run `cnbcargo login --registry cnb-cargo-repo`"),
         "{err}"
     );
-    let (doctor, report) = doctor_json(&env);
+    let (doctor, report) = doctor_json(&mut env.cnbcargo());
     assert_success(&doctor);
-    assert_eq!(check(&report, "token.env").unwrap()["status"], "warn");
+    assert_eq!(find_check(&report, "token.env").unwrap()["status"], "warn");
 
     // cargo's variable wins over its file, for both.
     let mut with_var = configured_env(&registry);

@@ -7,63 +7,6 @@ use crate::support::*;
 const PLACEHOLDER: &str = "0.0.0-cnbcargo.placeholder";
 const REGISTRY: &str = "cnb-cargo-repo";
 
-/// `project/ws`: `wa@1.0.0 <- wb@0.2.0 <- wc@0.3.0`, each depending on the
-/// previous by path, version and `registry`. `wa` has a function crates.io's
-/// crate of that name could not have.
-fn three_crates(env: &TestEnv, registry_key: bool) -> std::path::PathBuf {
-    env.write(
-        "project/ws/Cargo.toml",
-        "[workspace]\nmembers = [\"c\", \"b\", \"a\"]\nresolver = \"2\"\n",
-    );
-    let dep = |name: &str, dir: &str, version: &str| {
-        let registry = if registry_key {
-            format!(", registry = \"{REGISTRY}\"")
-        } else {
-            String::new()
-        };
-        format!("{name} = {{ path = \"../{dir}\", version = \"{version}\"{registry} }}\n")
-    };
-    let manifest = |name: &str, version: &str, deps: &str| {
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n\
-             description = \"x\"\nlicense = \"MIT\"\n\n[dependencies]\n{deps}"
-        )
-    };
-    env.write("project/ws/a/Cargo.toml", &manifest("wa", "1.0.0", ""));
-    env.write(
-        "project/ws/a/src/lib.rs",
-        "pub fn only_in_the_workspace() -> u32 { 7 }\n",
-    );
-    env.write(
-        "project/ws/b/Cargo.toml",
-        &manifest("wb", "0.2.0", &dep("wa", "a", "1.0.0")),
-    );
-    env.write(
-        "project/ws/b/src/lib.rs",
-        "pub fn b() -> u32 { wa::only_in_the_workspace() * 2 }\n",
-    );
-    env.write(
-        "project/ws/c/Cargo.toml",
-        &manifest("wc", "0.3.0", &dep("wb", "b", "0.2.0")),
-    );
-    env.write(
-        "project/ws/c/src/lib.rs",
-        "pub fn c() -> u32 { wb::b() + 1 }\n",
-    );
-    env.project().join("ws")
-}
-
-/// A registry whose crates.io proxy lists `wa@1.0.0`, and a logged-in project.
-fn colliding_workspace() -> (TestRegistry, TestEnv, std::path::PathBuf) {
-    let registry = TestRegistry::builder()
-        .token("tok")
-        .upstream("wa", "1.0.0")
-        .start();
-    let env = logged_in_env(&registry, "tok");
-    let ws = three_crates(&env, true);
-    (registry, env, ws)
-}
-
 fn changes(registry: &TestRegistry) -> Vec<String> {
     registry
         .requests()
@@ -334,7 +277,7 @@ fn the_token_never_leaks_from_a_workspace_publish() {
         .start();
     let mut env = TestEnv::new();
     assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
-    let (wrapper, logs) = crate::canary::recording_cargo(&env);
+    let (wrapper, logs) = recording_cargo(&env);
     env.env("CARGO", &wrapper)
         .env("CNB_TOKEN", &token)
         .env("CNB_API_ENDPOINT", registry.api_url());
@@ -351,10 +294,10 @@ fn the_token_never_leaks_from_a_workspace_publish() {
         .args(["publish", "-vv", "--no-verify"])
         .current_dir(&ws));
     assert_success(&resumed);
-    crate::canary::assert_not_shown(&token, &[failed, resumed]);
-    crate::canary::assert_not_on_argv(&token, &logs, "publish --dry-run");
-    crate::canary::assert_not_in_files(&token, env.path(), &[]);
-    crate::canary::assert_only_in_authorization(&token, &registry);
+    assert_not_shown(&token, &[&failed, &resumed]);
+    assert_not_on_argv(&token, &logs, "publish --dry-run");
+    assert_not_in_files(&token, env.path(), &[]);
+    assert_only_in_authorization(&token, &registry);
 }
 
 /// Before cargo 1.90 there is no multi-package dry run: each package is
@@ -364,17 +307,7 @@ fn the_token_never_leaks_from_a_workspace_publish() {
 fn an_older_cargo_checks_and_publishes_one_package_at_a_time() {
     let (registry, mut env, ws) = colliding_workspace();
     let logs = env.path().join("logs");
-    std::fs::create_dir_all(&logs).unwrap();
-    let wrapper = env.path().join("bin/cargo");
-    write_script(
-        &wrapper,
-        &format!(
-            "if [ \"$1\" = -V ]; then echo 'cargo 1.85.0 (d73d2caf9 2024-12-31)'; exit 0; fi\n\
-             printf '%s\\n' \"$*\" >> '{}/argv.log'\nexec '{}' \"$@\"\n",
-            logs.display(),
-            real_cargo().display()
-        ),
-    );
+    let wrapper = cargo_claiming(&env, "cargo 1.85.0 (d73d2caf9 2024-12-31)", Some(&logs));
     env.env("CARGO", &wrapper);
     let out = run(env.cnbcargo().arg("publish").current_dir(&ws));
     assert_success(&out);
@@ -387,7 +320,7 @@ fn an_older_cargo_checks_and_publishes_one_package_at_a_time() {
             "wc@0.3.0"
         ]
     );
-    let argv = crate::canary::recorded_commands(&logs).join("\n");
+    let argv = recorded_commands(&logs).join("\n");
     let checks: Vec<&str> = argv
         .lines()
         .filter(|l| l.starts_with("publish --dry-run"))
