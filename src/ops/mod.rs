@@ -3,7 +3,11 @@
 //! turns arguments into those options and prints the result.
 
 pub mod audit;
+pub mod delete;
+pub mod list;
 pub mod migrate;
 pub mod placeholder;
 pub mod token_check;
+pub mod versions;
 pub mod wait;
+pub mod yank;

@@ -28,4 +28,5 @@ mod publish;
 mod secrets;
 mod stalls;
 mod tokens;
+mod versions;
 mod workspace;
