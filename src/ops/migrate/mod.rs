@@ -6,7 +6,9 @@
 
 pub mod budget;
 pub mod manifest;
+pub mod select;
 pub mod source;
+pub mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
