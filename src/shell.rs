@@ -326,6 +326,11 @@ impl Drop for Progress {
     }
 }
 
+/// `1 crate name`, `2 crate names`: a count with its noun agreeing.
+pub fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
+}
+
 /// Text safe for a terminal: escape sequences (CSI, OSC and the rest),
 /// control characters other than newline and tab, C1 controls and the
 /// bidirectional overrides that reorder what is shown are removed. Every

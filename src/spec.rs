@@ -4,6 +4,7 @@
 use semver::{Version, VersionReq};
 
 use crate::error::UserError;
+use crate::shell::plural;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionMatch {
@@ -22,11 +23,6 @@ impl VersionMatch {
             VersionMatch::Req(req) => req.matches(version),
         }
     }
-}
-
-/// `1 version`, `2 versions`: a count with its noun.
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

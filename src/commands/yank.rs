@@ -7,7 +7,7 @@ use crate::cli::YankArgs;
 use crate::context::Context;
 use crate::error::UserError;
 use crate::ops::yank;
-use crate::spec::plural;
+use crate::shell::plural;
 
 pub fn run(args: &YankArgs, ctx: &Context) -> Result<()> {
     let shell = &ctx.shell;

@@ -12,8 +12,8 @@ use crate::client::cnb::{CnbApi, Deleted};
 use crate::client::{self, Op, explain};
 use crate::context::Context;
 use crate::error::UserError;
-use crate::shell::{Shell, clean_line};
-use crate::spec::{CrateSpec, VersionMatch, plural};
+use crate::shell::{Shell, clean_line, plural};
+use crate::spec::{CrateSpec, VersionMatch};
 
 #[derive(Debug, Clone)]
 pub enum Deletion {

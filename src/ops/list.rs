@@ -77,7 +77,7 @@ fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) {
     }
     shell.verbose(format!(
         "the package list lacks counts or newest versions for {}; reading their version lists",
-        crate::spec::plural(missing.len(), "crate", "crates")
+        crate::shell::plural(missing.len(), "crate", "crates")
     ));
     let names: Vec<&str> = missing.iter().map(|&i| packages[i].name.as_str()).collect();
     let found = crate::parallel::map(&names, JOBS, |name| api.version_names(name));

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::{Action, PlaceholderReport, Report, VersionReport};
 use crate::error::UserError;
 use crate::ops::placeholder::State as PlaceholderState;
-use crate::spec::plural;
+use crate::shell::plural;
 
 /// `--json`'s report.
 #[derive(Serialize)]
