@@ -2,6 +2,7 @@
 //! crate name it lacks gets the names it holds that look alike, and a
 //! version it lacks is refused before anything is asked of cargo.
 
+use crate::support::pty::Pty;
 use crate::support::*;
 
 fn registry_with(crates: &[(&str, &str)]) -> TestRegistry {
@@ -139,4 +140,47 @@ fn delete_counts_in_words() {
         "{}",
         stderr(&out)
     );
+}
+
+/// On a terminal, `migrate` draws a bar while it copies; every line said
+/// meanwhile goes above it, and the bar is off the screen (the line
+/// cleared) before the summary, so no half-drawn bar stays in the
+/// scrollback.
+#[test]
+fn migrate_clears_its_bar_before_the_summary() {
+    let source = TestRegistry::builder()
+        .slug("old/src")
+        .token("src-tok")
+        .start();
+    let dest = TestRegistry::builder().token("tok").start();
+    for version in ["0.1.0", "0.2.0", "0.3.0"] {
+        source.add_real_crate("barred", version, version.as_bytes());
+    }
+    // Slow enough that the bar is drawn at least once.
+    dest.set_latency(std::time::Duration::from_millis(150));
+    let mut env = logged_in_env(&dest, "tok");
+    env.env("CNBCARGO_FROM_TOKEN", "src-tok");
+    let url = source.index_url();
+    // indicatif draws nothing where `TERM` is unset.
+    let pty = Pty::spawn(
+        env.cnbcargo()
+            .env("TERM", "xterm")
+            .args(["migrate", "--from", &url, "barred"]),
+    );
+    let (status, screen) = pty.wait();
+    assert!(status.success(), "{screen}");
+    let summary = screen
+        .find("Migrated 3 versions into `cnb-cargo-repo`")
+        .unwrap_or_else(|| panic!("{screen:?}"));
+    let drawn = screen[..summary]
+        .rfind("Copying [")
+        .unwrap_or_else(|| panic!("no bar drawn: {screen:?}"));
+    // After the bar's last drawing, its line is cleared before the summary.
+    assert!(screen[drawn..summary].contains("\x1b[2K"), "{screen:?}");
+    assert_eq!(
+        screen[summary..].matches("Copying [").count(),
+        0,
+        "{screen:?}"
+    );
+    assert_eq!(dest.version_names("barred").len(), 3);
 }
