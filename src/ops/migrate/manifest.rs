@@ -67,6 +67,11 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             max_unpacked >> 20
         )
     };
+    // A read that fails past the cap is the cap's doing.
+    let broken = |e: std::io::Error| match exceeded.get() {
+        true => too_big(),
+        false => format!("a broken `.crate`: {e}"),
+    };
     let mut archive = tar::Archive::new(capped);
     let mut manifest: Option<DocumentMut> = None;
     // The README the manifest names, once it is read (`Some(None)`: none).
@@ -79,10 +84,7 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
         .entries()
         .map_err(|e| format!("not a `.crate` (gzipped tar): {e}"))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| match exceeded.get() {
-            true => too_big(),
-            false => format!("a broken `.crate`: {e}"),
-        })?;
+        let mut entry = entry.map_err(broken)?;
         let path = entry
             .path()
             .map_err(|e| format!("a broken `.crate`: {e}"))?
@@ -92,10 +94,7 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             continue;
         };
         if inside == "Cargo.toml" {
-            let parsed = read_manifest(&mut entry, |e| match exceeded.get() {
-                true => too_big(),
-                false => format!("a broken `.crate`: {e}"),
-            })?;
+            let parsed = read_manifest(&mut entry, broken)?;
             let wanted = package(&parsed)
                 .and_then(|p| p.get("readme"))
                 .and_then(Item::as_str)
@@ -104,14 +103,10 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             manifest = Some(parsed);
             continue;
         }
+        // A README that cannot be read is left out, never a failure.
         if readme_candidate(named.as_ref(), readme.as_ref(), inside) {
             let mut bytes = Vec::new();
-            // A README that cannot be read is left out, never a failure.
-            if (&mut entry)
-                .take(MAX_README)
-                .read_to_end(&mut bytes)
-                .is_ok()
-            {
+            if entry.take(MAX_README).read_to_end(&mut bytes).is_ok() {
                 readme = Some((inside.to_string(), bytes));
             }
         }
