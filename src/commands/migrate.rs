@@ -14,6 +14,7 @@ use crate::credentials::{self, Secret};
 use crate::env;
 use crate::error::UserError;
 use crate::ops::migrate::select::{self, Which};
+use crate::ops::migrate::summary::Said;
 use crate::ops::migrate::{self, Action, Destination, Progress, VersionReport};
 use crate::shell::Shell;
 
@@ -129,31 +130,11 @@ impl Progress for Printer<'_> {
     }
 
     fn done(&self, v: &VersionReport) {
-        let label = format!(
-            "`{}@{}`{}",
-            v.name,
-            v.version,
-            if v.yanked { " (yanked)" } else { "" }
-        );
         // Through the shell, which prints above the bar.
-        match v.action {
-            Action::Copied => self.shell.status("Copied", &label),
-            Action::Skipped => self
-                .shell
-                .verbose(format!("{label} is there already: skipped")),
-            Action::Yanked => self.shell.status(
-                "Yanked",
-                format!("{label}, there already, as in the source"),
-            ),
-            Action::Planned => self.shell.status("Would copy", &label),
-            Action::Ignored => self.shell.status(
-                "Skipped",
-                format!("{label}: cnbcargo's placeholder version, never copied"),
-            ),
-            Action::Failed => self.shell.warn(format!(
-                "{label} was not copied: {}",
-                v.error.as_deref().unwrap_or("it failed")
-            )),
+        match v.said() {
+            Said::Status(verb, message) => self.shell.status(verb, message),
+            Said::Verbose(message) => self.shell.verbose(message),
+            Said::Warning(message) => self.shell.warn(message),
         }
         if !matches!(v.action, Action::Skipped | Action::Yanked | Action::Ignored)
             && let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner())

@@ -568,7 +568,7 @@ fn a_failed_yank_is_replayed_by_the_rerun() {
     assert_success(&out);
     let err = stderr(&out);
     assert!(
-        err.contains("Yanked `mig-base@0.1.0` (yanked), there already, as in the source"),
+        err.contains("      Yanked `mig-base@0.1.0`, there already, as in the source\n"),
         "{err}"
     );
     assert!(

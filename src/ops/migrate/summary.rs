@@ -25,6 +25,40 @@ pub struct JsonReport<'a> {
     placeholders: &'a [PlaceholderReport],
 }
 
+/// How one version's outcome is said, as the run goes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Said {
+    /// A status line: the verb, and the rest.
+    Status(&'static str, String),
+    /// Only with `-v`.
+    Verbose(String),
+    Warning(String),
+}
+
+impl VersionReport {
+    pub fn said(&self) -> Said {
+        let name = format!("`{}@{}`", self.name, self.version);
+        let label = format!("{name}{}", if self.yanked { " (yanked)" } else { "" });
+        match self.action {
+            Action::Copied => Said::Status("Copied", label),
+            Action::Skipped => Said::Verbose(format!("{label} is there already: skipped")),
+            // The verb says it is yanked: no `(yanked)` after the name.
+            Action::Yanked => {
+                Said::Status("Yanked", format!("{name}, there already, as in the source"))
+            }
+            Action::Planned => Said::Status("Would copy", label),
+            Action::Ignored => Said::Status(
+                "Skipped",
+                format!("{label}: cnbcargo's placeholder version, never copied"),
+            ),
+            Action::Failed => Said::Warning(format!(
+                "{label} was not copied: {}",
+                self.error.as_deref().unwrap_or("it failed")
+            )),
+        }
+    }
+}
+
 impl Report {
     pub fn json<'a>(&'a self, source: String, registry: &'a str, dry_run: bool) -> JsonReport<'a> {
         JsonReport {
@@ -209,6 +243,29 @@ mod tests {
         assert_eq!(
             report(&[Planned, Skipped]).dry_run_notes("r"),
             ["dry run: nothing was uploaded (1 version to copy, 1 already in `r`)"]
+        );
+    }
+
+    #[test]
+    fn each_version_is_said_once_with_its_state() {
+        let mut yanked = report(&[Action::Yanked]).versions.remove(0);
+        yanked.yanked = true;
+        assert_eq!(
+            yanked.said(),
+            Said::Status(
+                "Yanked",
+                "`a@0.0.0`, there already, as in the source".into()
+            )
+        );
+        yanked.action = Action::Planned;
+        assert_eq!(
+            yanked.said(),
+            Said::Status("Would copy", "`a@0.0.0` (yanked)".into())
+        );
+        yanked.action = Action::Failed;
+        assert_eq!(
+            yanked.said(),
+            Said::Warning("`a@0.0.0` (yanked) was not copied: it failed".into())
         );
     }
 
