@@ -187,3 +187,46 @@ fn from_lock(path: &Path, source: &Source<'_>) -> Result<Vec<Wanted>> {
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn one_way_to_say_which_crates() {
+        let lock = Path::new("Cargo.lock");
+        for (crates, lock, all) in [
+            (names(&[]), None, false),
+            (names(&["a"]), Some(lock), false),
+            (names(&[]), Some(lock), true),
+            (names(&["a"]), None, true),
+        ] {
+            let err = Which::of(&crates, lock, all).err().unwrap();
+            assert!(
+                err.to_string().starts_with("say which crates to copy"),
+                "{err}"
+            );
+        }
+        assert!(matches!(Which::of(&[], None, true), Ok(Which::All)));
+        assert!(matches!(Which::of(&[], Some(lock), false), Ok(Which::Lock(p)) if p == lock));
+    }
+
+    #[test]
+    fn named_crates_are_checked_before_any_server_is_asked() {
+        let Ok(Which::Named(named)) = Which::of(&names(&["a", " b@>=1 "]), None, false) else {
+            panic!("not named");
+        };
+        assert_eq!(named[0].versions, VersionMatch::All);
+        assert_eq!(named[1].name, "b");
+        assert!(matches!(named[1].versions, VersionMatch::Req(_)));
+        let twice = Which::of(&names(&["a", "A@1.0.0"]), None, false)
+            .err()
+            .unwrap();
+        assert_eq!(twice.to_string(), "`A` is named twice");
+        assert!(Which::of(&names(&["no good"]), None, false).is_err());
+    }
+}
