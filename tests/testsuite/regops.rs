@@ -184,3 +184,30 @@ fn migrate_clears_its_bar_before_the_summary() {
     );
     assert_eq!(dest.version_names("barred").len(), 3);
 }
+
+/// A yank cargo fails is counted in words, the others done.
+#[test]
+fn a_failed_yank_is_named_and_the_others_done() {
+    let registry = TestRegistry::builder().token("tok").start();
+    let env = logged_in_env(&registry, "tok");
+    for version in ["0.1.0", "0.2.0"] {
+        let lib = env.new_crate(&format!("pair-{version}"), "pair", version, "");
+        assert_success(&run(env
+            .cargo()
+            .args(["publish", "--no-verify"])
+            .current_dir(&lib)));
+    }
+    registry.fail_next("/pair/0.2.0/yank", 1, 403);
+    let out = run(env.cnbcargo().args(["yank", "pair@<1"]));
+    assert_failure(&out, 1);
+    assert!(
+        stderr(&out).ends_with(
+            "error: could not yank 1 of 2 versions: pair@0.2.0\n\nhint: cargo's own messages are above\n"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let mut held = registry.versions("pair");
+    held.sort();
+    assert_eq!(held, [("0.1.0".into(), true), ("0.2.0".into(), false)]);
+}
