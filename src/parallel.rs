@@ -1,5 +1,6 @@
 //! Work on many items with a bounded number of threads, results in the
-//! items' order: the one way cnbcargo fans requests out (delete, list).
+//! items' order: the one way cnbcargo fans requests out (delete, list,
+//! migrate, audit).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

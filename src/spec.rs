@@ -4,12 +4,25 @@
 use semver::{Version, VersionReq};
 
 use crate::error::UserError;
+use crate::shell::plural;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionMatch {
     Exact(Version),
     Req(VersionReq),
     All,
+}
+
+impl VersionMatch {
+    /// Whether `version` is one of those meant: the one rule for every
+    /// command that selects versions (yank, delete, migrate).
+    pub fn matches(&self, version: &Version) -> bool {
+        match self {
+            VersionMatch::All => true,
+            VersionMatch::Exact(v) => v == version,
+            VersionMatch::Req(req) => req.matches(version),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,17 +97,42 @@ impl CrateSpec {
     }
 
     /// The versions among `available` this spec selects, in the order given.
-    /// Versions that are not semver are matched only exactly.
+    /// Versions that are not semver are selected only by `All`.
     pub fn select<'a>(&self, available: &'a [String]) -> Vec<&'a str> {
         available
             .iter()
             .map(String::as_str)
             .filter(|text| match &self.versions {
                 VersionMatch::All => true,
-                VersionMatch::Exact(v) => Version::parse(text).is_ok_and(|t| t == *v),
-                VersionMatch::Req(req) => Version::parse(text).is_ok_and(|t| req.matches(&t)),
+                _ => Version::parse(text).is_ok_and(|v| self.versions.matches(&v)),
             })
             .collect()
+    }
+
+    /// `select`, for a command that acts on what it selects (yank,
+    /// delete): selecting nothing is an error that shows what there is.
+    /// `available` is what `registry` holds of the crate (not empty: a
+    /// crate it does not hold is the caller's error, with suggestions).
+    pub fn pick<'a>(
+        &self,
+        available: &'a [String],
+        registry: &str,
+    ) -> Result<Vec<&'a str>, UserError> {
+        let selected = self.select(available);
+        if !selected.is_empty() {
+            return Ok(selected);
+        }
+        const SHOWN: usize = 20;
+        let mut some: Vec<&str> = available.iter().take(SHOWN).map(String::as_str).collect();
+        if available.len() > SHOWN {
+            some.push("...");
+        }
+        Err(UserError::new(format!(
+            "`{}` matches no version in `{registry}` (it has {}: {})",
+            self.describe(),
+            plural(available.len(), "version", "versions"),
+            some.join(", ")
+        )))
     }
 
     pub fn describe(&self) -> String {
@@ -168,6 +206,35 @@ mod tests {
                 .select(&available)
                 .len(),
             available.len()
+        );
+    }
+
+    #[test]
+    fn picking_nothing_shows_what_there_is() {
+        let available = versions(&["0.1.0", "0.2.0"]);
+        let spec = CrateSpec::parse("foo@>=1", false).unwrap();
+        assert_eq!(
+            spec.pick(&available, "reg").unwrap_err().to_string(),
+            "`foo@>=1` matches no version in `reg` (it has 2 versions: 0.1.0, 0.2.0)"
+        );
+        let one = versions(&["0.1.0"]);
+        assert_eq!(
+            CrateSpec::parse("foo@9.9.9", false)
+                .unwrap()
+                .pick(&one, "reg")
+                .unwrap_err()
+                .to_string(),
+            "`foo@9.9.9` matches no version in `reg` (it has 1 version: 0.1.0)"
+        );
+        let many: Vec<String> = (0..25).map(|i| format!("0.{i}.0")).collect();
+        let err = spec.pick(&many, "reg").unwrap_err().to_string();
+        assert!(err.ends_with("0.18.0, 0.19.0, ...)"), "{err}");
+        assert_eq!(
+            CrateSpec::parse("foo@<0.2", false)
+                .unwrap()
+                .pick(&available, "reg")
+                .unwrap(),
+            ["0.1.0"]
         );
     }
 

@@ -1,13 +1,13 @@
-//! `cnbcargo list`: the registry's crates, or one crate's versions.
+//! `cnbcargo list`: the registry's crates, or one crate's versions, as a
+//! table or JSON (what the registry holds is `crate::ops::list`).
 
 use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::ListArgs;
-use crate::client::cnb::{CnbApi, PackageSummary};
+use crate::client::cnb::PackageSummary;
 use crate::context::{Context, Target};
-use crate::error::UserError;
-use crate::explain::{Op, VersionNames, explain};
+use crate::ops::list;
 use crate::shell::{Shell, clean_line};
 use crate::spec::validate_crate_name;
 
@@ -19,43 +19,26 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
     let target = ctx.target(args.registry.registry.as_deref())?;
     let api = ctx.api(&target, args.api.api_endpoint.as_deref())?;
     let Some(name) = &args.name else {
-        return overview(&api, &target, args.json, shell);
+        let packages = list::crates(&api, shell)?;
+        return overview(&packages, &target, args.json, shell);
     };
-    let tags = api
-        .versions(name)
-        .map_err(|e| explain(e, format!("cannot list the versions of `{name}`"), Op::Read))?;
-    if tags.is_empty() {
-        return Err(not_in_registry(ctx, &target, name));
-    }
-    // Yanked state lives in the index; the API gives sizes.
-    let entries = ctx.index(&target)?.versions(name).map_err(|e| {
-        explain(
-            e,
-            format!("cannot read the index entry of `{name}`"),
-            Op::Read,
-        )
-    })?;
-    let yanked_by_version: std::collections::HashMap<&str, bool> = entries
-        .iter()
-        .map(|e| (e.vers.as_str(), e.yanked))
-        .collect();
-    let yanked = |version: &str| yanked_by_version.get(version).copied();
+    let rows = list::versions(ctx, &target, &api, name)?;
     if args.json {
-        let list: Vec<_> = tags
+        let list: Vec<_> = rows
             .iter()
-            .map(|t| {
-                json!({"version": t.name, "size": t.size, "yanked": yanked(&t.name), "pushed_at": t.pushed_at})
+            .map(|r| {
+                json!({"version": r.tag.name, "size": r.tag.size, "yanked": r.yanked, "pushed_at": r.tag.pushed_at})
             })
             .collect();
         shell.out(&format!("{}\n", json!({"name": name, "versions": list})));
     } else {
-        let rows: Vec<Vec<String>> = tags
+        let rows: Vec<Vec<String>> = rows
             .iter()
-            .map(|t| {
+            .map(|r| {
                 vec![
-                    clean_line(&t.name),
-                    t.size.map_or("-".into(), human_size),
-                    match yanked(&t.name) {
+                    clean_line(&r.tag.name),
+                    r.tag.size.map_or("-".into(), human_size),
+                    match r.yanked {
                         Some(true) => "yes".into(),
                         Some(false) => "no".into(),
                         None => "?".into(),
@@ -69,11 +52,7 @@ pub fn run(args: &ListArgs, ctx: &Context) -> Result<()> {
 }
 
 /// The registry's crates, each with its version count and newest version.
-fn overview(api: &CnbApi, target: &Target, json: bool, shell: &Shell) -> Result<()> {
-    let mut packages = api
-        .packages(None)
-        .map_err(|e| explain(e, "cannot list the registry's crates", Op::Read))?;
-    fill_in(api, &mut packages, shell);
+fn overview(packages: &[PackageSummary], target: &Target, json: bool, shell: &Shell) -> Result<()> {
     if json {
         let list: Vec<_> = packages
             .iter()
@@ -101,73 +80,6 @@ fn overview(api: &CnbApi, target: &Target, json: bool, shell: &Shell) -> Result<
         .collect();
     shell.out(&table(&["CRATE", "VERSIONS", "LATEST"], &rows));
     Ok(())
-}
-
-/// Crates the list gave without a count or a newest version get them from
-/// their version lists, a few at a time.
-fn fill_in(api: &CnbApi, packages: &mut [PackageSummary], shell: &Shell) {
-    const JOBS: usize = 8;
-    let missing: Vec<usize> = (0..packages.len())
-        .filter(|&i| packages[i].versions.is_none() || packages[i].latest.is_none())
-        .collect();
-    if missing.is_empty() {
-        return;
-    }
-    shell.verbose(format!(
-        "the package list lacks counts or newest versions for {} crate(s); reading their version lists",
-        missing.len()
-    ));
-    let names: Vec<&str> = missing.iter().map(|&i| packages[i].name.as_str()).collect();
-    let found = crate::parallel::map(&names, JOBS, |name| api.version_names(name));
-    for (k, result) in found.into_iter().enumerate() {
-        let package = &mut packages[missing[k]];
-        // One crate's failed lookup leaves its cells at `-`, not the list.
-        let versions = match result {
-            Ok(versions) => versions,
-            Err(err) => {
-                shell.warn(format!("{err:#}"));
-                continue;
-            }
-        };
-        package.versions.get_or_insert(versions.len() as u64);
-        if package.latest.is_none() {
-            package.latest = newest(&versions);
-        }
-    }
-}
-
-/// The newest version: the highest release, else the highest pre-release.
-fn newest(versions: &[String]) -> Option<String> {
-    let parsed: Vec<semver::Version> = versions
-        .iter()
-        .filter_map(|v| semver::Version::parse(v).ok())
-        .collect();
-    parsed
-        .iter()
-        .filter(|v| v.pre.is_empty())
-        .max()
-        .or_else(|| parsed.iter().max())
-        .map(ToString::to_string)
-}
-
-/// The error for a crate the registry holds no version of; when the index
-/// still lists it, that is crates.io's crate, served through CNB's proxy.
-fn not_in_registry(ctx: &Context, target: &Target, name: &str) -> anyhow::Error {
-    let registry = &target.registry.name;
-    let proxied = ctx
-        .index(target)
-        .ok()
-        .and_then(|index| index.versions(name).ok())
-        .is_some_and(|entries| !entries.is_empty());
-    let err = if proxied {
-        UserError::new(format!(
-            "`{name}` has no version in `{registry}`: the versions its index lists are crates.io's, served through CNB's proxy"
-        ))
-    } else {
-        UserError::new(format!("`{name}` is not in `{registry}`"))
-    };
-    err.hint("`cnbcargo list` shows the registry's own crates")
-        .into()
 }
 
 fn human_size(bytes: u64) -> String {
@@ -199,21 +111,4 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn newest_prefers_releases() {
-        let v = |list: &[&str]| newest(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
-        assert_eq!(v(&["0.1.0", "0.10.0", "0.9.0"]).as_deref(), Some("0.10.0"));
-        assert_eq!(v(&["1.0.0", "2.0.0-rc.1"]).as_deref(), Some("1.0.0"));
-        assert_eq!(
-            v(&["2.0.0-rc.1", "2.0.0-beta"]).as_deref(),
-            Some("2.0.0-rc.1")
-        );
-        assert_eq!(v(&[]), None);
-    }
 }

@@ -130,7 +130,10 @@ fn migrate_succeeds_with_a_lagging_index_and_replays_the_yank() {
     );
     assert_success(&out);
     let err = stderr(&out);
-    assert!(err.contains("2 copied, 0 already there, 0 failed"), "{err}");
+    assert!(
+        err.contains("Migrated 2 versions into `cnb-cargo-repo`\n"),
+        "{err}"
+    );
     let mut held = dest.versions("lag-mig");
     held.sort();
     assert_eq!(
@@ -250,7 +253,7 @@ fn migrate_reports_a_placeholder_the_index_never_lists() {
         "{err}"
     );
     assert!(
-        err.contains("now holds the 0 it had and the 0 uploaded by this run, and the placeholder `lag-mstuck@0.0.0-cnbcargo.placeholder`"),
+        err.contains("error: 1 version did not get through; `cnb-cargo-repo` now holds the 0 versions it had and the 0 uploaded by this run, and the placeholder `lag-mstuck@0.0.0-cnbcargo.placeholder`\n"),
         "{err}"
     );
     assert!(

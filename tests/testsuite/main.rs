@@ -29,6 +29,7 @@ mod paging;
 mod provider;
 mod publish;
 mod publish_summary;
+mod regops;
 mod secrets;
 mod stalls;
 mod tokens;

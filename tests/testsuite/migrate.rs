@@ -322,7 +322,7 @@ fn an_interrupted_run_resumes_without_duplicates() {
         "{err}"
     );
     assert!(
-        err.contains("dry run: nothing was uploaded (3 to copy"),
+        err.contains("note: dry run: nothing was uploaded (3 versions to copy, 0 already in `cnb-cargo-repo`)\n"),
         "{err}"
     );
     assert!(dest.uploads().is_empty());
@@ -334,7 +334,10 @@ fn an_interrupted_run_resumes_without_duplicates() {
     assert_failure(&out, 1);
     let err = stderr(&out);
     assert!(err.contains("`mig-base@0.2.0` was not copied"), "{err}");
-    assert!(err.contains("2 copied, 0 already there, 1 failed"), "{err}");
+    assert!(
+        err.contains("Migrated 2 versions into `cnb-cargo-repo`; 1 failed\n"),
+        "{err}"
+    );
     assert_eq!(dest.versions("mig-base"), [("0.1.0".to_string(), true)]);
     assert_eq!(dest.versions("mig-leaf"), [("0.1.0".to_string(), false)]);
 
@@ -345,7 +348,7 @@ fn an_interrupted_run_resumes_without_duplicates() {
         .args(["migrate", "--from", &url, "mig-base@*", "mig-leaf"]));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("1 copied, 2 already there, 0 failed"),
+        stderr(&out).contains("Migrated 1 version into `cnb-cargo-repo`; 2 were there already\n"),
         "{}",
         stderr(&out)
     );
@@ -511,7 +514,10 @@ fn every_crate_a_lock_file_resolves_from_the_source() {
     // Every version of each locked name, and nothing else.
     assert_same_entries(&source, &dest, &["mig-mid", "mig-base", "mig-leaf"]);
     assert!(dest.versions("mig-hand").is_empty());
-    assert!(err.contains("4 copied, 0 already there, 0 failed"), "{err}");
+    assert!(
+        err.contains("Migrated 4 versions into `cnb-cargo-repo`\n"),
+        "{err}"
+    );
 
     let out =
         run(env
@@ -538,7 +544,7 @@ fn a_failed_yank_is_replayed_by_the_rerun() {
     let err = stderr(&out);
     assert!(err.contains("uploaded, but the yank failed"), "{err}");
     assert!(
-        err.contains("now holds the 0 it had and the 2 uploaded by this run"),
+        err.contains("error: 1 version did not get through; `cnb-cargo-repo` now holds the 0 versions it had and the 2 uploaded by this run\n"),
         "{err}"
     );
     let mut held = dest.versions("mig-base");
@@ -551,10 +557,13 @@ fn a_failed_yank_is_replayed_by_the_rerun() {
     assert_success(&out);
     let err = stderr(&out);
     assert!(
-        err.contains("Yanked `mig-base@0.1.0` (yanked), there already, as in the source"),
+        err.contains("      Yanked `mig-base@0.1.0`, there already, as in the source\n"),
         "{err}"
     );
-    assert!(err.contains("2 already there (1 yanked now"), "{err}");
+    assert!(
+        err.contains("Migrated 0 versions into `cnb-cargo-repo`; 2 were there already (1 yanked now, as in the source)\n"),
+        "{err}"
+    );
     assert_same_entries(&source, &dest, &["mig-base"]);
 }
 
@@ -649,7 +658,7 @@ fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
         .args(["migrate", "--from", &url, "--all", "--dry-run"]));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("dry run: nothing was uploaded (157 to copy, 0 already"),
+        stderr(&out).contains("note: dry run: nothing was uploaded (157 versions to copy, 0 already in `cnb-cargo-repo`)\n"),
         "{}",
         stderr(&out)
     );
@@ -664,7 +673,7 @@ fn all_reads_every_page_and_refuses_a_list_that_stops_growing() {
         .args(["migrate", "--from", &url, "--all", "--dry-run"]));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("dry run: nothing was uploaded (157 to copy, 0 already"),
+        stderr(&out).contains("note: dry run: nothing was uploaded (157 versions to copy, 0 already in `cnb-cargo-repo`)\n"),
         "{}",
         stderr(&out)
     );
@@ -704,7 +713,7 @@ fn a_lagging_destination_index_is_waited_for() {
     ]));
     assert_success(&out);
     assert!(
-        stderr(&out).contains("4 copied, 0 already there, 0 failed"),
+        stderr(&out).contains("Migrated 4 versions into `cnb-cargo-repo`\n"),
         "{}",
         stderr(&out)
     );

@@ -81,7 +81,7 @@ fn a_placeholder_version_in_the_source_is_never_copied() {
         assert_eq!(dest.versions("flip"), [("1.0.0".to_string(), false)]);
         if round > 0 {
             assert!(
-                err.contains("0 copied, 1 already there, 0 failed, 1 placeholder(s) skipped"),
+                err.contains("Migrated 0 versions into `cnb-cargo-repo`; 1 was there already, 1 placeholder version skipped\n"),
                 "{err}"
             );
         }
@@ -410,7 +410,7 @@ fn the_summary_counts_a_conflicting_version() {
     let err = stderr(&out);
     assert!(err.contains("already holds it with other bytes"), "{err}");
     assert!(
-        err.contains("now holds the 1 it had (1 of them with other bytes than the source's, left as they are) and the 0 uploaded by this run"),
+        err.contains("error: 1 version did not get through; `cnb-cargo-repo` now holds the 1 version it had (with other bytes than the source's, left as it is) and the 0 uploaded by this run\n"),
         "{err}"
     );
     assert!(dest.uploads().is_empty());

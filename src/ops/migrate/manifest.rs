@@ -67,6 +67,11 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             max_unpacked >> 20
         )
     };
+    // A read that fails past the cap is the cap's doing.
+    let broken = |e: std::io::Error| match exceeded.get() {
+        true => too_big(),
+        false => format!("a broken `.crate`: {e}"),
+    };
     let mut archive = tar::Archive::new(capped);
     let mut manifest: Option<DocumentMut> = None;
     // The README the manifest names, once it is read (`Some(None)`: none).
@@ -79,10 +84,7 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
         .entries()
         .map_err(|e| format!("not a `.crate` (gzipped tar): {e}"))?;
     for entry in entries {
-        let mut entry = entry.map_err(|e| match exceeded.get() {
-            true => too_big(),
-            false => format!("a broken `.crate`: {e}"),
-        })?;
+        let mut entry = entry.map_err(broken)?;
         let path = entry
             .path()
             .map_err(|e| format!("a broken `.crate`: {e}"))?
@@ -92,38 +94,7 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             continue;
         };
         if inside == "Cargo.toml" {
-            let mut bytes = Vec::new();
-            (&mut entry)
-                .take(MAX_MANIFEST + 1)
-                .read_to_end(&mut bytes)
-                .map_err(|e| match exceeded.get() {
-                    true => too_big(),
-                    false => format!("a broken `.crate`: {e}"),
-                })?;
-            if bytes.len() as u64 > MAX_MANIFEST {
-                return Err(format!(
-                    "the `.crate`'s `Cargo.toml` is larger than {} MiB: refused",
-                    MAX_MANIFEST >> 20
-                ));
-            }
-            let text = String::from_utf8(bytes)
-                .map_err(|_| "the `.crate`'s `Cargo.toml` is not UTF-8 text".to_string())?;
-            if items(&text) > MAX_MANIFEST_ITEMS {
-                return Err(format!(
-                    "the `.crate`'s `Cargo.toml` holds more than {MAX_MANIFEST_ITEMS} keys and values: refused"
-                ));
-            }
-            let parsing = PARSING.lock().unwrap_or_else(|e| e.into_inner());
-            let parsed = text.parse::<DocumentMut>();
-            drop(parsing);
-            let parsed: DocumentMut = parsed.map_err(|e: toml_edit::TomlError| {
-                // The parser's message quotes the offending line: cleaned
-                // and cut, it stays one line of the source's text.
-                format!(
-                    "the `.crate`'s `Cargo.toml` is not valid TOML: {}",
-                    crate::shell::clean_line(&first_chars(&e.to_string(), 300))
-                )
-            })?;
+            let parsed = read_manifest(&mut entry, broken)?;
             let wanted = package(&parsed)
                 .and_then(|p| p.get("readme"))
                 .and_then(Item::as_str)
@@ -132,25 +103,10 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
             manifest = Some(parsed);
             continue;
         }
-        let candidate = match &named {
-            None => {
-                readme.is_none()
-                    && !inside.contains('/')
-                    && inside.to_ascii_lowercase().starts_with("readme")
-            }
-            Some(wanted) => {
-                wanted.as_deref() == Some(inside)
-                    && readme.as_ref().is_none_or(|(p, _)| p != inside)
-            }
-        };
-        if candidate {
+        // A README that cannot be read is left out, never a failure.
+        if readme_candidate(named.as_ref(), readme.as_ref(), inside) {
             let mut bytes = Vec::new();
-            // A README that cannot be read is left out, never a failure.
-            if (&mut entry)
-                .take(MAX_README)
-                .read_to_end(&mut bytes)
-                .is_ok()
-            {
+            if entry.take(MAX_README).read_to_end(&mut bytes).is_ok() {
                 readme = Some((inside.to_string(), bytes));
             }
         }
@@ -171,6 +127,63 @@ fn unpack_capped(crate_file: impl Read, max_unpacked: u64) -> Result<Unpacked, S
         readme_path: named.filter(|_| readme.is_some()),
         readme,
         manifest,
+    })
+}
+
+/// Whether the file at `inside` (a path in the package) is the README to
+/// keep: before the manifest is read (`named`: `None`), the first
+/// top-level candidate; after, the one it names, unless held already.
+fn readme_candidate(
+    named: Option<&Option<String>>,
+    held: Option<&(String, Vec<u8>)>,
+    inside: &str,
+) -> bool {
+    match named {
+        None => {
+            held.is_none()
+                && !inside.contains('/')
+                && inside.to_ascii_lowercase().starts_with("readme")
+        }
+        Some(wanted) => wanted.as_deref() == Some(inside) && held.is_none_or(|(p, _)| p != inside),
+    }
+}
+
+/// The `.crate`'s `Cargo.toml`, parsed: refused when it is over
+/// `MAX_MANIFEST` bytes or `MAX_MANIFEST_ITEMS` items, or not TOML.
+/// `read_error` says why a read failed (the unpacking cap, or a broken
+/// archive).
+fn read_manifest(
+    entry: &mut impl Read,
+    read_error: impl Fn(std::io::Error) -> String,
+) -> Result<DocumentMut, String> {
+    let mut bytes = Vec::new();
+    entry
+        .take(MAX_MANIFEST + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_MANIFEST {
+        return Err(format!(
+            "the `.crate`'s `Cargo.toml` is larger than {} MiB: refused",
+            MAX_MANIFEST >> 20
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| "the `.crate`'s `Cargo.toml` is not UTF-8 text".to_string())?;
+    if items(&text) > MAX_MANIFEST_ITEMS {
+        return Err(format!(
+            "the `.crate`'s `Cargo.toml` holds more than {MAX_MANIFEST_ITEMS} keys and values: refused"
+        ));
+    }
+    let parsing = PARSING.lock().unwrap_or_else(|e| e.into_inner());
+    let parsed = text.parse::<DocumentMut>();
+    drop(parsing);
+    parsed.map_err(|e: toml_edit::TomlError| {
+        // The parser's message quotes the offending line: cleaned
+        // and cut, it stays one line of the source's text.
+        format!(
+            "the `.crate`'s `Cargo.toml` is not valid TOML: {}",
+            crate::shell::clean_line(&first_chars(&e.to_string(), 300))
+        )
     })
 }
 

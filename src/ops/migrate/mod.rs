@@ -6,7 +6,9 @@
 
 pub mod budget;
 pub mod manifest;
+pub mod select;
 pub mod source;
+pub mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -192,52 +194,144 @@ pub fn run(
     shell: &Shell,
     progress: &dyn Progress,
 ) -> Result<Report> {
-    let mut report = Report::default();
-    let budget = budget::Budget::new(budget::CRATE_BYTES);
+    let work = Work {
+        source,
+        dest,
+        jobs,
+        dry_run,
+        shell,
+        progress,
+        budget: budget::Budget::new(budget::CRATE_BYTES),
+    };
     budget::return_large_frees();
-    // What each side has, name by name, side by side.
-    let looked_up = crate::parallel::map(wanted, jobs, |w| look_up(source, dest, w));
-    let mut plans = Vec::new();
-    for (w, result) in wanted.iter().zip(looked_up) {
-        match result {
-            Ok(plan) => plans.push(plan),
-            Err(err) => {
-                let failed = VersionReport {
-                    name: w.name.clone(),
-                    version: "*".to_string(),
-                    action: Action::Failed,
-                    yanked: false,
-                    uploaded: false,
-                    conflict: false,
-                    error: Some(format!("{err:#}")),
+    let mut report = Report::default();
+    let mut plans = work.look_up_all(wanted, &mut report);
+    refuse_missing_dependencies(source, dest, &mut plans, jobs);
+    work.settle_present(&plans, &mut report);
+    progress.planned(plans.iter().map(|p| p.to_copy().count()).sum());
+    for level in levels(&plans, source) {
+        let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
+        work.copy_level(&level, &mut report);
+    }
+    Ok(report)
+}
+
+/// One run's settings and helpers, shared by its steps.
+struct Work<'r, 'h> {
+    source: &'r Source<'h>,
+    dest: &'r Destination<'h>,
+    jobs: usize,
+    dry_run: bool,
+    shell: &'r Shell,
+    progress: &'r dyn Progress,
+    budget: budget::Budget,
+}
+
+impl Work<'_, '_> {
+    /// What each side has, name by name, side by side; a name that
+    /// cannot be looked up is a failure in the report.
+    fn look_up_all(&self, wanted: &[Wanted], report: &mut Report) -> Vec<NamePlan> {
+        let (source, dest, progress) = (self.source, self.dest, self.progress);
+        let looked_up = crate::parallel::map(wanted, self.jobs, |w| look_up(source, dest, w));
+        let mut plans = Vec::new();
+        for (w, result) in wanted.iter().zip(looked_up) {
+            match result {
+                Ok(plan) => plans.push(plan),
+                Err(err) => {
+                    let failed = VersionReport {
+                        name: w.name.clone(),
+                        version: "*".to_string(),
+                        action: Action::Failed,
+                        yanked: false,
+                        uploaded: false,
+                        conflict: false,
+                        error: Some(format!("{err:#}")),
+                    };
+                    progress.done(&failed);
+                    report.versions.push(failed);
+                }
+            }
+        }
+        plans
+    }
+
+    /// What is there already: as the source has it, or yanked now to match,
+    /// or (other bytes) a conflict left alone.
+    fn settle_present(&self, plans: &[NamePlan], report: &mut Report) {
+        let (dest, dry_run, progress) = (self.dest, self.dry_run, self.progress);
+        for plan in plans {
+            for item in &plan.items {
+                let outcome = match &item.todo {
+                    Todo::Copy => continue,
+                    Todo::Ignored => VersionReport::new(&item.entry, Action::Ignored),
+                    Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
+                    Todo::Present(listed) => present(dest, &item.entry, listed.as_ref(), dry_run),
                 };
-                progress.done(&failed);
-                report.versions.push(failed);
+                progress.done(&outcome);
+                report.versions.push(outcome);
             }
         }
     }
-    refuse_missing_dependencies(source, dest, &mut plans, jobs);
 
-    // What is there already: as the source has it, or yanked now to match,
-    // or (other bytes) a conflict left alone.
-    for plan in &plans {
-        for item in &plan.items {
-            let outcome = match &item.todo {
-                Todo::Copy => continue,
-                Todo::Ignored => VersionReport::new(&item.entry, Action::Ignored),
-                Todo::Refused(why) => VersionReport::failed(&item.entry, false, why.clone()),
-                Todo::Present(listed) => present(dest, &item.entry, listed.as_ref(), dry_run),
-            };
-            progress.done(&outcome);
-            report.versions.push(outcome);
-        }
-    }
-    progress.planned(plans.iter().map(|p| p.to_copy().count()).sum());
-
-    for level in levels(&plans, source) {
-        let level: Vec<&NamePlan> = level.into_iter().map(|i| &plans[i]).collect();
+    /// One level of names: placeholders up where needed, the copies,
+    /// their check, and the placeholders gone again.
+    fn copy_level(&self, level: &[&NamePlan], report: &mut Report) {
+        let (dest, dry_run, shell) = (self.dest, self.dry_run, self.shell);
         // Names whose versions are not uploaded, and why.
         let mut blocked = BTreeMap::new();
+        let uploaded_placeholders = self.upload_placeholders(level, &mut blocked, report);
+        self.wait_placeholders(&uploaded_placeholders, &mut blocked);
+        let mut results = self.copy_versions(level, &blocked);
+
+        // The next level depends on this one, a yank needs the version
+        // there, and a placeholder may only go once the name's own
+        // versions are served: wait until the destination's index lists
+        // the copies as its own, replay the yanks, and check them.
+        let uploaded: Vec<bool> = results.iter().map(|o| o.action == Action::Copied).collect();
+        if !dry_run {
+            confirm_listed(dest, level, &mut results, self.jobs, shell);
+        }
+        // Said now, whether they passed or not.
+        for (outcome, _) in results.iter().zip(uploaded).filter(|(_, u)| *u) {
+            self.progress.done(outcome);
+        }
+        report.versions.extend(results);
+
+        for name in uploaded_placeholders {
+            let state = placeholder::remove(
+                Some(&dest.api),
+                || Ok(&dest.web),
+                &name,
+                Leftover::None,
+                dest.index_timeout,
+                shell,
+            );
+            placeholder::record(&mut report.placeholders, &name, state);
+        }
+        for plan in level {
+            if plan.leftover.is_some() && !dry_run {
+                let state = placeholder::remove(
+                    Some(&dest.api),
+                    || Ok(&dest.web),
+                    &plan.name,
+                    plan.leftover,
+                    dest.index_timeout,
+                    shell,
+                );
+                placeholder::record(&mut report.placeholders, &plan.name, state);
+            }
+        }
+    }
+
+    /// A placeholder up first for each name that collides; the names
+    /// whose placeholder went up.
+    fn upload_placeholders(
+        &self,
+        level: &[&NamePlan],
+        blocked: &mut BTreeMap<String, String>,
+        report: &mut Report,
+    ) -> Vec<String> {
+        let (dest, dry_run, shell) = (self.dest, self.dry_run, self.shell);
         let mut uploaded_placeholders = Vec::new();
         for plan in level.iter().filter(|p| p.collides()) {
             let state = if dry_run {
@@ -267,9 +361,14 @@ pub fn run(
             };
             placeholder::record(&mut report.placeholders, &plan.name, state);
         }
-        // A name's copies go up only once the registry serves its own
-        // index for it, as cargo's publish would need. The waits overlap.
-        let served = crate::parallel::map(&uploaded_placeholders, jobs, |name| {
+        uploaded_placeholders
+    }
+
+    /// A name's copies go up only once the registry serves its own
+    /// index for it, as cargo's publish would need. The waits overlap.
+    fn wait_placeholders(&self, uploaded: &[String], blocked: &mut BTreeMap<String, String>) {
+        let (dest, shell) = (self.dest, self.shell);
+        let served = crate::parallel::map(uploaded, self.jobs, |name| {
             placeholder::wait_served(
                 &dest.index,
                 &dest.name,
@@ -279,7 +378,7 @@ pub fn run(
                 shell,
             )
         });
-        for (name, served) in uploaded_placeholders.iter().zip(served) {
+        for (name, served) in uploaded.iter().zip(served) {
             if let Err(why) = served {
                 shell.warn(format!("{why:#}"));
                 blocked.insert(
@@ -291,13 +390,19 @@ pub fn run(
                 );
             }
         }
+    }
 
-        // A name new to the destination gets its oldest version alone
-        // first (a registry creates the crate with it), the rest after,
-        // side by side.
+    /// A name new to the destination gets its oldest version alone
+    /// first (a registry creates the crate with it), the rest after,
+    /// side by side.
+    fn copy_versions(
+        &self,
+        level: &[&NamePlan],
+        blocked: &BTreeMap<String, String>,
+    ) -> Vec<VersionReport> {
         let mut first: Vec<&Item> = Vec::new();
         let mut rest: Vec<&Item> = Vec::new();
-        for plan in &level {
+        for plan in level {
             let new = plan.is_new();
             for (i, item) in plan.to_copy().enumerate() {
                 if new && i == 0 {
@@ -309,61 +414,22 @@ pub fn run(
         }
         let copy_one = |item: &&Item| {
             let entry = &item.entry;
-            let outcome = if dry_run {
+            let outcome = if self.dry_run {
                 VersionReport::new(entry, Action::Planned)
             } else if let Some(why) = blocked.get(&entry.name) {
                 VersionReport::failed(entry, false, why.clone())
             } else {
-                copy(source, dest, entry, &budget)
+                copy(self.source, self.dest, entry, &self.budget)
             };
             if outcome.action != Action::Copied {
-                progress.done(&outcome);
+                self.progress.done(&outcome);
             }
             outcome
         };
-        let mut results = crate::parallel::map(&first, jobs, copy_one);
-        results.extend(crate::parallel::map(&rest, jobs, copy_one));
-
-        // The next level depends on this one, a yank needs the version
-        // there, and a placeholder may only go once the name's own
-        // versions are served: wait until the destination's index lists
-        // the copies as its own, replay the yanks, and check them.
-        let uploaded: Vec<bool> = results.iter().map(|o| o.action == Action::Copied).collect();
-        if !dry_run {
-            confirm_listed(dest, &level, &mut results, jobs, shell);
-        }
-        // Said now, whether they passed or not.
-        for (outcome, _) in results.iter().zip(uploaded).filter(|(_, u)| *u) {
-            progress.done(outcome);
-        }
-        report.versions.extend(results);
-
-        for name in uploaded_placeholders {
-            let state = placeholder::remove(
-                Some(&dest.api),
-                || Ok(&dest.web),
-                &name,
-                Leftover::None,
-                dest.index_timeout,
-                shell,
-            );
-            placeholder::record(&mut report.placeholders, &name, state);
-        }
-        for plan in &level {
-            if plan.leftover.is_some() && !dry_run {
-                let state = placeholder::remove(
-                    Some(&dest.api),
-                    || Ok(&dest.web),
-                    &plan.name,
-                    plan.leftover,
-                    dest.index_timeout,
-                    shell,
-                );
-                placeholder::record(&mut report.placeholders, &plan.name, state);
-            }
-        }
+        let mut results = crate::parallel::map(&first, self.jobs, copy_one);
+        results.extend(crate::parallel::map(&rest, self.jobs, copy_one));
+        results
     }
-    Ok(report)
 }
 
 /// A version the destination has already: the same bytes (else a conflict,
@@ -471,7 +537,38 @@ fn refuse_missing_dependencies(
     }
 }
 
+/// One name, both sides: what the source has of it, and which of those
+/// versions the destination holds already.
 fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Result<NamePlan> {
+    let mut items = source_items(source, wanted)?;
+    let name = items[0].entry.name.clone();
+    let present: BTreeSet<String> = dest.api.version_names(&name)?.into_iter().collect();
+    let listed = dest.index.full_entries(&name).map_err(|e| {
+        crate::explain::explain(
+            e,
+            format!("cannot read `{}`'s index entry for `{name}`", dest.name),
+            crate::explain::Op::Read,
+        )
+    })?;
+    for item in &mut items {
+        if matches!(item.todo, Todo::Copy) && present.contains(&item.entry.vers) {
+            let shown = listed.iter().find(|l| l.vers == item.entry.vers).cloned();
+            item.todo = Todo::Present(shown);
+        }
+    }
+    let leftover = Leftover::find(&present, &listed);
+    Ok(NamePlan {
+        name,
+        items,
+        destination_empty: present.is_empty(),
+        listed,
+        leftover,
+    })
+}
+
+/// The versions of `wanted` the source holds (every one that matches,
+/// each with what to do with it), oldest first, as they were published.
+fn source_items(source: &Source<'_>, wanted: &Wanted) -> Result<Vec<Item>> {
     let all = source.versions(&wanted.name)?;
     // An index file lists its own crate only: an entry of another name
     // would upload a crate nobody asked for.
@@ -498,7 +595,7 @@ fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Resu
             Ok(_) if !is_sha256_hex(&entry.cksum) => {
                 Todo::Refused("its `cksum` in the source's index is not a sha256".to_string())
             }
-            Ok(v) if !matches(&wanted.versions, v) => continue,
+            Ok(v) if !wanted.versions.matches(v) => continue,
             Ok(_) if refusal.is_some() => Todo::Refused(refusal.unwrap_or_default()),
             // A source that held a placeholder (another tool's leftover, or
             // a registry cnbcargo published to): copied, it would be taken
@@ -528,7 +625,6 @@ fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Resu
         ))
         .into());
     }
-    // Oldest first, as they were published.
     items.sort_by(|a, b| {
         match (
             semver::Version::parse(&a.entry.vers),
@@ -538,41 +634,11 @@ fn look_up(source: &Source<'_>, dest: &Destination<'_>, wanted: &Wanted) -> Resu
             _ => a.entry.vers.cmp(&b.entry.vers),
         }
     });
-    let name = items[0].entry.name.clone();
-    let present: BTreeSet<String> = dest.api.version_names(&name)?.into_iter().collect();
-    let listed = dest.index.full_entries(&name).map_err(|e| {
-        crate::explain::explain(
-            e,
-            format!("cannot read `{}`'s index entry for `{name}`", dest.name),
-            crate::explain::Op::Read,
-        )
-    })?;
-    for item in &mut items {
-        if matches!(item.todo, Todo::Copy) && present.contains(&item.entry.vers) {
-            let shown = listed.iter().find(|l| l.vers == item.entry.vers).cloned();
-            item.todo = Todo::Present(shown);
-        }
-    }
-    let leftover = Leftover::find(&present, &listed);
-    Ok(NamePlan {
-        name,
-        items,
-        destination_empty: present.is_empty(),
-        listed,
-        leftover,
-    })
+    Ok(items)
 }
 
 fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn matches(wanted: &VersionMatch, version: &semver::Version) -> bool {
-    match wanted {
-        VersionMatch::All => true,
-        VersionMatch::Exact(v) => v == version,
-        VersionMatch::Req(req) => req.matches(version),
-    }
 }
 
 /// The names in groups that can go in parallel, each after the groups
@@ -727,12 +793,6 @@ fn confirm_name(
     shell: &Shell,
 ) -> Vec<Option<String>> {
     let limit = dest.index_timeout;
-    let own = |listed: &[FullEntry], entry: &FullEntry| -> Option<FullEntry> {
-        listed
-            .iter()
-            .find(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
-            .cloned()
-    };
     let unreadable = |e: crate::client::Error| {
         let why = format!(
             "uploaded, but `{}`'s index could not be read to check it: {e}",
@@ -746,38 +806,7 @@ fn confirm_name(
         Ok(listing) => listing,
         Err(e) => return unreadable(e),
     };
-    let mut problems: Vec<Option<String>> = vec![None; copied.len()];
-    let mut to_yank = Vec::new();
-    for (i, entry) in copied.iter().enumerate() {
-        match own(&listing.entries, entry) {
-            Some(listed) if entry.yanked && !listed.yanked => to_yank.push(i),
-            Some(listed) if listed.yanked && !entry.yanked => {
-                problems[i] = Some(format!(
-                    "uploaded, but `{}`'s index lists it yanked, the source not yanked",
-                    dest.name
-                ));
-            }
-            Some(_) => {}
-            None => {
-                problems[i] = Some(
-                    match listing.entries.iter().find(|l| l.vers == entry.vers) {
-                        None => format!(
-                            "uploaded, but `{}`'s index does not list it after {} s",
-                            dest.name,
-                            limit.as_secs()
-                        ),
-                        Some(other) => format!(
-                            "uploaded, but after {} s `{}`'s index still lists checksum {} for it where the source's has {} (not its own copy: e.g. the crates.io proxy's entry)",
-                            limit.as_secs(),
-                            dest.name,
-                            crate::shell::clean_line(&other.cksum),
-                            entry.cksum
-                        ),
-                    },
-                );
-            }
-        }
-    }
+    let (mut problems, to_yank) = listing_problems(dest, &listing.entries, copied);
     let mut yanked = Vec::new();
     for i in to_yank {
         let entry = copied[i];
@@ -810,4 +839,53 @@ fn confirm_name(
         }
     }
     problems
+}
+
+/// The destination's own entry of `entry`: the same version, the same bytes.
+fn own(listed: &[FullEntry], entry: &FullEntry) -> Option<FullEntry> {
+    listed
+        .iter()
+        .find(|l| l.vers == entry.vers && l.cksum.eq_ignore_ascii_case(&entry.cksum))
+        .cloned()
+}
+
+/// Each copy against what the destination's index lists: its problem, if
+/// any, and which copies are still to be yanked (by position).
+fn listing_problems(
+    dest: &Destination<'_>,
+    listed: &[FullEntry],
+    copied: &[&FullEntry],
+) -> (Vec<Option<String>>, Vec<usize>) {
+    let limit = dest.index_timeout;
+    let mut problems: Vec<Option<String>> = vec![None; copied.len()];
+    let mut to_yank = Vec::new();
+    for (i, entry) in copied.iter().enumerate() {
+        match own(listed, entry) {
+            Some(listed) if entry.yanked && !listed.yanked => to_yank.push(i),
+            Some(listed) if listed.yanked && !entry.yanked => {
+                problems[i] = Some(format!(
+                    "uploaded, but `{}`'s index lists it yanked, the source not yanked",
+                    dest.name
+                ));
+            }
+            Some(_) => {}
+            None => {
+                problems[i] = Some(match listed.iter().find(|l| l.vers == entry.vers) {
+                    None => format!(
+                        "uploaded, but `{}`'s index does not list it after {} s",
+                        dest.name,
+                        limit.as_secs()
+                    ),
+                    Some(other) => format!(
+                        "uploaded, but after {} s `{}`'s index still lists checksum {} for it where the source's has {} (not its own copy: e.g. the crates.io proxy's entry)",
+                        limit.as_secs(),
+                        dest.name,
+                        crate::shell::clean_line(&other.cksum),
+                        entry.cksum
+                    ),
+                });
+            }
+        }
+    }
+    (problems, to_yank)
 }
