@@ -500,7 +500,11 @@ impl Cargo {
                 output.status,
                 String::from_utf8_lossy(&output.stderr).trim()
             ))
-            .hint("run it from a package directory, or pass `--manifest-path`")
+            // Not every command has `--manifest-path` to suggest.
+            .hint(match manifest_path {
+                Some(_) => "check the manifest `--manifest-path` names",
+                None => "run it from a package's directory",
+            })
             .into());
         }
         crate::workspace::Metadata::parse(&output.stdout)

@@ -106,7 +106,7 @@ fn an_unpublished_internal_name_resolves_to_crates_io() {
         1,
         &f.redact(),
         str![[r#"
-     Audited 1 crate name(s) from `cnb-cargo-repo` against CNB's API and crates.io's index
+     Audited 1 crate name from `cnb-cargo-repo` against CNB's API and crates.io's index
 ✗ `internal-a` is declared with `registry = "cnb-cargo-repo"`, but `cnb-cargo-repo` holds no version of it: the registry serves crates.io's index for the name, and cargo locked `internal-a@1.0.0` through it; whoever owns `internal-a` on crates.io controls that code
   hint: publish `internal-a` to `cnb-cargo-repo` (`cnbcargo publish` in its workspace) and run `cargo update -p internal-a`; if crates.io's `internal-a` is the one meant, drop `registry = "cnb-cargo-repo"`
 error: 1 dependency resolves through the registry's crates.io proxy
@@ -191,7 +191,7 @@ fn a_lock_resolved_through_the_proxy_is_an_error() {
         1,
         &f.redact(),
         str![[r#"
-     Audited 1 crate name(s) from `cnb-cargo-repo` against CNB's API and crates.io's index
+     Audited 1 crate name from `cnb-cargo-repo` against CNB's API and crates.io's index
 ✗ `Cargo.lock` pins `partly@2.0.0` from `cnb-cargo-repo`, which is not one of `cnb-cargo-repo`'s own versions of `partly` (`1.0.0`): it was locked through the registry's crates.io proxy, from crates.io's crate
   hint: run `cargo update -p partly@2.0.0` to lock one of `cnb-cargo-repo`'s own versions
 ! `partly` is in `cnb-cargo-repo` and on crates.io: those who use `cnb-cargo-repo` as a crates.io mirror no longer reach crates.io's `partly` through it, and deleting every version of `partly` in `cnb-cargo-repo` would make the name fall through to crates.io's crate

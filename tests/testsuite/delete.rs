@@ -99,7 +99,7 @@ fn spec_errors() {
         1,
         &redact,
         str![[r#"
-error: `spec@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version(s): 0.1.0)
+error: `spec@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version: 0.1.0)
 
 "#]],
     );

@@ -121,7 +121,7 @@ fn broken_configuration_fails_with_hints() {
         1,
         &redact,
         str![[r#"
-error: 6 check(s) failed
+error: 6 checks failed
 
 "#]],
     );

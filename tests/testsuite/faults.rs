@@ -179,7 +179,7 @@ Caused by:
 error: publishing `down@1.0.0` failed; nothing was published; the registry holds the placeholder `down@0.0.0-cnbcargo.placeholder`, in the registry, not yanked
 
 Caused by:
-  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+  `cargo publish --registry cnb-cargo-repo -p down --no-verify` failed (exit status: 101)
 
 hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
 hint: or remove the placeholder with `cnbcargo delete down@0.0.0-cnbcargo.placeholder`

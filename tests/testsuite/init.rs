@@ -63,6 +63,8 @@ hint: the registry's page on CNB (Artifacts, then the registry) shows its addres
        Added registry `cnb-cargo-repo` with index `sparse+https://cargo.cnb.build/acme/crates/-/packages/`
        Added `registry.default = "cnb-cargo-repo"`
        Added `cargo:token` to `registry.global-credential-providers`
+note: no `Cargo.toml` here or above: cargo reads this file only for projects under `[ROOT]/project`
+hint: run `cnbcargo init` in a project's directory to configure that project, or pass `--global` to configure every project
 hint: run `cnbcargo login --registry cnb-cargo-repo` to give cargo your CNB token
 
 "#]],
@@ -119,6 +121,8 @@ fn dry_run_prints_diff_and_writes_nothing() {
         &redact,
         str![[r#"
 note: dry run: nothing was written
+note: no `Cargo.toml` here or above: cargo reads this file only for projects under `[ROOT]/project`
+hint: run `cnbcargo init` in a project's directory to configure that project, or pass `--global` to configure every project
 
 "#]],
     );

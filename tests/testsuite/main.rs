@@ -16,6 +16,7 @@ mod e2e;
 mod faults;
 mod gate;
 mod hostile;
+mod house;
 mod init;
 mod init_outside;
 mod interactive;

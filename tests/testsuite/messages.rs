@@ -38,6 +38,8 @@ hint: the registry's page on CNB (Artifacts, then the registry) shows its addres
        Added registry `cnb-cargo-repo` with index `sparse+https://cargo.cnb.cool/acme/crates/-/packages/`
        Added `registry.default = "cnb-cargo-repo"`
        Added `cargo:token` to `registry.global-credential-providers`
+note: no `Cargo.toml` here or above: cargo reads this file only for projects under `[ROOT]/project`
+hint: run `cnbcargo init` in a project's directory to configure that project, or pass `--global` to configure every project
 hint: run `cnbcargo login --registry cnb-cargo-repo` to give cargo your CNB token
 
 "#]],
@@ -260,7 +262,7 @@ Caused by:
 error: publishing `wc@0.3.0` failed; published: wa@1.0.0, wb@0.2.0; the placeholder `wa@0.0.0-cnbcargo.placeholder` was deleted
 
 Caused by:
-  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+  `cargo publish --registry cnb-cargo-repo -p wc --no-verify` failed (exit status: 101)
 
 hint: fix the cause and run `cnbcargo publish --no-verify` again: it resumes, skipping what is published
 hint: cargo's own message is above
@@ -320,7 +322,7 @@ fn delete_of_a_version_the_registry_lacks() {
         1,
         &redact,
         str![[r#"
-error: `held@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version(s): 0.1.0)
+error: `held@9.9.9` matches no version in `cnb-cargo-repo` (it has 1 version: 0.1.0)
 
 "#]],
     );
@@ -344,7 +346,7 @@ Caused by:
   `DELETE http://127.0.0.1:[API_PORT]/acme/crates/-/packages/cargo/vanished/-/tag/0.1.0` answered 404: injected failure
 
 hint: check the crate name and version, and the registry path in the index URL
-error: 1 of 1 deletion(s) failed; the other 0 were done
+error: the deletion failed
 
 hint: run the same command again: what is already gone no longer matches
 
@@ -468,7 +470,7 @@ fn migrate_dry_run_summary() {
         str![[r#"
   Would copy `moving-a@1.0.0`
   Would copy `moving-b@0.1.0`
-note: dry run: nothing was uploaded (2 to copy, 0 already in `cnb-cargo-repo`)
+note: dry run: nothing was uploaded (2 versions to copy, 0 already in `cnb-cargo-repo`)
 
 "#]],
     );
@@ -525,7 +527,7 @@ fn doctor_reports_a_missing_registry() {
         1,
         &redact,
         str![[r#"
-error: 1 check(s) failed
+error: 1 check failed
 
 "#]],
     );

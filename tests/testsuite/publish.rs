@@ -168,7 +168,7 @@ Caused by:
 error: publishing `refused@2.0.0` failed; nothing was published; the placeholder `refused@0.0.0-cnbcargo.placeholder` was deleted
 
 Caused by:
-  `cargo publish --registry cnb-cargo-repo` failed (exit status: 101)
+  `cargo publish --registry cnb-cargo-repo -p refused --no-verify` failed (exit status: 101)
 
 hint: fix the cause and run `cnbcargo publish -- --no-verify` again: it resumes, skipping what is published
 hint: cargo's own message is above
