@@ -137,21 +137,26 @@ impl Context {
     /// `--offline` or `--frozen`) and the command cannot do without the
     /// network.
     pub fn require_online(&self, command: &str, flag: Option<&str>) -> Result<()> {
-        let origin = if let Some(flag) = flag {
-            Some(format!("`{flag}`"))
+        // The hint names what set it: a flag is dropped, a setting unset.
+        let (origin, hint) = if let Some(flag) = flag {
+            (
+                format!("`{flag}`"),
+                format!("run it without `{flag}` when online"),
+            )
+        } else if let Some(o) = self.net()?.offline() {
+            (
+                format!("`net.offline` ({o})"),
+                "unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online"
+                    .to_string(),
+            )
         } else {
-            self.net()?
-                .offline()
-                .map(|o| format!("`net.offline` ({o})"))
+            return Ok(());
         };
-        match origin {
-            Some(origin) => Err(UserError::new(format!(
-                "`cnbcargo {command}` needs the network, and cargo is set offline by {origin}"
-            ))
-            .hint("unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online")
-            .into()),
-            None => Ok(()),
-        }
+        Err(UserError::new(format!(
+            "`cnbcargo {command}` needs the network, and cargo is set offline by {origin}"
+        ))
+        .hint(hint)
+        .into())
     }
 
     /// The registry to act on (see `settings::registry`).

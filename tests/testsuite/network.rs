@@ -464,7 +464,7 @@ hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command
             str![[r#"
 error: `cnbcargo publish` needs the network, and cargo is set offline by `--offline`
 
-hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+hint: run it without `--offline` when online
 
 "#]],
         ),
@@ -473,7 +473,7 @@ hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command
             str![[r#"
 error: `cnbcargo publish` needs the network, and cargo is set offline by `--frozen`
 
-hint: unset it for this run (e.g. `CARGO_NET_OFFLINE=false`), or run the command when online
+hint: run it without `--frozen` when online
 
 "#]],
         ),
