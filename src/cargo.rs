@@ -328,16 +328,14 @@ impl Cargo {
             self.display(),
             args.join(" ")
         ));
+        // The gate first: a cargo started alongside it could print half a
+        // status line (`    Updating`) before being stopped, and the
+        // error would then start on that line.
+        self.check_version(shell)?;
         let mut child = command.spawn().map_err(|e| {
             UserError::new(format!("could not run `{}`: {e}", self.display())).hint(INSTALL_HINT)
         })?;
         let mut stdin = child.stdin.take().expect("stdin was piped");
-        if let Err(err) = self.check_version(shell) {
-            drop(stdin);
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(err);
-        }
         // cargo may exit before reading (e.g. an unknown registry); its
         // exit status below says why, so a broken pipe here is not the error.
         let _ = stdin

@@ -99,7 +99,7 @@ pub fn store(login: &Login, opts: &Options<'_>, ctx: &Context) -> Result<()> {
     if let provider::Mode::Cnbcargo { program, origin } = &mode {
         return store_via_provider(login, opts, ctx, program, origin);
     }
-    // The version gate runs inside, alongside cargo.
+    // The version gate runs inside, before cargo is started.
     ctx.cargo.login(&registry.name, &login.token, shell)?;
     one_copy(opts.no_keyring, ctx, registry, &login.token)?;
     shell.status(

@@ -106,7 +106,7 @@ fn missing_cargo_is_a_clear_error() {
         &Redact::new(&env),
         str![[r#"
      Checked the token with `cnb-cargo-repo`: it may publish
-error: could not run `[ROOT]/no/such/cargo`: No such file or directory (os error 2)
+error: could not run `[ROOT]/no/such/cargo -V`: No such file or directory (os error 2)
 
 hint: install Rust with rustup (https://rustup.rs), or set `CARGO` to the cargo binary
 
