@@ -111,7 +111,7 @@ pub fn real_cargo() -> PathBuf {
 }
 
 /// Where rustup keeps toolchains, read before any test changes `HOME`.
-fn rustup_home() -> Option<PathBuf> {
+pub fn rustup_home() -> Option<PathBuf> {
     static HOME: OnceLock<Option<PathBuf>> = OnceLock::new();
     HOME.get_or_init(|| {
         std::env::var_os("RUSTUP_HOME")
