@@ -253,3 +253,52 @@ hint: the pipeline runs on `tag_push`: push a tag to publish
     );
     assert!(env.read("project/.cnb.yaml").contains("cnbcargo publish"));
 }
+
+/// A file git ignores but tracks (`git add -f`) reaches CI; the legacy
+/// `.cargo/config`, which cargo reads before `config.toml`, counts too.
+#[test]
+fn a_force_added_legacy_config_is_accepted() {
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
+    let project = env.project();
+    git(
+        &env,
+        &project,
+        &["rm", "-q", "--cached", ".cargo/config.toml"],
+    );
+    std::fs::rename(
+        project.join(".cargo/config.toml"),
+        project.join(".cargo/config"),
+    )
+    .unwrap();
+    env.write("project/.gitignore", ".cargo/\n");
+    git(&env, &project, &["add", "-f", ".cargo/config"]);
+    let out = run(env.cnbcargo().arg("ci"));
+    assert_exit(&out, 0);
+    assert!(env.read("project/.cnb.yaml").contains("cnbcargo publish"));
+}
+
+/// A CNB registry above the workspace root is not the project's: cargo
+/// reads it here, CI does not have it.
+#[test]
+fn a_registry_above_the_workspace_is_refused_naming_it() {
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
+    env.write("project/.cargo/config.toml", "[net]\nretry = 2\n");
+    env.write(
+        ".cargo/config.toml",
+        &format!("[registries.above]\nindex = \"{CI_INDEX}\"\n"),
+    );
+    let out = refused(&env, true);
+    assert_snapshot(
+        &out,
+        1,
+        &Redact::new(&env),
+        str![[r#"
+error: registry `above` is configured only in `[ROOT]/.cargo/config.toml`, which CI does not have: the pipeline reads the project's `.cargo/config.toml`
+
+hint: run `cnbcargo init <group/registry>` in `[ROOT]/project`, so that the registry is configured in the project
+
+"#]],
+    );
+}
