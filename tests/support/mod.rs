@@ -53,6 +53,7 @@
 #![allow(dead_code, reason = "each test module uses a different part")]
 
 pub mod assert;
+pub mod ci_project;
 pub mod doctor_report;
 pub mod fake_cargo;
 pub mod files;
@@ -76,6 +77,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub use assert::*;
+pub use ci_project::*;
 pub use doctor_report::*;
 pub use fake_cargo::*;
 pub use files::*;

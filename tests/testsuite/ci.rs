@@ -32,7 +32,8 @@ fn publish_pipeline(doc: &Yaml) -> &Yaml {
 
 #[test]
 fn writes_a_new_pipeline() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let out = run(env.cnbcargo().arg("ci"));
     assert_success(&out);
     let text = env.read("project/.cnb.yaml");
@@ -61,7 +62,8 @@ fn writes_a_new_pipeline() {
 
 #[test]
 fn merges_into_an_existing_file_keeping_its_content() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let original = "# CI for the project\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n\n$:\n  tag_push:\n    - docker:\n        image: alpine\n      stages:\n        - name: notes\n          script: echo release\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().args(["ci", "--dry-run"]));
@@ -126,7 +128,8 @@ note: dry run: nothing was written
 
 #[test]
 fn flow_style_is_refused_unchanged() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let original = "$: {tag_push: [{stages: [{script: make}]}]}\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -224,7 +227,8 @@ fn ordinary_files_merge_to_the_original_plus_the_pipeline() {
         ".notes: &notes\n  - name: notes\n    script: echo release\nmain:\n  push:\n    - stages: *notes\n$:\n  tag_push:\n    - stages: *notes\n"
             .to_string(),
     ];
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     for original in cases {
         let path = env.write("project/.cnb.yaml", &original);
         let out = run(env.cnbcargo().arg("ci"));
@@ -261,7 +265,8 @@ fn ordinary_files_merge_to_the_original_plus_the_pipeline() {
 /// pipeline is added (it used to say "already publishes" and add nothing).
 #[test]
 fn a_comment_mentioning_cnbcargo_publish_does_not_count() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let original = "# release: tag, and the pipeline runs `cnbcargo publish`\nmain:\n  push:\n    - stages:\n        - script: echo \"cnbcargo publish runs on tags\"\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -274,7 +279,8 @@ fn a_comment_mentioning_cnbcargo_publish_does_not_count() {
 
 #[test]
 fn a_script_that_runs_cnbcargo_publish_already_publishes() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let original = "v*:\n  tag_push:\n    - stages:\n        - name: release\n          script: |\n            set -e\n            cnbcargo login && cnbcargo -v publish\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -294,7 +300,8 @@ fn a_script_that_runs_cnbcargo_publish_already_publishes() {
 /// and with a hint, and leave the file byte for byte as it was.
 #[track_caller]
 fn assert_refused(original: &str, says: &str) {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     let path = env.write("project/.cnb.yaml", original);
     for args in [&["ci", "--dry-run"][..], &["ci"]] {
         let out = run(env.cnbcargo().args(args));

@@ -555,7 +555,8 @@ const CNB_YAML: &str =
 
 #[test]
 fn ci_dry_run_shows_the_diff() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci", "--dry-run"]);
     let redact = Redact::new(&env);
@@ -599,7 +600,8 @@ note: dry run: nothing was written
 
 #[test]
 fn ci_writes_the_pipeline() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci"]);
     let redact = Redact::new(&env);

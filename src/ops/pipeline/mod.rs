@@ -11,6 +11,7 @@ use crate::context::Context;
 use crate::fs::edit::{self, Outcome};
 
 mod merge;
+mod preconditions;
 mod yaml;
 
 use merge::merge;
@@ -111,6 +112,7 @@ pub struct Report {
 /// Merges the pipeline into the workspace root's `.cnb.yaml` (made when
 /// missing), or shows the change on a dry run.
 pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
+    preconditions::check(ctx)?;
     let path = ctx.workspace_root()?.join(".cnb.yaml");
     let (outcome, ()) = edit::edit_file(&path, options.dry_run, &ctx.shell, |original| {
         let image = match options.image {

@@ -9,7 +9,13 @@ use crate::support::*;
 
 /// Runs `args` where a FIFO stands at `fifo`; it must be refused, not opened.
 fn fifo_refused(fifo: &str, args: &[&str], shown: &str) {
-    let env = TestEnv::new();
+    fifo_refused_in(|_| {}, fifo, args, shown);
+}
+
+/// `fifo_refused` in a project `setup` made first.
+fn fifo_refused_in(setup: fn(&mut TestEnv), fifo: &str, args: &[&str], shown: &str) {
+    let mut env = TestEnv::new();
+    setup(&mut env);
     mkfifo(&env.project().join(fifo));
     let bounded = run_bounded(env.cnbcargo().args(args), Duration::from_secs(10));
     assert!(
@@ -46,7 +52,7 @@ fn fifo_as_legacy_cargo_config_is_refused() {
 
 #[test]
 fn fifo_as_cnb_yaml_is_refused() {
-    fifo_refused(".cnb.yaml", &["ci"], ".cnb.yaml");
+    fifo_refused_in(ci_project, ".cnb.yaml", &["ci"], ".cnb.yaml");
 }
 
 #[test]
@@ -71,7 +77,8 @@ fn init_removes_stray_temp_files() {
 
 #[test]
 fn ci_removes_stray_temp_files() {
-    let env = TestEnv::new();
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
     env.write(
         "project/.cnb.yaml",
         "main:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n",
