@@ -697,13 +697,15 @@ pub struct AuditArgs {
 /// Write a `.cnb.yaml` pipeline that publishes on tag pushes
 ///
 /// The pipeline installs cnbcargo, logs cargo in with the pipeline's
-/// `CNB_TOKEN` and runs `cnbcargo publish`. An existing `.cnb.yaml` keeps
-/// every line it has; the pipeline is added to its `$: tag_push:` list.
+/// `CNB_TOKEN` and runs `cnbcargo publish`, caching cargo's downloads and
+/// build in CNB cache volumes. An existing `.cnb.yaml` keeps every line it
+/// has; the pipeline is added to its `$: tag_push:` list.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo ci --dry-run\n  \
     cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo'\n  \
-    cnbcargo ci --image docker.cnb.cool/acme/rust:1.91")]
+    cnbcargo ci --image docker.cnb.cool/acme/rust:1.91\n  \
+    cnbcargo ci --audit --dev-env")]
 pub struct CiArgs {
     /// Print the change as a diff and write nothing
     #[arg(long)]
@@ -717,6 +719,16 @@ pub struct CiArgs {
     /// of the workspace's `rust-version` and what cnbcargo needs)
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
+
+    /// Run `cnbcargo audit` before publishing: the run fails on a
+    /// dependency that CNB's crates.io proxy would supply
+    #[arg(long)]
+    pub audit: bool,
+
+    /// Also add CNB's cloud workspace (`$:`'s `vscode:`, the branch page's
+    /// Workspace button) in the pipeline's image, with Docker
+    #[arg(long)]
+    pub dev_env: bool,
 }
 
 /// Print a shell completion script

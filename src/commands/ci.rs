@@ -13,20 +13,22 @@ pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
         dry_run: args.dry_run,
         install: &args.install,
         image: args.image.as_deref(),
+        audit: args.audit,
+        dev_env: args.dev_env,
     };
     let report = pipeline::write(ctx, &options)?;
-    match report.outcome {
-        Outcome::Unchanged => ctx.shell.status(
-            "Fresh",
-            format!(
-                "`{}` already publishes with cnbcargo",
-                report.path.display()
-            ),
-        ),
-        Outcome::Shown => {}
-        Outcome::Created | Outcome::Updated => ctx
-            .shell
-            .hint("the pipeline runs on `tag_push`: push a tag to publish"),
+    let path = report.path.display();
+    for event in &report.present {
+        let what = match *event {
+            "vscode" => "has a cloud workspace (`$:`'s `vscode:`), left as it is",
+            _ => "already publishes with cnbcargo",
+        };
+        ctx.shell.status("Fresh", format!("`{path}` {what}"));
+    }
+    let published = !report.present.contains(&"tag_push");
+    if matches!(report.outcome, Outcome::Created | Outcome::Updated) && published {
+        ctx.shell
+            .hint("the pipeline runs on `tag_push`: push a tag to publish");
     }
     Ok(())
 }

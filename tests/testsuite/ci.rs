@@ -83,13 +83,19 @@ note: dry run: nothing was written
         str![[r#"
 --- [ROOT]/project/.cnb.yaml
 +++ [ROOT]/project/.cnb.yaml
-@@ -7,6 +7,16 @@
+@@ -7,6 +7,22 @@
  
  $:
    tag_push:
 +    - name: publish crates with cnbcargo
 +      docker:
 +        image: rust:1.89
++        volumes:
++          - /usr/local/cargo/registry:copy-on-write
++          - /usr/local/cargo/git:copy-on-write
++          - /usr/local/cargo/cnbcargo-target:copy-on-write
++      env:
++        CARGO_TARGET_DIR: /usr/local/cargo/cnbcargo-target
 +      stages:
 +        - name: install cnbcargo
 +          script: cargo install --locked cnbcargo

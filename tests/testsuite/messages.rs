@@ -575,7 +575,7 @@ note: dry run: nothing was written
         str![[r#"
 --- [ROOT]/project/.cnb.yaml
 +++ [ROOT]/project/.cnb.yaml
-@@ -3,3 +3,16 @@
+@@ -3,3 +3,22 @@
      - stages:
          - name: test
            script: cargo test
@@ -585,6 +585,12 @@ note: dry run: nothing was written
 +    - name: publish crates with cnbcargo
 +      docker:
 +        image: rust:1.89
++        volumes:
++          - /usr/local/cargo/registry:copy-on-write
++          - /usr/local/cargo/git:copy-on-write
++          - /usr/local/cargo/cnbcargo-target:copy-on-write
++      env:
++        CARGO_TARGET_DIR: /usr/local/cargo/cnbcargo-target
 +      stages:
 +        - name: install cnbcargo
 +          script: cargo install --locked cnbcargo

@@ -5,8 +5,8 @@
 use yaml_rust2::Yaml;
 use yaml_rust2::yaml::Hash;
 
+use super::Block;
 use super::yaml::{self, Kind, Node};
-use super::{pipeline, pipeline_yaml};
 use crate::fs::edit::Refusal;
 
 /// What the user can always do.
@@ -25,9 +25,11 @@ fn refuse(why: impl Into<String>, hint: &str) -> Refusal {
 enum Edit {
     /// No `$` key: a `$:` block appended at the end of the file.
     Dollar,
-    /// `$:` without `tag_push`: `tag_push:` and the pipeline after `$:`.
+    /// `$:` without the event (`tag_push`, `vscode`): the event's key and
+    /// the pipeline after `$:`.
     TagPush { after: usize, indent: usize },
-    /// `tag_push:` with a list or nothing: the pipeline as its first item.
+    /// The event's key with a list or nothing: the pipeline as its first
+    /// item.
     Item { after: usize, indent: usize },
 }
 
@@ -37,7 +39,7 @@ enum Edit {
 /// YAML parser reads it before (to find where the text goes, and to refuse
 /// what the edit cannot handle) and after (the result must read as the
 /// original document plus the pipeline, or nothing is written).
-pub fn merge(original: &str, install: &str, image: &str) -> Result<Option<String>, Refusal> {
+pub fn merge(original: &str, block: &Block) -> Result<Option<String>, Refusal> {
     if original.contains('\t') {
         return Err(refuse(
             "the file contains tabs, which YAML does not allow for indentation",
@@ -53,16 +55,16 @@ pub fn merge(original: &str, install: &str, image: &str) -> Result<Option<String
         ));
     }
     let parsed = yaml::parse(original).map_err(|e| refuse(e.why, e.hint))?;
-    if parsed.as_ref().is_some_and(|(_, doc)| yaml::publishes(doc)) {
+    if parsed.as_ref().is_some_and(|(_, doc)| (block.present)(doc)) {
         return Ok(None);
     }
     let lines: Vec<&str> = original.split_inclusive('\n').collect();
     let edit = match &parsed {
         None => Edit::Dollar,
-        Some((root, _)) => plan(root, &lines)?,
+        Some((root, _)) => plan(root, &lines, block.event)?,
     };
-    let merged = apply(original, &lines, &edit, install, image);
-    let expected = expected(parsed.map(|(_, doc)| doc), &edit, install, image);
+    let merged = apply(original, &lines, &edit, block);
+    let expected = expected(parsed.map(|(_, doc)| doc), &edit, block);
     match yaml::load(&merged) {
         Ok(doc) if doc == expected => Ok(Some(merged)),
         Ok(_) => Err(refuse(
@@ -81,7 +83,7 @@ pub fn merge(original: &str, install: &str, image: &str) -> Result<Option<String
 
 /// Where the pipeline goes in a file whose document is `root`, or which
 /// construct stops the text edit.
-fn plan(root: &Node, lines: &[&str]) -> Result<Edit, Refusal> {
+fn plan(root: &Node, lines: &[&str], event: &str) -> Result<Edit, Refusal> {
     let top = match &root.kind {
         Kind::Map(_) if !root.anchored() && !root.tagged => root,
         // A document that is only `---`.
@@ -125,11 +127,11 @@ fn plan(root: &Node, lines: &[&str]) -> Result<Edit, Refusal> {
         .entries()
         .and_then(|mut e| e.next())
         .map_or(2, |(k, _)| k.col());
-    let Some((key, value)) = dollar.get("tag_push") else {
-        merge_key(dollar, lines, "`$`", "`tag_push`")?;
+    let Some((key, value)) = dollar.get(event) else {
+        merge_key(dollar, lines, "`$`", &format!("`{event}`"))?;
         return Ok(Edit::TagPush { after: at, indent });
     };
-    plain_key(key, lines, "tag_push", indent)?;
+    plain_key(key, lines, event, indent)?;
     let after = key.line() - 1;
     match &value.kind {
         _ if value.is_empty() => Ok(Edit::Item {
@@ -154,7 +156,7 @@ fn plan(root: &Node, lines: &[&str]) -> Result<Edit, Refusal> {
             value,
             key,
             lines,
-            "`tag_push`",
+            &format!("`{event}`"),
             "a list of pipelines",
         )),
     }
@@ -299,13 +301,14 @@ fn char_at(lines: &[&str], node: &Node) -> Option<char> {
     line(lines, node.line()).chars().nth(node.col())
 }
 
-fn apply(original: &str, lines: &[&str], edit: &Edit, install: &str, image: &str) -> String {
+fn apply(original: &str, lines: &[&str], edit: &Edit, block: &Block) -> String {
     let nl = if original.contains("\r\n") {
         "\r\n"
     } else {
         "\n"
     };
-    let item = pipeline(install, image);
+    let item = &block.lines;
+    let event = block.event;
     let indented = |indent: usize| -> String {
         item.iter()
             .map(|l| format!("{}{l}{nl}", " ".repeat(indent)))
@@ -321,17 +324,13 @@ fn apply(original: &str, lines: &[&str], edit: &Edit, install: &str, image: &str
             if !out.trim().is_empty() {
                 out.push_str(nl);
             }
-            out.push_str(&format!("$:{nl}  tag_push:{nl}"));
+            out.push_str(&format!("$:{nl}  {event}:{nl}"));
             out.push_str(&indented(4));
             return out;
         }
         Edit::TagPush { after, indent } => (
             after,
-            format!(
-                "{}tag_push:{nl}{}",
-                " ".repeat(indent),
-                indented(indent + 2)
-            ),
+            format!("{}{event}:{nl}{}", " ".repeat(indent), indented(indent + 2)),
         ),
         Edit::Item { after, indent } => (after, indented(indent)),
     };
@@ -350,12 +349,12 @@ fn apply(original: &str, lines: &[&str], edit: &Edit, install: &str, image: &str
 
 /// The document the merged file must read as: the original's with the
 /// pipeline where `edit` puts it.
-fn expected(original: Option<Yaml>, edit: &Edit, install: &str, image: &str) -> Yaml {
+fn expected(original: Option<Yaml>, edit: &Edit, block: &Block) -> Yaml {
     let key = |k: &str| Yaml::String(k.to_string());
-    let pipeline = pipeline_yaml(install, image);
+    let pipeline = block.yaml.clone();
     let tag_push = || {
         Yaml::Hash(
-            [(key("tag_push"), Yaml::Array(vec![pipeline.clone()]))]
+            [(key(block.event), Yaml::Array(vec![pipeline.clone()]))]
                 .into_iter()
                 .collect(),
         )
@@ -382,7 +381,7 @@ fn expected(original: Option<Yaml>, edit: &Edit, install: &str, image: &str) -> 
         }
         Edit::Item { .. } => {
             if let Some(Yaml::Hash(dollar)) = root.get_mut(&key("$"))
-                && let Some(list) = dollar.get_mut(&key("tag_push"))
+                && let Some(list) = dollar.get_mut(&key(block.event))
             {
                 match list {
                     Yaml::Array(items) => items.insert(0, pipeline),
@@ -397,10 +396,19 @@ fn expected(original: Option<Yaml>, edit: &Edit, install: &str, image: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::pipeline::{Spec, publish_block};
+
+    fn block(install: &str) -> Block {
+        publish_block(&Spec {
+            install,
+            image: "rust:1.89",
+            audit: false,
+        })
+    }
 
     #[test]
     fn new_file_gets_the_pipeline() {
-        let out = merge("", "cargo install cnbcargo", "rust:1.89")
+        let out = merge("", &block("cargo install cnbcargo"))
             .unwrap()
             .unwrap();
         assert!(out.starts_with("$:\n  tag_push:\n    - name: publish crates with cnbcargo\n"));
@@ -410,39 +418,37 @@ mod tests {
     #[test]
     fn existing_content_is_kept() {
         let original = "# build everything\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, &block("x")).unwrap().unwrap();
         assert!(out.starts_with(original));
         let original = "$:\n  # releases\n  tag_push:\n    - stages:\n        - script: echo hi\nmain:\n  push: []\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, &block("x")).unwrap().unwrap();
         assert!(out.starts_with(
             "$:\n  # releases\n  tag_push:\n    - name: publish crates with cnbcargo\n"
         ));
         assert!(out.ends_with("    - stages:\n        - script: echo hi\nmain:\n  push: []\n"));
         let original = "$:\n    push:\n      - stages: [ {script: make} ]\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, &block("x")).unwrap().unwrap();
         assert!(
             out.starts_with("$:\n    tag_push:\n      - name: publish"),
             "{out}"
         );
         assert!(out.ends_with("    push:\n      - stages: [ {script: make} ]\n"));
-        assert_eq!(merge(&out, "x", "rust:1.89").unwrap(), None);
+        assert_eq!(merge(&out, &block("x")).unwrap(), None);
     }
 
     /// The check after the edit catches what the checks before it do not
     /// name: here the blank line before `$:` would join a `|+` scalar.
     #[test]
     fn the_merged_file_must_read_as_the_original_plus_the_pipeline() {
-        let why = merge("notes: |+\n  kept\n", "x", "rust:1.89")
-            .unwrap_err()
-            .why;
+        let why = merge("notes: |+\n  kept\n", &block("x")).unwrap_err().why;
         assert!(why.contains("would not read as the original"), "{why}");
-        let why = merge("a: 1\n...\n", "x", "rust:1.89").unwrap_err().why;
+        let why = merge("a: 1\n...\n", &block("x")).unwrap_err().why;
         assert!(why.contains("would not be valid YAML"), "{why}");
     }
 
     #[test]
     fn flow_style_and_tabs_are_refused() {
-        assert!(merge("$: {tag_push: []}\n", "x", "rust:1.89").is_err());
-        assert!(merge("main:\n\tpush: []\n", "x", "rust:1.89").is_err());
+        assert!(merge("$: {tag_push: []}\n", &block("x")).is_err());
+        assert!(merge("main:\n\tpush: []\n", &block("x")).is_err());
     }
 }

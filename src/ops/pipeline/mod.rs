@@ -41,53 +41,149 @@ fn default_image(rust_versions: &[String]) -> String {
     format!("rust:{}.{}", newest.0, newest.1)
 }
 
-/// The pipeline's stages: names and scripts.
-fn stages(install: &str) -> [(&'static str, &str); 3] {
+/// The official Rust image's `CARGO_HOME`, whose `registry` and `git`
+/// directories the pipeline caches.
+const CARGO_HOME: &str = "/usr/local/cargo";
+
+/// Where the pipeline's cargo builds (`CARGO_TARGET_DIR`), cached so that
+/// `cargo install` on the next tag finds cnbcargo's build fresh instead of
+/// compiling it again. A directory of its own: a cache volume mounted over
+/// a directory the image fills (`$CARGO_HOME/bin`, which holds `cargo`
+/// itself) could hide what the image put there.
+const TARGET_DIR: &str = "/usr/local/cargo/cnbcargo-target";
+
+/// The cache volumes, in CNB's `<path>:copy-on-write` form: each run
+/// starts from what the last one left and its writes never clash with a
+/// run beside it.
+pub fn volumes() -> [String; 3] {
     [
-        ("install cnbcargo", install),
+        format!("{CARGO_HOME}/registry:copy-on-write"),
+        format!("{CARGO_HOME}/git:copy-on-write"),
+        format!("{TARGET_DIR}:copy-on-write"),
+    ]
+}
+
+/// What the publish pipeline is made of.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec<'a> {
+    pub install: &'a str,
+    pub image: &'a str,
+    /// A `cnbcargo audit` stage before publishing.
+    pub audit: bool,
+}
+
+/// The pipeline's stages: names and scripts.
+fn stages(spec: &Spec<'_>) -> Vec<(&'static str, String)> {
+    let mut stages = vec![
+        ("install cnbcargo", spec.install.to_string()),
         (
             "log cargo in with the pipeline's CNB_TOKEN",
-            "cnbcargo login",
+            "cnbcargo login".to_string(),
         ),
-        (
-            "publish the workspace (skips versions already published)",
-            "cnbcargo publish",
-        ),
-    ]
+    ];
+    if spec.audit {
+        stages.push((
+            "audit the dependencies (fails on one the crates.io proxy would supply)",
+            "cnbcargo audit".to_string(),
+        ));
+    }
+    stages.push((
+        "publish the workspace (skips versions already published)",
+        "cnbcargo publish".to_string(),
+    ));
+    stages
 }
 
 const PIPELINE_NAME: &str = "publish crates with cnbcargo";
 
-/// The pipeline, as lines relative to its list item's indentation.
-fn pipeline(install: &str, image: &str) -> Vec<String> {
+/// One list item `ci` adds under `$:`: the event it goes under, its lines
+/// (relative to the item's indentation), how a YAML parser must read them,
+/// and how to tell that a file already has what it is for.
+pub struct Block {
+    pub event: &'static str,
+    pub lines: Vec<String>,
+    pub yaml: Yaml,
+    pub present: fn(&Yaml) -> bool,
+}
+
+fn text(t: &str) -> Yaml {
+    Yaml::String(t.to_string())
+}
+
+fn map(pairs: Vec<(&str, Yaml)>) -> Yaml {
+    Yaml::Hash(pairs.into_iter().map(|(k, v)| (text(k), v)).collect())
+}
+
+/// The pipeline that publishes on `tag_push`.
+pub fn publish_block(spec: &Spec<'_>) -> Block {
     let mut lines = vec![
         format!("- name: {PIPELINE_NAME}"),
         "  docker:".to_string(),
-        format!("    image: {image}"),
-        "  stages:".to_string(),
+        format!("    image: {}", spec.image),
+        "    volumes:".to_string(),
     ];
-    for (name, script) in stages(install) {
+    lines.extend(volumes().iter().map(|v| format!("      - {v}")));
+    lines.push("  env:".to_string());
+    lines.push(format!("    CARGO_TARGET_DIR: {TARGET_DIR}"));
+    lines.push("  stages:".to_string());
+    for (name, script) in stages(spec) {
         lines.push(format!("    - name: {name}"));
         lines.push(format!("      script: {script}"));
     }
-    lines
+    let stages = stages(spec)
+        .into_iter()
+        .map(|(name, script)| map(vec![("name", text(name)), ("script", text(&script))]))
+        .collect();
+    let volumes = volumes().iter().map(|v| text(v)).collect();
+    let yaml = map(vec![
+        ("name", text(PIPELINE_NAME)),
+        (
+            "docker",
+            map(vec![
+                ("image", text(spec.image)),
+                ("volumes", Yaml::Array(volumes)),
+            ]),
+        ),
+        ("env", map(vec![("CARGO_TARGET_DIR", text(TARGET_DIR))])),
+        ("stages", Yaml::Array(stages)),
+    ]);
+    Block {
+        event: "tag_push",
+        lines,
+        yaml,
+        present: yaml::publishes,
+    }
 }
 
-/// The pipeline as the YAML parser must read it back.
-fn pipeline_yaml(install: &str, image: &str) -> Yaml {
-    let text = |t: &str| Yaml::String(t.to_string());
-    let map = |pairs: Vec<(&str, Yaml)>| -> Yaml {
-        Yaml::Hash(pairs.into_iter().map(|(k, v)| (text(k), v)).collect())
-    };
-    let stages = stages(install)
-        .into_iter()
-        .map(|(name, script)| map(vec![("name", text(name)), ("script", text(script))]))
-        .collect();
-    map(vec![
-        ("name", text(PIPELINE_NAME)),
+/// CNB's cloud workspace (the `vscode` event: the branch page's
+/// Workspace button) in the pipeline's image, with Docker inside.
+pub fn workspace_block(image: &str) -> Block {
+    let lines = vec![
+        "- docker:".to_string(),
+        format!("    image: {image}"),
+        "  services:".to_string(),
+        "    - vscode".to_string(),
+        "    - docker".to_string(),
+    ];
+    let yaml = map(vec![
         ("docker", map(vec![("image", text(image))])),
-        ("stages", Yaml::Array(stages)),
-    ])
+        (
+            "services",
+            Yaml::Array(vec![text("vscode"), text("docker")]),
+        ),
+    ]);
+    Block {
+        event: "vscode",
+        lines,
+        yaml,
+        present: has_workspace,
+    }
+}
+
+/// Whether `$:` already has a `vscode` pipeline: a second one would be a
+/// second workspace, so any is left as it is.
+fn has_workspace(doc: &Yaml) -> bool {
+    doc["$"]["vscode"].as_vec().is_some_and(|v| !v.is_empty())
 }
 
 /// What `write` is asked for.
@@ -100,6 +196,10 @@ pub struct Options<'a> {
     /// The pipeline's image; `None` for the official Rust image that
     /// builds the workspace and cnbcargo.
     pub image: Option<&'a str>,
+    /// A `cnbcargo audit` stage before publishing.
+    pub audit: bool,
+    /// CNB's cloud workspace block (`$:`'s `vscode:`) in the same image.
+    pub dev_env: bool,
 }
 
 /// What `write` did, to which file.
@@ -107,6 +207,9 @@ pub struct Options<'a> {
 pub struct Report {
     pub path: PathBuf,
     pub outcome: Outcome,
+    /// The events (`tag_push`, `vscode`) whose block the file already had,
+    /// so `ci` left them alone.
+    pub present: Vec<&'static str>,
 }
 
 /// Merges the pipeline into the workspace root's `.cnb.yaml` (made when
@@ -114,15 +217,37 @@ pub struct Report {
 pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
     preconditions::check(ctx)?;
     let path = ctx.workspace_root()?.join(".cnb.yaml");
-    let (outcome, ()) = edit::edit_file(&path, options.dry_run, &ctx.shell, |original| {
+    let (outcome, present) = edit::edit_file(&path, options.dry_run, &ctx.shell, |original| {
         let image = match options.image {
             Some(image) => image.to_string(),
             None => default_image(&rust_versions(ctx)),
         };
-        let merged = merge(original, options.install, &image)?;
-        Ok((merged.unwrap_or_else(|| original.to_string()), ()))
+        let spec = Spec {
+            install: options.install,
+            image: &image,
+            audit: options.audit,
+        };
+        let mut blocks = vec![publish_block(&spec)];
+        if options.dev_env {
+            blocks.push(workspace_block(&image));
+        }
+        // One block after the other, each merged into the text the one
+        // before left, by the same rules.
+        let mut text = original.to_string();
+        let mut present = Vec::new();
+        for block in &blocks {
+            match merge(&text, block)? {
+                Some(merged) => text = merged,
+                None => present.push(block.event),
+            }
+        }
+        Ok((text, present))
     })?;
-    Ok(Report { path, outcome })
+    Ok(Report {
+        path,
+        outcome,
+        present,
+    })
 }
 
 /// The workspace's `rust-version`s (none when cargo cannot say).
@@ -161,7 +286,13 @@ mod tests {
     fn docs_show_the_pipeline_that_is_written() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
-        let written = merge("", INSTALL, &default_image(&[])).unwrap().unwrap();
+        let image = default_image(&[]);
+        let spec = Spec {
+            install: INSTALL,
+            image: &image,
+            audit: false,
+        };
+        let written = merge("", &publish_block(&spec)).unwrap().unwrap();
         assert!(
             docs.contains(&written),
             "docs/ci.md must show, verbatim:\n{written}"
