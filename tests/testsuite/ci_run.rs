@@ -146,6 +146,9 @@ struct Runner<'a> {
     registry: &'a TestRegistry,
     /// This run's own directory: `checkout/`, `cargo-home/`, `home/`.
     dir: PathBuf,
+    /// A stand-in for crates.io's index (`audit` asks it), so that no
+    /// stage reaches the real one.
+    crates_io: Option<String>,
 }
 
 impl Runner<'_> {
@@ -186,6 +189,9 @@ impl Runner<'_> {
         if let Some(rustup) = rustup_home() {
             cmd.env("RUSTUP_HOME", rustup);
         }
+        if let Some(index) = &self.crates_io {
+            cmd.env("CNBCARGO_CRATES_IO_INDEX", index);
+        }
         cmd
     }
 
@@ -193,6 +199,53 @@ impl Runner<'_> {
     /// order; fails the test at the first stage that fails or hangs.
     /// Returns every stage's output.
     fn run(&self, tag: &str, pipeline: &Yaml) -> Vec<Output> {
+        self.clone_at(tag);
+        let mut outputs = Vec::new();
+        for (name, script) in stages(pipeline) {
+            let (out, shown) = self.stage(&name, &script);
+            assert!(out.status.success(), "{shown}");
+            eprintln!("{shown}");
+            outputs.push(out);
+        }
+        outputs
+    }
+
+    /// Runs the stages in order until one fails, as a CI runner does:
+    /// the failing stage's name and output. Fails the test if all pass.
+    fn run_to_failure(&self, tag: &str, pipeline: &Yaml) -> (String, Output) {
+        self.clone_at(tag);
+        for (name, script) in stages(pipeline) {
+            let (out, shown) = self.stage(&name, &script);
+            eprintln!("{shown}");
+            if !out.status.success() {
+                return (name, out);
+            }
+        }
+        panic!("every stage passed");
+    }
+
+    /// One stage's script, bounded in time (a hang fails the test), and
+    /// its output as a report.
+    fn stage(&self, name: &str, script: &str) -> (Output, String) {
+        let started = Instant::now();
+        let bounded = run_bounded(&mut self.command(script), STAGE_DEADLINE);
+        let out = bounded.output;
+        let shown = format!(
+            "stage `{name}` (`{script}`) {}after {:.1?}\n--- stdout\n{}\n--- stderr\n{}",
+            if bounded.timed_out {
+                "hung, killed "
+            } else {
+                ""
+            },
+            started.elapsed(),
+            tail(&stdout(&out)),
+            tail(&stderr(&out)),
+        );
+        assert!(!bounded.timed_out, "{shown}");
+        (out, shown)
+    }
+
+    fn clone_at(&self, tag: &str) {
         for dir in ["cargo-home", "home"] {
             std::fs::create_dir_all(self.dir.join(dir)).unwrap();
         }
@@ -210,27 +263,6 @@ impl Runner<'_> {
             ],
         );
         assert!(checkout.join(".cargo/config.toml").is_file());
-        let mut outputs = Vec::new();
-        for (name, script) in stages(pipeline) {
-            let started = Instant::now();
-            let bounded = run_bounded(&mut self.command(&script), STAGE_DEADLINE);
-            let out = bounded.output;
-            let shown = format!(
-                "stage `{name}` (`{script}`) {}after {:.1?}\n--- stdout\n{}\n--- stderr\n{}",
-                if bounded.timed_out {
-                    "hung, killed "
-                } else {
-                    ""
-                },
-                started.elapsed(),
-                tail(&stdout(&out)),
-                tail(&stderr(&out)),
-            );
-            assert!(!bounded.timed_out && out.status.success(), "{shown}");
-            eprintln!("{shown}");
-            outputs.push(out);
-        }
-        outputs
     }
 }
 
@@ -287,6 +319,7 @@ fn the_written_pipeline_publishes_the_workspace_when_run() {
         env: &env,
         registry: &registry,
         dir: env.path().join("runs/1"),
+        crates_io: None,
     };
     let without_install = run(first
         .command("! command -v cnbcargo")
@@ -310,6 +343,7 @@ fn the_written_pipeline_publishes_the_workspace_when_run() {
         env: &env,
         registry: &registry,
         dir: env.path().join("runs/2"),
+        crates_io: None,
     };
     let rerun = second.run("v1.0.0", pipeline);
     assert!(
@@ -323,4 +357,71 @@ fn the_written_pipeline_publishes_the_workspace_when_run() {
     assert_not_shown(TOKEN, &all);
     assert_not_in_files(TOKEN, &first.checkout(), &[]);
     assert_not_in_files(TOKEN, &second.checkout(), &[]);
+}
+
+#[test]
+fn with_audit_the_pipeline_fails_before_publishing_a_confused_workspace() {
+    // `pa` declares `ghost` from the registry, which holds no version of
+    // it: the registry's crates.io proxy would supply crates.io's `ghost`.
+    let registry = TestRegistry::builder()
+        .token(TOKEN)
+        .upstream("ghost", "1.0.0")
+        .start();
+    let crates_io = fake_crates_io(&[("ghost", "1.0.0")]);
+    let env = TestEnv::new();
+    let project = env.project();
+    git(&env, &project, &["init", "--quiet"]);
+    workspace(&env);
+    let manifest = env.read("project/a/Cargo.toml");
+    env.write(
+        "project/a/Cargo.toml",
+        &format!("{manifest}ghost = {{ version = \"1\", registry = \"cnb-cargo-repo\" }}\n"),
+    );
+    assert_success(&run(env.cnbcargo().args(["init", &registry.http_index()])));
+    git(&env, &project, &["add", "--all"]);
+    git(
+        &env,
+        &project,
+        &["commit", "--quiet", "-m", "the workspace"],
+    );
+    let ci = run(env
+        .cnbcargo()
+        .args(["ci", "--audit", "--install", &install_line()]));
+    assert_success(&ci);
+    git(&env, &project, &["add", "--all"]);
+    git(
+        &env,
+        &project,
+        &["commit", "--quiet", "-m", "publish with cnbcargo"],
+    );
+    git(&env, &project, &["tag", "v1.0.0"]);
+    let text = env.read("project/.cnb.yaml");
+    let doc = YamlLoader::load_from_str(&text).unwrap().remove(0);
+    let pipeline = cnbcargo_pipeline(&doc);
+
+    registry.clear_log();
+    let runner = Runner {
+        env: &env,
+        registry: &registry,
+        dir: env.path().join("runs/1"),
+        crates_io: Some(crates_io.http_index()),
+    };
+    let (stage, out) = runner.run_to_failure("v1.0.0", pipeline);
+    assert!(
+        stage.contains("audit"),
+        "the audit stage fails the run, not `{stage}`"
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("`ghost` is declared with `registry = \"cnb-cargo-repo\"`"),
+        "{}",
+        stderr(&out)
+    );
+    // The run stopped there: nothing went up.
+    assert!(
+        registry.upload_requests().is_empty(),
+        "{:?}",
+        registry.uploads()
+    );
+    assert_not_shown(TOKEN, &[&ci, &out]);
 }
