@@ -9,9 +9,10 @@ use crate::fs::edit::Outcome;
 use crate::ops::pipeline::{self, Options};
 
 pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
+    let install = pipeline::install::choose(ctx, args.install.as_deref(), args.image.as_deref())?;
     let options = Options {
         dry_run: args.dry_run,
-        install: &args.install,
+        install: &install,
         image: args.image.as_deref(),
     };
     let report = pipeline::write(ctx, &options)?;

@@ -556,6 +556,7 @@ const CNB_YAML: &str =
 #[test]
 fn ci_dry_run_shows_the_diff() {
     let env = TestEnv::new();
+    crate::ci_install::record_git_install(&env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci", "--dry-run"]);
     let redact = Redact::new(&env);
@@ -586,7 +587,7 @@ note: dry run: nothing was written
 +        image: rust:1.89
 +      stages:
 +        - name: install cnbcargo
-+          script: cargo install --locked cnbcargo
++          script: cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo
 +        - name: log cargo in with the pipeline's CNB_TOKEN
 +          script: cnbcargo login
 +        - name: publish the workspace (skips versions already published)
@@ -600,6 +601,7 @@ note: dry run: nothing was written
 #[test]
 fn ci_writes_the_pipeline() {
     let env = TestEnv::new();
+    crate::ci_install::record_git_install(&env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci"]);
     let redact = Redact::new(&env);

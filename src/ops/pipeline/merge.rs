@@ -37,7 +37,11 @@ enum Edit {
 /// YAML parser reads it before (to find where the text goes, and to refuse
 /// what the edit cannot handle) and after (the result must read as the
 /// original document plus the pipeline, or nothing is written).
-pub fn merge(original: &str, install: &str, image: &str) -> Result<Option<String>, Refusal> {
+pub fn merge(
+    original: &str,
+    install: Option<&str>,
+    image: &str,
+) -> Result<Option<String>, Refusal> {
     if original.contains('\t') {
         return Err(refuse(
             "the file contains tabs, which YAML does not allow for indentation",
@@ -299,7 +303,13 @@ fn char_at(lines: &[&str], node: &Node) -> Option<char> {
     line(lines, node.line()).chars().nth(node.col())
 }
 
-fn apply(original: &str, lines: &[&str], edit: &Edit, install: &str, image: &str) -> String {
+fn apply(
+    original: &str,
+    lines: &[&str],
+    edit: &Edit,
+    install: Option<&str>,
+    image: &str,
+) -> String {
     let nl = if original.contains("\r\n") {
         "\r\n"
     } else {
@@ -350,7 +360,7 @@ fn apply(original: &str, lines: &[&str], edit: &Edit, install: &str, image: &str
 
 /// The document the merged file must read as: the original's with the
 /// pipeline where `edit` puts it.
-fn expected(original: Option<Yaml>, edit: &Edit, install: &str, image: &str) -> Yaml {
+fn expected(original: Option<Yaml>, edit: &Edit, install: Option<&str>, image: &str) -> Yaml {
     let key = |k: &str| Yaml::String(k.to_string());
     let pipeline = pipeline_yaml(install, image);
     let tag_push = || {
@@ -400,7 +410,7 @@ mod tests {
 
     #[test]
     fn new_file_gets_the_pipeline() {
-        let out = merge("", "cargo install cnbcargo", "rust:1.89")
+        let out = merge("", Some("cargo install cnbcargo"), "rust:1.89")
             .unwrap()
             .unwrap();
         assert!(out.starts_with("$:\n  tag_push:\n    - name: publish crates with cnbcargo\n"));
@@ -410,39 +420,41 @@ mod tests {
     #[test]
     fn existing_content_is_kept() {
         let original = "# build everything\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, Some("x"), "rust:1.89").unwrap().unwrap();
         assert!(out.starts_with(original));
         let original = "$:\n  # releases\n  tag_push:\n    - stages:\n        - script: echo hi\nmain:\n  push: []\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, Some("x"), "rust:1.89").unwrap().unwrap();
         assert!(out.starts_with(
             "$:\n  # releases\n  tag_push:\n    - name: publish crates with cnbcargo\n"
         ));
         assert!(out.ends_with("    - stages:\n        - script: echo hi\nmain:\n  push: []\n"));
         let original = "$:\n    push:\n      - stages: [ {script: make} ]\n";
-        let out = merge(original, "x", "rust:1.89").unwrap().unwrap();
+        let out = merge(original, Some("x"), "rust:1.89").unwrap().unwrap();
         assert!(
             out.starts_with("$:\n    tag_push:\n      - name: publish"),
             "{out}"
         );
         assert!(out.ends_with("    push:\n      - stages: [ {script: make} ]\n"));
-        assert_eq!(merge(&out, "x", "rust:1.89").unwrap(), None);
+        assert_eq!(merge(&out, Some("x"), "rust:1.89").unwrap(), None);
     }
 
     /// The check after the edit catches what the checks before it do not
     /// name: here the blank line before `$:` would join a `|+` scalar.
     #[test]
     fn the_merged_file_must_read_as_the_original_plus_the_pipeline() {
-        let why = merge("notes: |+\n  kept\n", "x", "rust:1.89")
+        let why = merge("notes: |+\n  kept\n", Some("x"), "rust:1.89")
             .unwrap_err()
             .why;
         assert!(why.contains("would not read as the original"), "{why}");
-        let why = merge("a: 1\n...\n", "x", "rust:1.89").unwrap_err().why;
+        let why = merge("a: 1\n...\n", Some("x"), "rust:1.89")
+            .unwrap_err()
+            .why;
         assert!(why.contains("would not be valid YAML"), "{why}");
     }
 
     #[test]
     fn flow_style_and_tabs_are_refused() {
-        assert!(merge("$: {tag_push: []}\n", "x", "rust:1.89").is_err());
-        assert!(merge("main:\n\tpush: []\n", "x", "rust:1.89").is_err());
+        assert!(merge("$: {tag_push: []}\n", Some("x"), "rust:1.89").is_err());
+        assert!(merge("main:\n\tpush: []\n", Some("x"), "rust:1.89").is_err());
     }
 }

@@ -10,15 +10,14 @@ use anyhow::Result;
 use crate::context::Context;
 use crate::fs::edit::{self, Outcome};
 
+pub mod install;
 mod merge;
 mod yaml;
 
+pub use install::Install;
+
 use merge::merge;
 use yaml_rust2::Yaml;
-
-/// The install line the pipeline runs unless told otherwise (also in
-/// README.md and docs/ci.md, which a test keeps in step).
-pub const INSTALL: &str = "cargo install --locked cnbcargo";
 
 /// The oldest Rust that builds cnbcargo.
 const OWN_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
@@ -40,25 +39,28 @@ fn default_image(rust_versions: &[String]) -> String {
     format!("rust:{}.{}", newest.0, newest.1)
 }
 
-/// The pipeline's stages: names and scripts.
-fn stages(install: &str) -> [(&'static str, &str); 3] {
-    [
-        ("install cnbcargo", install),
-        (
-            "log cargo in with the pipeline's CNB_TOKEN",
-            "cnbcargo login",
-        ),
-        (
-            "publish the workspace (skips versions already published)",
-            "cnbcargo publish",
-        ),
-    ]
+/// The pipeline's stages: names and scripts. No install stage where the
+/// image already has cnbcargo (`install` is `None`).
+fn stages(install: Option<&str>) -> Vec<(&'static str, &str)> {
+    let mut stages = Vec::new();
+    if let Some(install) = install {
+        stages.push(("install cnbcargo", install));
+    }
+    stages.push((
+        "log cargo in with the pipeline's CNB_TOKEN",
+        "cnbcargo login",
+    ));
+    stages.push((
+        "publish the workspace (skips versions already published)",
+        "cnbcargo publish",
+    ));
+    stages
 }
 
 const PIPELINE_NAME: &str = "publish crates with cnbcargo";
 
 /// The pipeline, as lines relative to its list item's indentation.
-fn pipeline(install: &str, image: &str) -> Vec<String> {
+fn pipeline(install: Option<&str>, image: &str) -> Vec<String> {
     let mut lines = vec![
         format!("- name: {PIPELINE_NAME}"),
         "  docker:".to_string(),
@@ -73,7 +75,7 @@ fn pipeline(install: &str, image: &str) -> Vec<String> {
 }
 
 /// The pipeline as the YAML parser must read it back.
-fn pipeline_yaml(install: &str, image: &str) -> Yaml {
+fn pipeline_yaml(install: Option<&str>, image: &str) -> Yaml {
     let text = |t: &str| Yaml::String(t.to_string());
     let map = |pairs: Vec<(&str, Yaml)>| -> Yaml {
         Yaml::Hash(pairs.into_iter().map(|(k, v)| (text(k), v)).collect())
@@ -94,8 +96,8 @@ fn pipeline_yaml(install: &str, image: &str) -> Yaml {
 pub struct Options<'a> {
     /// Print the change as a diff and write nothing.
     pub dry_run: bool,
-    /// The command the pipeline installs cnbcargo with.
-    pub install: &'a str,
+    /// How the pipeline gets cnbcargo (`install::choose` decides).
+    pub install: &'a Install,
     /// The pipeline's image; `None` for the official Rust image that
     /// builds the workspace and cnbcargo.
     pub image: Option<&'a str>,
@@ -117,7 +119,7 @@ pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
             Some(image) => image.to_string(),
             None => default_image(&rust_versions(ctx)),
         };
-        let merged = merge(original, options.install, &image)?;
+        let merged = merge(original, options.install.command(), &image)?;
         Ok((merged.unwrap_or_else(|| original.to_string()), ()))
     })?;
     Ok(Report { path, outcome })
@@ -153,22 +155,29 @@ mod tests {
         );
     }
 
-    /// docs/ci.md shows the pipeline `cnbcargo ci` writes, and README.md
-    /// its install line: they cannot drift apart.
+    /// docs/ci.md shows the pipeline `cnbcargo ci` writes for a git install,
+    /// and README.md says the install line is chosen, not fixed: they
+    /// cannot drift apart.
     #[test]
     fn docs_show_the_pipeline_that_is_written() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
-        let written = merge("", INSTALL, &default_image(&[])).unwrap().unwrap();
+        let written = merge("", Some(DOCS_INSTALL), &default_image(&[]))
+            .unwrap()
+            .unwrap();
         assert!(
             docs.contains(&written),
             "docs/ci.md must show, verbatim:\n{written}"
         );
+        assert!(docs.contains("## How the install line is chosen"));
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
         assert!(
-            readme.contains(INSTALL),
-            "README.md must name `{}`",
-            INSTALL
+            !readme.contains("installs with `cargo install --locked cnbcargo`"),
+            "README.md must not name an unpinned crates.io install"
         );
+        assert!(readme.contains("`--install COMMAND` or `--image IMAGE`"));
     }
+
+    /// The install line docs/ci.md shows: a git install, pinned.
+    const DOCS_INSTALL: &str = "cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo";
 }

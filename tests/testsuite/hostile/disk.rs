@@ -72,6 +72,7 @@ fn init_removes_stray_temp_files() {
 #[test]
 fn ci_removes_stray_temp_files() {
     let env = TestEnv::new();
+    crate::ci_install::record_git_install(&env);
     env.write(
         "project/.cnb.yaml",
         "main:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n",
