@@ -46,7 +46,8 @@ fn fifo_as_legacy_cargo_config_is_refused() {
 
 #[test]
 fn fifo_as_cnb_yaml_is_refused() {
-    fifo_refused(".cnb.yaml", &["ci"], ".cnb.yaml");
+    // `--install`: the FIFO, not a missing install record, is what is refused.
+    fifo_refused(".cnb.yaml", &["ci", "--install", "true"], ".cnb.yaml");
 }
 
 #[test]
