@@ -199,8 +199,10 @@ fn matching<'b>(key: &str, mut bins: impl Iterator<Item = &'b str>) -> Option<So
     ours.then(|| parse_source(source))
 }
 
-/// A source id as cargo writes it (`SourceId::as_url`): `KIND+URL`, a git
-/// URL followed by `?branch=`/`?tag=`/`?rev=` and `#COMMIT`.
+/// A source id as cargo writes it (`SourceIdAsUrl` in cargo's
+/// `core/source_id.rs`): `KIND+URL` (`registry`, `sparse`, `path`,
+/// `local-registry`, `directory`), a git URL followed by
+/// `?branch=`/`?tag=`/`?rev=` and `#COMMIT`, the commit it built.
 fn parse_source(id: &str) -> Source {
     if CRATES_IO_IDS.contains(&id) {
         return Source::CratesIo;
