@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::engine::ArgValueCompleter;
 
-use crate::ops::pipeline::INSTALL;
 use crate::shell::{ColorChoice, Verbosity};
 
 pub mod complete;
@@ -696,27 +695,32 @@ pub struct AuditArgs {
 
 /// Write a `.cnb.yaml` pipeline that publishes on tag pushes
 ///
-/// The pipeline installs cnbcargo, logs cargo in with the pipeline's
-/// `CNB_TOKEN` and runs `cnbcargo publish`, caching cargo's downloads and
-/// build in CNB cache volumes. An existing `.cnb.yaml` keeps every line it
-/// has; the pipeline is added to its `$: tag_push:` list.
+/// The pipeline installs cnbcargo (the exact version and source this one
+/// was installed from; a local-path install needs `--install` or
+/// `--image`), logs cargo in with the pipeline's `CNB_TOKEN` and runs
+/// `cnbcargo publish`, caching cargo's downloads and build in CNB cache
+/// volumes. An existing `.cnb.yaml` keeps every line it has; the pipeline
+/// is added to its `$: tag_push:` list.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
     cnbcargo ci --dry-run\n  \
-    cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo'\n  \
-    cnbcargo ci --image docker.cnb.cool/acme/rust:1.91\n  \
+    cnbcargo ci --install 'cargo install --locked --git https://cnb.cool/acme/cnbcargo --tag v0.1.0'\n  \
+    cnbcargo ci --image docker.cnb.cool/acme/cnbcargo:0.1.0\n  \
     cnbcargo ci --audit --dev-env")]
 pub struct CiArgs {
     /// Print the change as a diff and write nothing
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The command the pipeline runs to install cnbcargo
-    #[arg(long, value_name = "COMMAND", default_value = INSTALL)]
-    pub install: String,
+    /// The command the pipeline runs to install cnbcargo (default: the
+    /// pinned `cargo install` of the source and version this cnbcargo was
+    /// installed from, per cargo's install records; none with `--image`)
+    #[arg(long, value_name = "COMMAND")]
+    pub install: Option<String>,
 
     /// The pipeline's Docker image (default: `rust:<version>`, the newest
-    /// of the workspace's `rust-version` and what cnbcargo needs)
+    /// of the workspace's `rust-version` and what cnbcargo needs); alone,
+    /// an image that already has cnbcargo: no install stage
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,
 

@@ -11,7 +11,7 @@ use crate::ops::pipeline::{self, Options};
 pub fn run(args: &CiArgs, ctx: &Context) -> Result<()> {
     let options = Options {
         dry_run: args.dry_run,
-        install: &args.install,
+        install: args.install.as_deref(),
         image: args.image.as_deref(),
         audit: args.audit,
         dev_env: args.dev_env,

@@ -34,19 +34,13 @@ fn publish_pipeline(doc: &Yaml) -> &Yaml {
 fn writes_a_new_pipeline() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let out = run(env.cnbcargo().arg("ci"));
     assert_success(&out);
     let text = env.read("project/.cnb.yaml");
     let doc = parse(&text);
     let scripts = stage_scripts(publish_pipeline(&doc));
-    assert_eq!(
-        scripts,
-        [
-            "cargo install --locked cnbcargo",
-            "cnbcargo login",
-            "cnbcargo publish"
-        ]
-    );
+    assert_eq!(scripts, [GIT_INSTALL, "cnbcargo login", "cnbcargo publish"]);
     let again = run(env.cnbcargo().arg("ci"));
     assert_snapshot(
         &again,
@@ -64,6 +58,7 @@ fn writes_a_new_pipeline() {
 fn merges_into_an_existing_file_keeping_its_content() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let original = "# CI for the project\nmain:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n\n$:\n  tag_push:\n    - docker:\n        image: alpine\n      stages:\n        - name: notes\n          script: echo release\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().args(["ci", "--dry-run"]));
@@ -98,7 +93,7 @@ note: dry run: nothing was written
 +        CARGO_TARGET_DIR: /usr/local/cargo/cnbcargo-target
 +      stages:
 +        - name: install cnbcargo
-+          script: cargo install --locked cnbcargo
++          script: cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo
 +        - name: log cargo in with the pipeline's CNB_TOKEN
 +          script: cnbcargo login
 +        - name: publish the workspace (skips versions already published)
@@ -136,6 +131,7 @@ note: dry run: nothing was written
 fn flow_style_is_refused_unchanged() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let original = "$: {tag_push: [{stages: [{script: make}]}]}\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -179,14 +175,7 @@ fn assert_original_plus_pipeline(original: &str, merged: &str) {
         "the pipeline comes first:\n{merged}"
     );
     let scripts = stage_scripts(&pipelines[0]);
-    assert_eq!(
-        scripts,
-        [
-            "cargo install --locked cnbcargo",
-            "cnbcargo login",
-            "cnbcargo publish"
-        ]
-    );
+    assert_eq!(scripts, [GIT_INSTALL, "cnbcargo login", "cnbcargo publish"]);
     pipelines.remove(0);
     // What `ci` had to add around the pipeline goes too.
     let had_tag_push = !before["$"]["tag_push"].is_badvalue();
@@ -235,6 +224,7 @@ fn ordinary_files_merge_to_the_original_plus_the_pipeline() {
     ];
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     for original in cases {
         let path = env.write("project/.cnb.yaml", &original);
         let out = run(env.cnbcargo().arg("ci"));
@@ -273,6 +263,7 @@ fn ordinary_files_merge_to_the_original_plus_the_pipeline() {
 fn a_comment_mentioning_cnbcargo_publish_does_not_count() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let original = "# release: tag, and the pipeline runs `cnbcargo publish`\nmain:\n  push:\n    - stages:\n        - script: echo \"cnbcargo publish runs on tags\"\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -287,6 +278,7 @@ fn a_comment_mentioning_cnbcargo_publish_does_not_count() {
 fn a_script_that_runs_cnbcargo_publish_already_publishes() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let original = "v*:\n  tag_push:\n    - stages:\n        - name: release\n          script: |\n            set -e\n            cnbcargo login && cnbcargo -v publish\n";
     env.write("project/.cnb.yaml", original);
     let out = run(env.cnbcargo().arg("ci"));
@@ -308,6 +300,7 @@ fn a_script_that_runs_cnbcargo_publish_already_publishes() {
 fn assert_refused(original: &str, says: &str) {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     let path = env.write("project/.cnb.yaml", original);
     for args in [&["ci", "--dry-run"][..], &["ci"]] {
         let out = run(env.cnbcargo().args(args));

@@ -114,7 +114,7 @@ $:
         CARGO_TARGET_DIR: /usr/local/cargo/cnbcargo-target
       stages:
         - name: install cnbcargo
-          script: cargo install --locked cnbcargo
+          script: cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo
         - name: log cargo in with the pipeline's CNB_TOKEN
           script: cnbcargo login
         - name: audit the dependencies (fails on one the crates.io proxy would supply)
@@ -130,7 +130,7 @@ $:
     assert_eq!(
         stage_scripts(pipeline),
         [
-            "cargo install --locked cnbcargo",
+            GIT_INSTALL,
             "cnbcargo login",
             "cnbcargo audit",
             "cnbcargo publish"

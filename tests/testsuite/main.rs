@@ -7,6 +7,7 @@ mod support;
 mod audit;
 mod canary;
 mod ci;
+mod ci_install;
 mod ci_options;
 mod ci_preconditions;
 mod ci_run;

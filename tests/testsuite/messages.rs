@@ -557,6 +557,7 @@ const CNB_YAML: &str =
 fn ci_dry_run_shows_the_diff() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci", "--dry-run"]);
     let redact = Redact::new(&env);
@@ -593,7 +594,7 @@ note: dry run: nothing was written
 +        CARGO_TARGET_DIR: /usr/local/cargo/cnbcargo-target
 +      stages:
 +        - name: install cnbcargo
-+          script: cargo install --locked cnbcargo
++          script: cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo
 +        - name: log cargo in with the pipeline's CNB_TOKEN
 +          script: cnbcargo login
 +        - name: publish the workspace (skips versions already published)
@@ -608,6 +609,7 @@ note: dry run: nothing was written
 fn ci_writes_the_pipeline() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     env.write("project/.cnb.yaml", CNB_YAML);
     let out = cnbcargo_bounded(&env, &["ci"]);
     let redact = Redact::new(&env);

@@ -400,7 +400,7 @@ mod tests {
 
     fn block(install: &str) -> Block {
         publish_block(&Spec {
-            install,
+            install: Some(install),
             image: "rust:1.89",
             audit: false,
         })

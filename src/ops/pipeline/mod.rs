@@ -10,16 +10,13 @@ use anyhow::Result;
 use crate::context::Context;
 use crate::fs::edit::{self, Outcome};
 
+pub mod install;
 mod merge;
 mod preconditions;
 mod yaml;
 
 use merge::merge;
 use yaml_rust2::Yaml;
-
-/// The install line the pipeline runs unless told otherwise (also in
-/// README.md and docs/ci.md, which a test keeps in step).
-pub const INSTALL: &str = "cargo install --locked cnbcargo";
 
 /// The oldest Rust that builds cnbcargo.
 const OWN_RUST_VERSION: &str = env!("CARGO_PKG_RUST_VERSION");
@@ -66,7 +63,8 @@ pub fn volumes() -> [String; 3] {
 /// What the publish pipeline is made of.
 #[derive(Debug, Clone, Copy)]
 pub struct Spec<'a> {
-    pub install: &'a str,
+    /// `None` where the image already has cnbcargo: no install stage.
+    pub install: Option<&'a str>,
     pub image: &'a str,
     /// A `cnbcargo audit` stage before publishing.
     pub audit: bool,
@@ -74,13 +72,14 @@ pub struct Spec<'a> {
 
 /// The pipeline's stages: names and scripts.
 fn stages(spec: &Spec<'_>) -> Vec<(&'static str, String)> {
-    let mut stages = vec![
-        ("install cnbcargo", spec.install.to_string()),
-        (
-            "log cargo in with the pipeline's CNB_TOKEN",
-            "cnbcargo login".to_string(),
-        ),
-    ];
+    let mut stages = Vec::new();
+    if let Some(install) = spec.install {
+        stages.push(("install cnbcargo", install.to_string()));
+    }
+    stages.push((
+        "log cargo in with the pipeline's CNB_TOKEN",
+        "cnbcargo login".to_string(),
+    ));
     if spec.audit {
         stages.push((
             "audit the dependencies (fails on one the crates.io proxy would supply)",
@@ -191,8 +190,10 @@ fn has_workspace(doc: &Yaml) -> bool {
 pub struct Options<'a> {
     /// Print the change as a diff and write nothing.
     pub dry_run: bool,
-    /// The command the pipeline installs cnbcargo with.
-    pub install: &'a str,
+    /// `--install`: the command the pipeline installs cnbcargo with;
+    /// `None` to have `install::choose` find the source this cnbcargo
+    /// was installed from.
+    pub install: Option<&'a str>,
     /// The pipeline's image; `None` for the official Rust image that
     /// builds the workspace and cnbcargo.
     pub image: Option<&'a str>,
@@ -215,7 +216,9 @@ pub struct Report {
 /// Merges the pipeline into the workspace root's `.cnb.yaml` (made when
 /// missing), or shows the change on a dry run.
 pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
+    // What the project lacks comes first; then how CI gets cnbcargo.
     preconditions::check(ctx)?;
+    let install = install::choose(ctx, options.install, options.image)?;
     let path = ctx.workspace_root()?.join(".cnb.yaml");
     let (outcome, present) = edit::edit_file(&path, options.dry_run, &ctx.shell, |original| {
         let image = match options.image {
@@ -223,7 +226,7 @@ pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
             None => default_image(&rust_versions(ctx)),
         };
         let spec = Spec {
-            install: options.install,
+            install: install.command(),
             image: &image,
             audit: options.audit,
         };
@@ -280,15 +283,16 @@ mod tests {
         );
     }
 
-    /// docs/ci.md shows the pipeline `cnbcargo ci` writes, and README.md
-    /// its install line: they cannot drift apart.
+    /// docs/ci.md shows the pipeline `cnbcargo ci` writes for a git install,
+    /// and README.md says the install line is chosen, not fixed: they
+    /// cannot drift apart.
     #[test]
     fn docs_show_the_pipeline_that_is_written() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let docs = std::fs::read_to_string(root.join("docs/ci.md")).unwrap();
         let image = default_image(&[]);
         let spec = Spec {
-            install: INSTALL,
+            install: Some(DOCS_INSTALL),
             image: &image,
             audit: false,
         };
@@ -297,11 +301,15 @@ mod tests {
             docs.contains(&written),
             "docs/ci.md must show, verbatim:\n{written}"
         );
+        assert!(docs.contains("## How the install line is chosen"));
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
         assert!(
-            readme.contains(INSTALL),
-            "README.md must name `{}`",
-            INSTALL
+            !readme.contains("installs with `cargo install --locked cnbcargo`"),
+            "README.md must not name an unpinned crates.io install"
         );
+        assert!(readme.contains("`--install COMMAND` or `--image IMAGE`"));
     }
+
+    /// The install line docs/ci.md shows: a git install, pinned.
+    const DOCS_INSTALL: &str = "cargo install --locked --git https://cnb.cool/acme/cnbcargo --rev 0123456789abcdef0123456789abcdef01234567 cnbcargo";
 }

@@ -52,7 +52,13 @@ fn fifo_as_legacy_cargo_config_is_refused() {
 
 #[test]
 fn fifo_as_cnb_yaml_is_refused() {
-    fifo_refused_in(ci_project, ".cnb.yaml", &["ci"], ".cnb.yaml");
+    // `--install`: the FIFO, not a missing install record, is what is refused.
+    fifo_refused_in(
+        ci_project,
+        ".cnb.yaml",
+        &["ci", "--install", "true"],
+        ".cnb.yaml",
+    );
 }
 
 #[test]
@@ -79,6 +85,7 @@ fn init_removes_stray_temp_files() {
 fn ci_removes_stray_temp_files() {
     let mut env = TestEnv::new();
     ci_project(&mut env);
+    record_git_install(&env);
     env.write(
         "project/.cnb.yaml",
         "main:\n  push:\n    - stages:\n        - name: test\n          script: cargo test\n",
