@@ -32,6 +32,9 @@ pub struct Context {
     /// The registry whose token choice was told: `publish` resolves its
     /// target twice, and says it once.
     told: OnceLock<String>,
+    /// Asked of cargo once a run: each answer costs a cargo process.
+    workspace_root: OnceLock<PathBuf>,
+    metadata: OnceLock<crate::workspace::Metadata>,
 }
 
 /// A registry with everything needed to talk to it.
@@ -67,6 +70,8 @@ impl Context {
             net: OnceLock::new(),
             http: OnceLock::new(),
             told: OnceLock::new(),
+            workspace_root: OnceLock::new(),
+            metadata: OnceLock::new(),
         }
     }
 
@@ -103,14 +108,27 @@ impl Context {
     /// current directory. cargo reads every config file on the way, and
     /// would block for ever on a FIFO there: those are refused first.
     pub fn workspace_root(&self) -> Result<PathBuf> {
+        if let Some(root) = self.workspace_root.get() {
+            return Ok(root.clone());
+        }
         let cwd = self.cwd()?;
         for path in cargo_config::config_paths(cwd, self.cargo_home()?) {
             crate::fs::check_regular(&path)?;
         }
-        Ok(self
+        let root = self
             .cargo
             .workspace_root(cwd)?
-            .unwrap_or_else(|| cwd.to_path_buf()))
+            .unwrap_or_else(|| cwd.to_path_buf());
+        Ok(self.workspace_root.get_or_init(|| root).clone())
+    }
+
+    /// The workspace here, from `cargo metadata --no-deps`, asked once.
+    pub fn metadata(&self) -> Result<&crate::workspace::Metadata> {
+        if let Some(metadata) = self.metadata.get() {
+            return Ok(metadata);
+        }
+        let metadata = self.cargo.workspace(None)?;
+        Ok(self.metadata.get_or_init(|| metadata))
     }
 
     /// cargo's network settings (`http.*`, `net.*`), read once.

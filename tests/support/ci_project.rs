@@ -12,9 +12,17 @@ pub const CI_INDEX: &str = "sparse+https://cargo.cnb.cool/acme/crates/-/packages
 /// Runs git sealed from the machine's and the user's git config, in `dir`.
 pub fn git(env: &TestEnv, dir: &Path, args: &[&str]) {
     let mut cmd = env.command("git");
-    cmd.args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(args)
-        .current_dir(dir);
+    cmd.args([
+        "-c",
+        "user.name=cnbcargo tests",
+        "-c",
+        "user.email=tests@cnbcargo.invalid",
+        "-c",
+        "init.defaultBranch=main",
+    ])
+    .args(args)
+    .env("GIT_CONFIG_NOSYSTEM", "1")
+    .current_dir(dir);
     assert_success(&run(&mut cmd));
 }
 

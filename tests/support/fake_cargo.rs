@@ -66,11 +66,7 @@ pub fn recorded_commands(logs: &Path) -> Vec<String> {
 /// `logs` is given.
 ///
 /// `cargo login` reads the token before the real cargo starts, and gives
-/// up without one. cnbcargo starts `cargo login` alongside its `cargo -V`
-/// gate and writes the token only once the gate passed: the real cargo
-/// would print `Updating ...` meanwhile, racing cnbcargo's own messages
-/// (and cut off mid-line where the gate fails); this one prints nothing
-/// before it has the token, so what the tests see is the same every run.
+/// up without one, so that it prints nothing before it has the token.
 pub fn cargo_claiming(env: &TestEnv, version_line: &str, logs: Option<&Path>) -> PathBuf {
     let record = match logs {
         Some(logs) => {

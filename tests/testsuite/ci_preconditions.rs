@@ -302,3 +302,18 @@ hint: run `cnbcargo init <group/registry>` in `[ROOT]/project`, so that the regi
 "#]],
     );
 }
+
+/// The checks and the pipeline's image both need the workspace: cargo is
+/// asked where it is and what it holds once each, not once per question.
+#[test]
+fn cargo_is_asked_about_the_workspace_once() {
+    let mut env = TestEnv::new();
+    ci_project(&mut env);
+    let (wrapper, logs) = recording_cargo(&env);
+    env.env("CARGO", &wrapper);
+    assert_success(&run(env.cnbcargo().args(["ci", "--dry-run"])));
+    let asked = recorded_commands(&logs);
+    let count = |verb: &str| asked.iter().filter(|c| c.starts_with(verb)).count();
+    assert_eq!(count("locate-project"), 1, "{asked:?}");
+    assert_eq!(count("metadata"), 1, "{asked:?}");
+}

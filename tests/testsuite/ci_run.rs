@@ -6,7 +6,7 @@
 //! `docker:` keys are not obeyed: the scripts run on this machine, with
 //! the toolchain that builds these tests standing in for the image's.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -60,25 +60,6 @@ fn workspace(env: &TestEnv) {
         );
         previous = Some((name, version, dir));
     }
-}
-
-/// `git ARGS` in `dir`, sealed like every command of `env`, which must succeed.
-#[track_caller]
-fn git(env: &TestEnv, dir: &Path, args: &[&str]) {
-    let out = run(env
-        .command("git")
-        .args([
-            "-c",
-            "user.name=cnbcargo tests",
-            "-c",
-            "user.email=tests@cnbcargo.invalid",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .current_dir(dir));
-    assert_success(&out);
 }
 
 /// `s` as one word for bash.

@@ -14,7 +14,7 @@ fn login_with_cargo_printing(version_line: &str) -> std::process::Output {
 fn login_with_cargo_printing_in(version_line: &str) -> (std::process::Output, TestEnv, Redact) {
     let registry = TestRegistry::builder().token("tok").start();
     let mut env = configured_env(&registry);
-    let fake = cargo_claiming(&env, version_line, None);
+    let fake = cargo_claiming(&env, version_line, Some(&env.path().join("logs")));
     env.env("CARGO", &fake);
     let out = run_with_stdin(env.cnbcargo().arg("login"), b"tok\n");
     let redact = Redact::new(&env).registry(&registry);
@@ -24,8 +24,11 @@ fn login_with_cargo_printing_in(version_line: &str) -> (std::process::Output, Te
 #[test]
 fn too_old_cargo_is_refused() {
     let (out, env, redact) = login_with_cargo_printing_in("cargo 1.72.1 (103a7ff2e 2023-08-15)");
-    // The old cargo never got the token.
+    // The old cargo never got the token: `cargo login` was never started
+    // (the gate comes first), so it could not print half a line either.
     assert!(!env.cargo_home().join("credentials.toml").exists());
+    let argv = std::fs::read_to_string(env.path().join("logs/argv.log")).unwrap_or_default();
+    assert!(!argv.lines().any(|l| l.starts_with("login")), "{argv}");
     assert_snapshot(
         &out,
         1,

@@ -255,12 +255,11 @@ pub fn write(ctx: &Context, options: &Options<'_>) -> Result<Report> {
 
 /// The workspace's `rust-version`s (none when cargo cannot say).
 fn rust_versions(ctx: &Context) -> Vec<String> {
-    ctx.cargo
-        .workspace(None)
+    ctx.metadata()
         .map(|m| {
             m.packages
-                .into_iter()
-                .filter_map(|p| p.rust_version)
+                .iter()
+                .filter_map(|p| p.rust_version.clone())
                 .collect()
         })
         .unwrap_or_default()

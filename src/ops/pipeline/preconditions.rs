@@ -203,7 +203,7 @@ fn git_status(root: &Path, args: &[&str], path: &Path) -> Result<bool, String> {
 /// Refuses a workspace none of whose members may be published to any of
 /// `registries` (`package.publish = false`, or a list without them).
 fn publishable(ctx: &Context, registries: &[String]) -> Result<()> {
-    let metadata = ctx.cargo.workspace(None)?;
+    let metadata = ctx.metadata()?;
     let fits =
         |m: &crate::workspace::Member| registries.iter().any(|r| m.publishable_to(r).is_ok());
     if registries.is_empty() || metadata.packages.iter().any(fits) {
